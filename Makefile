@@ -1,0 +1,109 @@
+# skillpath — `make run`, `make test`, `make bench-core`. See README.md.
+#
+# Knobs: BUILD=dir (default build), SANITIZER=1 (ASan+UBSan), OPT=-O0, V=1.
+
+BUILD     ?= build
+OPT       ?= -O2
+SANITIZER ?=
+
+# Debian packages this project builds, tests and runs with.
+DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c-dev \
+            protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev redis-server curl
+
+PKGS      := openblas libprotobuf-c jansson
+CC        ?= cc
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+               -Wmissing-prototypes -g $(OPT) -MMD -MP -Iinclude -I$(BUILD)/gen
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+ifneq ($(SANITIZER),)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+CFLAGS  = $(CFLAGS_BASE) $(PKG_CFLAGS) $(SAN_FLAGS)
+LDFLAGS = $(SAN_FLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+RECSYS_SRC := $(wildcard recsys/*.c)
+RECSYS_OBJ := $(RECSYS_SRC:%.c=$(BUILD)/%.o)
+PROTO_C    := $(BUILD)/gen/proto/skillpath.pb-c.c
+PROTO_H    := $(BUILD)/gen/proto/skillpath.pb-c.h
+PROTO_OBJ  := $(BUILD)/gen/proto/skillpath.pb-c.o
+SVC_COMMON := service/svc_json.c service/svc_model.c
+SVC_COMMON_OBJ := $(SVC_COMMON:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SUPPORT_OBJ := $(BUILD)/tests/support/support.o
+
+BINS := $(BUILD)/skillpath $(BUILD)/bench_core
+
+.PHONY: all deps test check run bench-core clean
+.DEFAULT_GOAL := all
+
+all: $(BINS) $(UNIT_BIN)
+
+# Install whatever Debian packages are missing; silent when all are there.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "deps: installing$$(echo ' '$$missing)"; \
+	    if [ "$$(id -u)" != 0 ]; then echo "deps: run as root to install packages" >&2; exit 1; fi; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BUILD)/librecsys.a: $(RECSYS_OBJ)
+	$(Q)ar rcs $@ $^
+
+$(PROTO_C) $(PROTO_H): proto/skillpath.proto
+	@mkdir -p $(BUILD)/gen
+	$(Q)protoc-c --c_out=$(BUILD)/gen $<
+
+# Generated code: compiled without our warning set, which it was not written for.
+$(PROTO_OBJ): $(PROTO_C)
+	$(Q)$(CC) -std=c11 -g $(OPT) $(PKG_CFLAGS) $(SAN_FLAGS) -I$(BUILD)/gen -c $< -o $@
+
+$(BUILD)/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/skillpath: $(BUILD)/service/svc_cli.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/bench_core: $(BUILD)/bench/bench_core.o $(BUILD)/librecsys.a
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/tests/test_svc_%: $(BUILD)/tests/unit/test_svc_%.o $(SUPPORT_OBJ) $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
+
+$(BUILD)/tests/test_rs_%: $(BUILD)/tests/unit/test_rs_%.o $(SUPPORT_OBJ) $(BUILD)/librecsys.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
+
+# Run every test of this build: unit tests, then the CLI's.
+check: all
+	$(Q)tests/run.sh $(BUILD)
+
+# The whole suite: a plain build, then again under ASan+UBSan.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZER=1 OPT=-O1 all
+	$(Q)tests/run.sh build build/asan
+
+run: deps all
+	$(Q)deploy/demo/run-cli.sh $(BUILD)
+
+bench-core: deps $(BUILD)/bench_core
+	$(Q)$(BUILD)/bench_core
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: MIT
+ * build/skillpath: the core from the command line, no Redis, no daemon.
+ *   skillpath validate CATALOG
+ *   skillpath recommend --catalog F --learner F [options]
+ *   skillpath apply --catalog F --learner F --event F
+ *   skillpath synth --courses N --tags D [--seed S]
+ * Exit status: 0 ok; 1 the catalog is invalid (validate); 2 bad input or usage. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "svc_json.h"
+#include "svc_model.h"
+
+#define EXIT_INVALID 1
+#define EXIT_BAD_INPUT 2
+#define MAX_FILE (64u << 20)
+#define ERRLEN 65536
+
+static const char usage[] =
+    "usage:\n"
+    "  skillpath validate CATALOG\n"
+    "  skillpath recommend --catalog F --learner F [--learner-id ID] [--target ID] [--n 10]\n"
+    "                      [--budget-min M] [--now UNIX] [--exclude ID,..] [--modules M,..] [--json]\n"
+    "  skillpath apply --catalog F --learner F [--learner-id ID] --event F\n"
+    "  skillpath synth --courses N --tags D [--targets T] [--seed S]\n"
+    "Files are JSON (the proto3 mapping of skillpath.v1 Catalog, Learner or LearnerList, Event).\n"
+    "Exit status: 0 ok, 1 invalid catalog (validate), 2 bad input or usage.\n";
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("skillpath: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_BAD_INPUT;
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            if (cap > MAX_FILE + 1) {
+                snprintf(err, errlen, "larger than %u bytes", MAX_FILE);
+                goto fail;
+            }
+            char *grown = realloc(buf, cap);
+            if (grown == NULL) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+            buf = grown;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "read error");
+        goto fail;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+fail:
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+/* Read and decode a JSON file as `desc`; NULL after printing "FILE: problem". */
+static ProtobufCMessage *load(const char *path, const ProtobufCMessageDescriptor *desc)
+{
+    char err[512];
+    size_t len;
+    char *buf = read_file(path, &len, err, sizeof err);
+    if (buf == NULL) {
+        bad("%s: %s", path, err);
+        return NULL;
+    }
+    ProtobufCMessage *m = svc_json_decode(desc, buf, len, err, sizeof err);
+    free(buf);
+    if (m == NULL)
+        bad("%s: %s", path, err);
+    return m;
+}
+
+static void print_json(const ProtobufCMessage *m)
+{
+    char *s = svc_json_encode(m, SVC_JSON_PRETTY, NULL);
+    if (s == NULL) {
+        bad("out of memory");
+        exit(EXIT_BAD_INPUT);
+    }
+    puts(s);
+    free(s);
+}
+
+static struct rs_catalog *load_catalog(const char *path, int *status)
+{
+    *status = EXIT_BAD_INPUT;
+    Skillpath__V1__Catalog *pb =
+        (Skillpath__V1__Catalog *)load(path, &skillpath__v1__catalog__descriptor);
+    if (pb == NULL)
+        return NULL;
+    char *err = malloc(ERRLEN);
+    size_t nerr = 0;
+    struct rs_catalog *cat = err ? svc_model_catalog(pb, err, ERRLEN, &nerr) : NULL;
+    if (cat == NULL) {
+        *status = nerr ? EXIT_INVALID : EXIT_BAD_INPUT;
+        char *line = err, *save = NULL;
+        for (line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            fprintf(stderr, "%s: %s\n", path, line);
+        if (nerr)
+            fprintf(stderr, "%s: %zu error%s\n", path, nerr, nerr == 1 ? "" : "s");
+    }
+    free(err);
+    protobuf_c_message_free_unpacked(&pb->base, NULL);
+    return cat;
+}
+
+/* A learner file holds a Learner or a LearnerList ({"learners": [...]}): pick
+ * `id` from a list, or its first learner. */
+static Skillpath__V1__Learner *load_learner(const char *path, const char *id,
+                                            ProtobufCMessage **owner)
+{
+    char err[512];
+    size_t len;
+    char *buf = read_file(path, &len, err, sizeof err);
+    if (buf == NULL) {
+        bad("%s: %s", path, err);
+        return NULL;
+    }
+    const char *p = buf;
+    while (p < buf + len && strchr(" \t\r\n{", *p))
+        p++;
+    bool list = strncmp(p, "\"learners\"", 10) == 0;
+    ProtobufCMessage *m = svc_json_decode(list ? &skillpath__v1__learner_list__descriptor
+                                               : &skillpath__v1__learner__descriptor,
+                                          buf, len, err, sizeof err);
+    free(buf);
+    if (m == NULL) {
+        bad("%s: %s", path, err);
+        return NULL;
+    }
+    *owner = m;
+    if (!list) {
+        if (id && strcmp(id, ((Skillpath__V1__Learner *)m)->id) != 0) {
+            bad("%s: holds learner '%s', not '%s'", path, ((Skillpath__V1__Learner *)m)->id, id);
+            goto fail;
+        }
+        return (Skillpath__V1__Learner *)m;
+    }
+    Skillpath__V1__LearnerList *ll = (Skillpath__V1__LearnerList *)m;
+    for (size_t i = 0; i < ll->n_learners; i++)
+        if (id == NULL || strcmp(ll->learners[i]->id, id) == 0)
+            return ll->learners[i];
+    bad("%s: %s", path, id ? "no learner with that id" : "learners: empty list");
+fail:
+    protobuf_c_message_free_unpacked(m, NULL);
+    *owner = NULL;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static int cmd_validate(int argc, char **argv)
+{
+    if (argc != 2) {
+        fputs(usage, stderr);
+        return EXIT_BAD_INPUT;
+    }
+    int status;
+    struct rs_catalog *cat = load_catalog(argv[1], &status);
+    if (cat == NULL)
+        return status;
+    printf("%s: valid: version %s, %zu tags, %zu courses, %zu targets, %zu modules\n", argv[1],
+           rs_catalog_version(cat), rs_catalog_n_tags(cat), rs_catalog_n_courses(cat),
+           rs_catalog_n_targets(cat), rs_catalog_n_modules(cat));
+    rs_catalog_destroy(cat);
+    return 0;
+}
+
+struct opts {
+    const char *catalog, *learner, *learner_id, *target, *event;
+    const char *exclude, *modules;
+    unsigned long n, budget;
+    int64_t now;
+    bool json;
+};
+
+static int parse_ulong(const char *name, const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (s[0] == '\0' || s[0] == '-' || *end != '\0' || errno || v > max)
+        return bad("--%s: '%s' is not a whole number in [0, %lu]", name, s, max);
+    *out = v;
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+    static const struct option longs[] = {
+        {"catalog", required_argument, 0, 'c'}, {"learner", required_argument, 0, 'l'},
+        {"learner-id", required_argument, 0, 'i'}, {"target", required_argument, 0, 't'},
+        {"event", required_argument, 0, 'e'}, {"n", required_argument, 0, 'n'},
+        {"budget-min", required_argument, 0, 'b'}, {"now", required_argument, 0, 'w'},
+        {"exclude", required_argument, 0, 'x'}, {"modules", required_argument, 0, 'm'},
+        {"json", no_argument, 0, 'j'}, {0, 0, 0, 0},
+    };
+    unsigned long v;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->catalog = optarg; break;
+        case 'l': o->learner = optarg; break;
+        case 'i': o->learner_id = optarg; break;
+        case 't': o->target = optarg; break;
+        case 'e': o->event = optarg; break;
+        case 'x': o->exclude = optarg; break;
+        case 'm': o->modules = optarg; break;
+        case 'j': o->json = true; break;
+        case 'n':
+            if (parse_ulong("n", optarg, RS_PATH_MAX_ITEMS, &o->n))
+                return -1;
+            break;
+        case 'b':
+            if (parse_ulong("budget-min", optarg, 100000, &o->budget))
+                return -1;
+            break;
+        case 'w':
+            if (parse_ulong("now", optarg, (unsigned long)INT64_MAX, &v))
+                return -1;
+            o->now = (int64_t)v;
+            break;
+        default:
+            bad("%s: unknown option or missing value\n%s", argv[optind - 1], usage);
+            return -1;
+        }
+    }
+    if (optind != argc) {
+        bad("unexpected argument '%s'\n%s", argv[optind], usage);
+        return -1;
+    }
+    if (o->catalog == NULL || o->learner == NULL) {
+        bad("--catalog and --learner are required\n%s", usage);
+        return -1;
+    }
+    return 0;
+}
+
+/* Split "a,b,c" into a malloc'ed array of pointers into a copy of s. */
+static char **split(const char *s, size_t *n, char **copy)
+{
+    *n = 0;
+    *copy = NULL;
+    if (s == NULL)
+        return NULL;
+    *copy = strdup(s);
+    char **v = calloc(strlen(s) / 2 + 2, sizeof *v);
+    if (!*copy || !v) {
+        free(*copy);
+        free(v);
+        *copy = NULL;
+        return NULL;
+    }
+    char *save = NULL;
+    for (char *t = strtok_r(*copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        v[(*n)++] = t;
+    return v;
+}
+
+static void print_table(const struct rs_catalog *cat, const struct rs_learner *l,
+                        const char *learner_id, size_t target, const struct rs_path *p)
+{
+    printf("learner %s (%s) -> target %s %s\n", learner_id, svc_model_tier_name(l->tier),
+           rs_catalog_target_id(cat, target), rs_catalog_target_name(cat, target));
+    printf("weighted gap %.3f -> %.3f expected after %zu lesson%s, %u min\n\n",
+           (double)p->gap_before, (double)p->gap_after, p->n_items, p->n_items == 1 ? "" : "s",
+           p->total_min);
+    if (p->n_items == 0) {
+        puts("nothing to recommend: no eligible course closes the gap");
+        return;
+    }
+    printf(" #  %-10s %4s  %-12s %6s  %s\n", "course", "min", "reason", "gain", "title");
+    for (size_t i = 0; i < p->n_items; i++) {
+        const struct rs_path_item *it = &p->items[i];
+        printf("%2zu  %-10s %4u  %-12s %6.3f  %s\n", i + 1, rs_catalog_course_id(cat, it->course),
+               it->duration_min, svc_model_reason_name(it->reason), (double)it->gain,
+               rs_catalog_course_title(cat, it->course));
+        for (size_t c = 0; c < it->n_changes; c++) {
+            const struct rs_tag_change *tc = &p->changes[it->first_change + c];
+            printf("%s%s %.2f->%.2f", c ? ", " : "      closes: ", rs_catalog_tag_id(cat, tc->tag),
+                   (double)tc->before, (double)tc->after);
+        }
+        if (it->n_changes)
+            putchar('\n');
+    }
+}
+
+static int cmd_recommend(int argc, char **argv)
+{
+    struct opts o = { .now = 0 };
+    if (parse_opts(argc, argv, &o))
+        return EXIT_BAD_INPUT;
+    if (o.event)
+        return bad("recommend takes no --event");
+    int status = EXIT_BAD_INPUT;
+    ProtobufCMessage *owner = NULL;
+    Skillpath__V1__RecommendRequest req;
+    skillpath__v1__recommend_request__init(&req);
+    char *ex_copy = NULL, *mod_copy = NULL;
+    char err[512];
+    struct rs_learner l = { .target = -1 };
+    struct rs_path_query q = {0};
+    struct rs_path path = {0};
+    struct rs_path_ws *ws = NULL;
+    struct rs_model m;
+    rs_model_default(&m);
+
+    struct rs_catalog *cat = load_catalog(o.catalog, &status);
+    if (cat == NULL)
+        return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
+    Skillpath__V1__Learner *lpb = load_learner(o.learner, o.learner_id, &owner);
+    if (lpb == NULL)
+        goto out;
+    if (svc_model_learner_from_pb(cat, lpb, &l, err, sizeof err)) {
+        bad("%s: %s", o.learner, err);
+        goto out;
+    }
+    req.target_id = (char *)(o.target ? o.target : "");
+    req.max_items = (uint32_t)o.n;
+    req.time_budget_min = (uint32_t)o.budget;
+    req.now = o.now ? o.now : (int64_t)time(NULL);
+    req.exclude = split(o.exclude, &req.n_exclude, &ex_copy);
+    req.modules = split(o.modules, &req.n_modules, &mod_copy);
+    if (svc_model_query_from_pb(cat, &req, &l, &q, err, sizeof err)) {
+        bad("%s", err);
+        goto out;
+    }
+    ws = rs_path_ws_create(cat);
+    if (ws == NULL) {
+        bad("out of memory");
+        goto out;
+    }
+    if (rs_path_build(cat, &m, &q, ws, &path, err, sizeof err)) {
+        bad("%s: %s", o.learner, err);
+        goto out;
+    }
+    if (o.json) {
+        Skillpath__V1__RecommendResponse *r = svc_model_path_to_pb(cat, &path, lpb->id);
+        if (r == NULL) {
+            bad("out of memory");
+            goto out;
+        }
+        print_json(&r->base);
+        protobuf_c_message_free_unpacked(&r->base, NULL);
+    } else {
+        print_table(cat, &l, lpb->id, q.target, &path);
+    }
+    status = 0;
+out:
+    rs_path_deinit(&path);
+    rs_path_ws_destroy(ws);
+    svc_model_query_deinit(&q);
+    free(req.exclude);
+    free(req.modules);
+    free(ex_copy);
+    free(mod_copy);
+    rs_learner_deinit(&l);
+    if (owner)
+        protobuf_c_message_free_unpacked(owner, NULL);
+    rs_catalog_destroy(cat);
+    return status;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+    struct opts o = {0};
+    if (parse_opts(argc, argv, &o))
+        return EXIT_BAD_INPUT;
+    if (o.event == NULL)
+        return bad("apply needs --event\n%s", usage);
+    int status = EXIT_BAD_INPUT;
+    ProtobufCMessage *owner = NULL;
+    Skillpath__V1__Event *ev = NULL;
+    Skillpath__V1__Learner *out_pb = NULL;
+    struct rs_learner l = { .target = -1 }, next = { .target = -1 };
+    struct rs_event e;
+    struct rs_model m;
+    char err[512];
+    rs_model_default(&m);
+
+    struct rs_catalog *cat = load_catalog(o.catalog, &status);
+    if (cat == NULL)
+        return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
+    Skillpath__V1__Learner *lpb = load_learner(o.learner, o.learner_id, &owner);
+    if (lpb == NULL)
+        goto out;
+    if (svc_model_learner_from_pb(cat, lpb, &l, err, sizeof err)) {
+        bad("%s: %s", o.learner, err);
+        goto out;
+    }
+    ev = (Skillpath__V1__Event *)load(o.event, &skillpath__v1__event__descriptor);
+    if (ev == NULL)
+        goto out;
+    if (ev->learner_id[0] && strcmp(ev->learner_id, lpb->id) != 0) {
+        bad("%s: learnerId: '%s' is not the learner '%s'", o.event, ev->learner_id, lpb->id);
+        goto out;
+    }
+    if (svc_model_event_from_pb(cat, ev, &e, err, sizeof err)) {
+        bad("%s: %s", o.event, err);
+        goto out;
+    }
+    if (rs_learner_init(&next, l.dim) ||
+        rs_learner_apply(cat, &m, &l, &e, &next, err, sizeof err)) {
+        bad("%s: %s", o.event, err);
+        goto out;
+    }
+    out_pb = svc_model_learner_to_pb(cat, &next, lpb->id);
+    if (out_pb == NULL) {
+        bad("out of memory");
+        goto out;
+    }
+    print_json(&out_pb->base);
+    status = 0;
+out:
+    if (out_pb)
+        protobuf_c_message_free_unpacked(&out_pb->base, NULL);
+    if (ev)
+        protobuf_c_message_free_unpacked(&ev->base, NULL);
+    rs_learner_deinit(&l);
+    rs_learner_deinit(&next);
+    if (owner)
+        protobuf_c_message_free_unpacked(owner, NULL);
+    rs_catalog_destroy(cat);
+    return status;
+}
+
+/* A synthetic catalog as JSON, for load tests and experiments. */
+static int cmd_synth(int argc, char **argv)
+{
+    unsigned long n = 0, d = 0, t = 3, seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        unsigned long *dst = strcmp(a, "--courses") == 0 ? &n : strcmp(a, "--tags") == 0 ? &d
+                           : strcmp(a, "--targets") == 0 ? &t : strcmp(a, "--seed") == 0 ? &seed
+                           : NULL;
+        if (dst == NULL || i + 1 >= argc) {
+            bad("synth: bad argument '%s'\n%s", a, usage);
+            return EXIT_BAD_INPUT;
+        }
+        if (parse_ulong(a + 2, argv[++i], 10000000, dst))
+            return EXIT_BAD_INPUT;
+    }
+    if (n == 0 || d == 0 || t == 0)
+        return bad("synth: --courses, --tags and --targets must be positive\n%s", usage);
+    struct rs_synth_params sp = { .n_courses = n, .n_tags = d, .n_targets = t, .seed = seed,
+                                  .max_prereqs = 3, .max_cover = 4 };
+    struct rs_synth *s = rs_synth_create(&sp);
+    if (s == NULL)
+        return bad("out of memory");
+    const struct rs_catalog_def *def = rs_synth_def(s);
+    /* Emit through the wire types so the output is exactly the mapping. */
+    Skillpath__V1__Catalog c;
+    skillpath__v1__catalog__init(&c);
+    Skillpath__V1__Tag *tags = calloc(d, sizeof *tags), **tagp = calloc(d, sizeof *tagp);
+    Skillpath__V1__Course *cs = calloc(n, sizeof *cs), **csp = calloc(n, sizeof *csp);
+    Skillpath__V1__Target *ts = calloc(t, sizeof *ts), **tsp = calloc(t, sizeof *tsp);
+    int status = EXIT_BAD_INPUT;
+    if (!tags || !tagp || !cs || !csp || !ts || !tsp) {
+        bad("out of memory");
+        goto out;
+    }
+    c.version = (char *)def->version;
+    for (size_t k = 0; k < d; k++) {
+        skillpath__v1__tag__init(&tags[k]);
+        tags[k].id = (char *)def->tags[k].id;
+        tags[k].name = (char *)def->tags[k].name;
+        tags[k].module = (char *)def->tags[k].module;
+        tags[k].weight = def->tags[k].weight;
+        tagp[k] = &tags[k];
+    }
+    for (size_t j = 0; j < n; j++) {
+        const struct rs_course_def *cd = &def->courses[j];
+        skillpath__v1__course__init(&cs[j]);
+        cs[j].id = (char *)cd->id;
+        cs[j].title = (char *)cd->title;
+        cs[j].module = (char *)cd->module;
+        cs[j].tier = (Skillpath__V1__Tier)cd->tier;
+        cs[j].difficulty = cd->difficulty;
+        cs[j].duration_min = cd->duration_min;
+        cs[j].coverage = (float *)cd->coverage;
+        cs[j].n_coverage = cd->n_coverage;
+        cs[j].prerequisites = (char **)cd->prerequisites;
+        cs[j].n_prerequisites = cd->n_prerequisites;
+        csp[j] = &cs[j];
+    }
+    for (size_t i = 0; i < t; i++) {
+        skillpath__v1__target__init(&ts[i]);
+        ts[i].id = (char *)def->targets[i].id;
+        ts[i].name = (char *)def->targets[i].name;
+        ts[i].level = (float *)def->targets[i].level;
+        ts[i].n_level = def->targets[i].n_level;
+        tsp[i] = &ts[i];
+    }
+    c.tags = tagp;
+    c.n_tags = d;
+    c.courses = csp;
+    c.n_courses = n;
+    c.targets = tsp;
+    c.n_targets = t;
+    char *json = svc_json_encode(&c.base, SVC_JSON_COMPACT, NULL);
+    if (json == NULL) {
+        bad("out of memory");
+        goto out;
+    }
+    puts(json);
+    free(json);
+    status = 0;
+out:
+    free(tags);
+    free(tagp);
+    free(cs);
+    free(csp);
+    free(ts);
+    free(tsp);
+    rs_synth_destroy(s);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_BAD_INPUT : 0;
+    }
+    rs_blas_setup();
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "validate") == 0)
+        return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "recommend") == 0)
+        return cmd_recommend(argc - 1, argv + 1);
+    if (strcmp(cmd, "apply") == 0)
+        return cmd_apply(argc - 1, argv + 1);
+    if (strcmp(cmd, "synth") == 0)
+        return cmd_synth(argc - 1, argv + 1);
+    return bad("unknown command '%s'\n%s", cmd, usage);
+}

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT
+ * Wire messages <-> core types. Messages built here are malloc'ed piece by
+ * piece so that protobuf_c_message_free_unpacked(msg, NULL) frees them. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc_model.h"
+
+static int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && errlen)
+        vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static bool empty(const char *s)
+{
+    return s == NULL || s[0] == '\0';
+}
+
+/* ---------------------------------------------------------------- catalog */
+
+struct rs_catalog *svc_model_catalog(const Skillpath__V1__Catalog *pb, char *err, size_t errlen,
+                                     size_t *n_errors)
+{
+    struct rs_tag_def *tags = calloc(pb->n_tags + 1, sizeof *tags);
+    struct rs_course_def *courses = calloc(pb->n_courses + 1, sizeof *courses);
+    struct rs_target_def *targets = calloc(pb->n_targets + 1, sizeof *targets);
+    struct rs_catalog *cat = NULL;
+    if (!tags || !courses || !targets) {
+        errf(err, errlen, "out of memory");
+        if (n_errors)
+            *n_errors = 0;
+        goto out;
+    }
+    for (size_t k = 0; k < pb->n_tags; k++) {
+        const Skillpath__V1__Tag *t = pb->tags[k];
+        tags[k] = (struct rs_tag_def){ t->id, t->name, t->module, t->weight };
+    }
+    for (size_t j = 0; j < pb->n_courses; j++) {
+        const Skillpath__V1__Course *c = pb->courses[j];
+        courses[j] = (struct rs_course_def){
+            .id = c->id, .title = c->title, .module = c->module, .tier = (int)c->tier,
+            .difficulty = c->difficulty, .duration_min = c->duration_min,
+            .coverage = c->coverage, .n_coverage = c->n_coverage,
+            .prerequisites = (const char *const *)c->prerequisites,
+            .n_prerequisites = c->n_prerequisites, .mastery_score = c->mastery_score,
+        };
+    }
+    for (size_t t = 0; t < pb->n_targets; t++) {
+        const Skillpath__V1__Target *g = pb->targets[t];
+        targets[t] = (struct rs_target_def){ g->id, g->name, g->level, g->n_level };
+    }
+    struct rs_catalog_def def = {
+        .version = pb->version, .tags = tags, .n_tags = pb->n_tags, .courses = courses,
+        .n_courses = pb->n_courses, .targets = targets, .n_targets = pb->n_targets,
+    };
+    cat = rs_catalog_create(&def, err, errlen, n_errors);
+out:
+    free(tags);
+    free(courses);
+    free(targets);
+    return cat;
+}
+
+/* ---------------------------------------------------------------- learner */
+
+int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1__Learner *pb,
+                              struct rs_learner *out, char *err, size_t errlen)
+{
+    size_t D = rs_catalog_n_tags(cat);
+    if (pb->n_capability != 0 && pb->n_capability != D)
+        return errf(err, errlen, "capability: has %zu values, expected %zu (one per tag)",
+                    pb->n_capability, D);
+    if (pb->n_practiced_at != 0 && pb->n_practiced_at != D)
+        return errf(err, errlen, "practicedAt: has %zu values, expected %zu (one per tag)",
+                    pb->n_practiced_at, D);
+    if (pb->tier < 0 || pb->tier > SKILLPATH__V1__TIER__MANAGER)
+        return errf(err, errlen, "tier: %d is not a tier", (int)pb->tier);
+    size_t target = 0;
+    if (!empty(pb->target_id) && rs_catalog_find_target(cat, pb->target_id, &target) != 0)
+        return errf(err, errlen, "targetId: unknown target '%s'", pb->target_id);
+    if (rs_learner_init(out, D) != 0)
+        return errf(err, errlen, "out of memory");
+    out->tier = (enum rs_tier)pb->tier;
+    out->target = empty(pb->target_id) ? -1 : (long)target;
+    out->version = pb->version;
+    for (size_t k = 0; k < pb->n_capability; k++) {
+        float c = pb->capability[k];
+        if (!isfinite(c)) {
+            errf(err, errlen, "capability[%zu]: not a finite number", k);
+            goto fail;
+        }
+        if (c < 0 || c > 1) {
+            errf(err, errlen, "capability[%zu]: %g is outside [0,1]", k, (double)c);
+            goto fail;
+        }
+        out->capability[k] = c;
+    }
+    for (size_t k = 0; k < pb->n_practiced_at; k++) {
+        if (pb->practiced_at[k] < 0) {
+            errf(err, errlen, "practicedAt[%zu]: negative time", k);
+            goto fail;
+        }
+        out->practiced_at[k] = pb->practiced_at[k];
+    }
+    for (size_t i = 0; i < pb->n_attempts; i++) {
+        const Skillpath__V1__Attempt *a = pb->attempts[i];
+        size_t j;
+        if (rs_catalog_find_course(cat, a->course_id, &j) != 0) {
+            errf(err, errlen, "attempts[%zu].courseId: unknown course '%s'", i, a->course_id);
+            goto fail;
+        }
+        if (!(a->score >= 0 && a->score <= 1)) {
+            errf(err, errlen, "attempts[%zu].score: must be a number in [0,1]", i);
+            goto fail;
+        }
+        const struct rs_attempt *prev = rs_learner_find_attempt(out, (uint32_t)j);
+        if (prev && prev->at > a->at)
+            continue;               /* keep the latest attempt per course */
+        struct rs_attempt att = { (uint32_t)j, a->score, a->passed, a->at };
+        if (rs_learner_set_attempt(out, &att) != 0) {
+            errf(err, errlen, "out of memory");
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    rs_learner_deinit(out);
+    return -1;
+}
+
+static char *dupstr(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+Skillpath__V1__Learner *svc_model_learner_to_pb(const struct rs_catalog *cat,
+                                                const struct rs_learner *l, const char *id)
+{
+    Skillpath__V1__Learner *pb = malloc(sizeof *pb);
+    if (pb == NULL)
+        return NULL;
+    skillpath__v1__learner__init(pb);
+    pb->id = dupstr(id);
+    pb->tier = (Skillpath__V1__Tier)l->tier;
+    pb->target_id = dupstr(l->target >= 0 ? rs_catalog_target_id(cat, (size_t)l->target) : "");
+    pb->version = l->version;
+    pb->capability = malloc(l->dim * sizeof(float) + 1);
+    pb->practiced_at = malloc(l->dim * sizeof(int64_t) + 1);
+    pb->attempts = calloc(l->n_attempts + 1, sizeof *pb->attempts);
+    if (!pb->id || !pb->target_id || !pb->capability || !pb->practiced_at || !pb->attempts)
+        goto fail;
+    pb->n_capability = pb->n_practiced_at = l->dim;
+    memcpy(pb->capability, l->capability, l->dim * sizeof(float));
+    memcpy(pb->practiced_at, l->practiced_at, l->dim * sizeof(int64_t));
+    /* practicedAt all zero is the default: leave it out of the message. */
+    bool any = false;
+    for (size_t k = 0; k < l->dim; k++)
+        any |= l->practiced_at[k] != 0;
+    if (!any)
+        pb->n_practiced_at = 0;
+    for (size_t i = 0; i < l->n_attempts; i++) {
+        Skillpath__V1__Attempt *a = malloc(sizeof *a);
+        if (a == NULL)
+            goto fail;
+        skillpath__v1__attempt__init(a);
+        pb->attempts[pb->n_attempts++] = a;
+        a->course_id = dupstr(rs_catalog_course_id(cat, l->attempts[i].course));
+        if (a->course_id == NULL)
+            goto fail;
+        a->score = l->attempts[i].score;
+        a->passed = l->attempts[i].passed;
+        a->at = l->attempts[i].at;
+    }
+    return pb;
+fail:
+    protobuf_c_message_free_unpacked(&pb->base, NULL);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- event */
+
+int svc_model_event_from_pb(const struct rs_catalog *cat, const Skillpath__V1__Event *pb,
+                            struct rs_event *out, char *err, size_t errlen)
+{
+    size_t j;
+    if (empty(pb->course_id))
+        return errf(err, errlen, "courseId: missing");
+    if (rs_catalog_find_course(cat, pb->course_id, &j) != 0)
+        return errf(err, errlen, "courseId: unknown course '%s'", pb->course_id);
+    if (pb->kind == SKILLPATH__V1__EVENT_KIND__EVENT_KIND_UNSPECIFIED)
+        return errf(err, errlen, "kind: missing (STARTED, COMPLETED or ASSESSED)");
+    if (pb->at <= 0)
+        return errf(err, errlen, "at: missing (unix seconds)");
+    if (!(pb->score >= 0 && pb->score <= 1))
+        return errf(err, errlen, "score: %g is outside [0,1]", (double)pb->score);
+    out->course = (uint32_t)j;
+    out->kind = (enum rs_event_kind)pb->kind;
+    /* proto3 cannot tell a zero score from none: ASSESSED always has one,
+     * COMPLETED has one when it is above zero. */
+    out->has_score = pb->kind == SKILLPATH__V1__EVENT_KIND__ASSESSED || pb->score > 0;
+    out->score = pb->score;
+    out->at = pb->at;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- query */
+
+int svc_model_query_from_pb(const struct rs_catalog *cat, const Skillpath__V1__RecommendRequest *req,
+                            const struct rs_learner *l, struct rs_path_query *q, char *err,
+                            size_t errlen)
+{
+    memset(q, 0, sizeof *q);
+    q->learner = l;
+    q->now = req->now;
+    q->budget_min = req->time_budget_min;
+    if (req->max_items > RS_PATH_MAX_ITEMS)
+        return errf(err, errlen, "maxItems: %u is more than %d", req->max_items, RS_PATH_MAX_ITEMS);
+    q->max_items = req->max_items;
+    if (!empty(req->target_id)) {
+        if (rs_catalog_find_target(cat, req->target_id, &q->target) != 0)
+            return errf(err, errlen, "targetId: unknown target '%s'", req->target_id);
+    } else if (l->target >= 0) {
+        q->target = (size_t)l->target;
+    } else {
+        return errf(err, errlen, "targetId: the learner has no target; name one");
+    }
+    uint32_t *ex = calloc(req->n_exclude + 1, sizeof *ex);
+    uint32_t *mods = calloc(req->n_modules + 1, sizeof *mods);
+    if (!ex || !mods) {
+        free(ex);
+        free(mods);
+        return errf(err, errlen, "out of memory");
+    }
+    q->exclude = ex;
+    q->modules = mods;
+    for (size_t i = 0; i < req->n_exclude; i++) {
+        size_t j;
+        if (rs_catalog_find_course(cat, req->exclude[i], &j) != 0) {
+            svc_model_query_deinit(q);
+            return errf(err, errlen, "exclude[%zu]: unknown course '%s'", i, req->exclude[i]);
+        }
+        ex[q->n_exclude++] = (uint32_t)j;
+    }
+    for (size_t i = 0; i < req->n_modules; i++) {
+        size_t m;
+        if (rs_catalog_find_module(cat, req->modules[i], &m) != 0) {
+            svc_model_query_deinit(q);
+            return errf(err, errlen, "modules[%zu]: unknown module '%s'", i, req->modules[i]);
+        }
+        mods[q->n_modules++] = (uint32_t)m;
+    }
+    return 0;
+}
+
+void svc_model_query_deinit(struct rs_path_query *q)
+{
+    free((void *)q->exclude);
+    free((void *)q->modules);
+    q->exclude = q->modules = NULL;
+    q->n_exclude = q->n_modules = 0;
+}
+
+/* ---------------------------------------------------------------- path */
+
+Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *cat,
+                                                       const struct rs_path *p,
+                                                       const char *learner_id)
+{
+    Skillpath__V1__RecommendResponse *r = malloc(sizeof *r);
+    if (r == NULL)
+        return NULL;
+    skillpath__v1__recommend_response__init(r);
+    r->learner_id = dupstr(learner_id);
+    r->catalog_version = dupstr(rs_catalog_version(cat));
+    r->items = calloc(p->n_items + 1, sizeof *r->items);
+    if (!r->learner_id || !r->catalog_version || !r->items)
+        goto fail;
+    r->total_min = p->total_min;
+    r->gap_before = p->gap_before;
+    r->gap_after = p->gap_after;
+    for (size_t i = 0; i < p->n_items; i++) {
+        const struct rs_path_item *it = &p->items[i];
+        Skillpath__V1__PathItem *pi = malloc(sizeof *pi);
+        if (pi == NULL)
+            goto fail;
+        skillpath__v1__path_item__init(pi);
+        r->items[r->n_items++] = pi;
+        pi->course_id = dupstr(rs_catalog_course_id(cat, it->course));
+        pi->title = dupstr(rs_catalog_course_title(cat, it->course));
+        pi->closes = calloc(it->n_changes + 1, sizeof *pi->closes);
+        if (!pi->course_id || !pi->title || !pi->closes)
+            goto fail;
+        pi->duration_min = it->duration_min;
+        pi->gain = it->gain;
+        pi->reason = (Skillpath__V1__Reason)it->reason;
+        for (size_t c = 0; c < it->n_changes; c++) {
+            const struct rs_tag_change *tc = &p->changes[it->first_change + c];
+            Skillpath__V1__TagChange *t = malloc(sizeof *t);
+            if (t == NULL)
+                goto fail;
+            skillpath__v1__tag_change__init(t);
+            pi->closes[pi->n_closes++] = t;
+            t->tag_id = dupstr(rs_catalog_tag_id(cat, tc->tag));
+            if (t->tag_id == NULL)
+                goto fail;
+            t->before = tc->before;
+            t->after = tc->after;
+        }
+    }
+    return r;
+fail:
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    return NULL;
+}
+
+const char *svc_model_reason_name(enum rs_reason r)
+{
+    switch (r) {
+    case RS_REASON_GAP: return "gap";
+    case RS_REASON_PREREQUISITE: return "prerequisite";
+    case RS_REASON_REVIEW: return "review";
+    case RS_REASON_RETAKE: return "retake";
+    default: return "-";
+    }
+}
+
+const char *svc_model_tier_name(enum rs_tier t)
+{
+    switch (t) {
+    case RS_TIER_NEW_HIRE: return "new hire";
+    case RS_TIER_CORE_STAFF: return "core staff";
+    case RS_TIER_MANAGER: return "manager";
+    default: return "any tier";
+    }
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT
+ * Conversions between the wire messages (protobuf-c) and the core's types:
+ * the only place that knows both. Every error names the field it is about. */
+#ifndef SVC_MODEL_H
+#define SVC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/skillpath.pb-c.h"
+#include "recsys.h"
+
+/* Validate and build a catalog; as rs_catalog_create(). */
+struct rs_catalog *svc_model_catalog(const Skillpath__V1__Catalog *pb, char *err, size_t errlen,
+                                     size_t *n_errors);
+
+/* Convert a Learner (initialises `out`; deinit it on success). Capability and
+ * practiced_at must have one value per tag, or none (all zero). Attempts must
+ * name catalog courses; target_id, when given, a catalog target.
+ * 0, or -1 with err naming the field. */
+int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1__Learner *pb,
+                              struct rs_learner *out, char *err, size_t errlen);
+
+/* A new Learner message for `l` (free with protobuf_c_message_free_unpacked),
+ * or NULL when out of memory. */
+Skillpath__V1__Learner *svc_model_learner_to_pb(const struct rs_catalog *cat,
+                                                const struct rs_learner *l, const char *id);
+
+/* Convert an Event. 0, or -1 with err naming the field. */
+int svc_model_event_from_pb(const struct rs_catalog *cat, const Skillpath__V1__Event *pb,
+                            struct rs_event *out, char *err, size_t errlen);
+
+/* The query part of a RecommendRequest, resolved against the catalog. The
+ * arrays are malloc'ed: release with svc_model_query_deinit(). The target is
+ * the request's, else the learner's. 0, or -1 with err naming the field. */
+int svc_model_query_from_pb(const struct rs_catalog *cat, const Skillpath__V1__RecommendRequest *req,
+                            const struct rs_learner *l, struct rs_path_query *q, char *err,
+                            size_t errlen);
+void svc_model_query_deinit(struct rs_path_query *q);
+
+/* A new RecommendResponse for a built path, or NULL when out of memory. */
+Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *cat,
+                                                       const struct rs_path *p,
+                                                       const char *learner_id);
+
+/* Wire enum names of the core's values, for readable output. */
+const char *svc_model_reason_name(enum rs_reason r);
+const char *svc_model_tier_name(enum rs_tier t);
+
+#endif
