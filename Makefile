@@ -13,7 +13,7 @@ DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c
 PKGS      := openblas libprotobuf-c jansson
 CC        ?= cc
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-               -Wmissing-prototypes -g $(OPT) -MMD -MP -Iinclude -I$(BUILD)/gen
+               -Wmissing-prototypes -g $(OPT) -MMD -MP -Iinclude -I$(BUILD)/gen -Itests/support -Iservice
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 ifneq ($(SANITIZER),)
@@ -42,6 +42,7 @@ SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
 BINS := $(BUILD)/skillpath $(BUILD)/bench_core
 
+.SECONDARY:
 .PHONY: all deps test check run bench-core clean
 .DEFAULT_GOAL := all
 

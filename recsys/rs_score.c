@@ -18,36 +18,55 @@ const char *rs_blas_corename(void)
     return name ? name : "unknown";
 }
 
-void rs_score_one(const struct rs_catalog *c, const float *g, float *s)
+void rs_score_matrix_one(const float *A, size_t N, size_t D, const float *g, float *s)
 {
-    if (c->n_courses == 0)
+    if (N == 0)
         return;
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)c->n_courses, (blasint)c->n_tags, 1.0f,
-                c->A, (blasint)c->n_tags, g, 1, 0.0f, s, 1);
+    if (D == 0) {
+        for (size_t j = 0; j < N; j++)
+            s[j] = 0;
+        return;
+    }
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)N, (blasint)D, 1.0f, A, (blasint)D, g, 1,
+                0.0f, s, 1);
 }
 
-void rs_score_batch(const struct rs_catalog *c, const float *G, size_t B, float *S)
+void rs_score_matrix_batch(const float *A, size_t N, size_t D, const float *G, size_t B, float *S)
 {
-    if (c->n_courses == 0 || B == 0)
+    if (N == 0 || B == 0)
         return;
-    if (B == 1) {
-        rs_score_one(c, G, S);
+    if (B == 1 || D == 0) {
+        for (size_t b = 0; b < B; b++)
+            rs_score_matrix_one(A, N, D, G + b * D, S + b * N);
         return;
     }
     /* S (B x N) = G (B x D) · Aᵀ (D x N) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)B, (blasint)c->n_courses,
-                (blasint)c->n_tags, 1.0f, G, (blasint)c->n_tags, c->A, (blasint)c->n_tags, 0.0f,
-                S, (blasint)c->n_courses);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)B, (blasint)N, (blasint)D, 1.0f,
+                G, (blasint)D, A, (blasint)D, 0.0f, S, (blasint)N);
 }
 
-void rs_score_ref(const struct rs_catalog *c, const float *G, size_t B, float *S)
+void rs_score_matrix_ref(const float *A, size_t N, size_t D, const float *G, size_t B, float *S)
 {
-    size_t N = c->n_courses, D = c->n_tags;
     for (size_t b = 0; b < B; b++)
         for (size_t j = 0; j < N; j++) {
             double acc = 0;
             for (size_t k = 0; k < D; k++)
-                acc += (double)c->A[j * D + k] * G[b * D + k];
+                acc += (double)A[j * D + k] * G[b * D + k];
             S[b * N + j] = (float)acc;
         }
+}
+
+void rs_score_one(const struct rs_catalog *c, const float *g, float *s)
+{
+    rs_score_matrix_one(c->A, c->n_courses, c->n_tags, g, s);
+}
+
+void rs_score_batch(const struct rs_catalog *c, const float *G, size_t B, float *S)
+{
+    rs_score_matrix_batch(c->A, c->n_courses, c->n_tags, G, B, S);
+}
+
+void rs_score_ref(const struct rs_catalog *c, const float *G, size_t B, float *S)
+{
+    rs_score_matrix_ref(c->A, c->n_courses, c->n_tags, G, B, S);
 }

@@ -27,4 +27,10 @@ void rs_score_batch(const struct rs_catalog *cat, const float *G, size_t B, floa
 /* The reference: the same products as plain loops, accumulated in double. */
 void rs_score_ref(const struct rs_catalog *cat, const float *G, size_t B, float *S);
 
+/* The same three on a bare N x D row-major matrix (any N, including 0), for
+ * callers that hold a matrix rather than a catalog (tests, benchmarks). */
+void rs_score_matrix_one(const float *A, size_t N, size_t D, const float *g, float *s);
+void rs_score_matrix_batch(const float *A, size_t N, size_t D, const float *G, size_t B, float *S);
+void rs_score_matrix_ref(const float *A, size_t N, size_t D, const float *G, size_t B, float *S);
+
 #endif

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT
+ * The learner model: decay, review dates, the gap, and the event update. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#define DAY 86400
+
+static struct rs_catalog *small_catalog(void)
+{
+    struct sp_def d;
+    sp_def_init(&d);
+    d.courses[3].mastery_score = 0.8f;
+    struct rs_catalog *cat = rs_catalog_create(&d.def, NULL, 0, NULL);
+    assert_non_null(cat);
+    return cat;
+}
+
+static void test_learner_decay_default_keeps_60_percent_at_182_days(void **state)
+{
+    (void)state;
+    struct rs_model m;
+    rs_model_default(&m);
+    assert_float_equal(rs_model_retention(&m, 182), 0.6, 1e-9);
+    assert_float_equal(rs_model_retention(&m, 0), 1.0, 0);
+    assert_float_equal(rs_model_retention(&m, m.half_life_days), 0.5, 1e-12);
+
+    struct rs_learner l;
+    assert_int_equal(rs_learner_init(&l, 3), 0);
+    int64_t t0 = 1700000000;
+    l.capability[0] = 0.9f;                 /* practised: fades toward the baseline */
+    l.practiced_at[0] = t0;
+    l.capability[1] = 0.9f;                 /* never practised: no decay */
+    l.capability[2] = 0.1f;                 /* below the baseline: nothing to lose */
+    l.practiced_at[2] = t0;
+    float e[3];
+    rs_learner_effective(&m, &l, t0 + 182 * DAY, e);
+    float trained = 0.9f - m.baseline;
+    assert_float_equal(e[0], m.baseline + 0.6f * trained, 1e-5);
+    assert_float_equal(e[1], 0.9f, 0);
+    assert_float_equal(e[2], 0.1f, 0);
+    rs_learner_effective(&m, &l, t0 - DAY, e);       /* "now" before practice: as is */
+    assert_float_equal(e[0], 0.9f, 0);
+
+    m.half_life_days = 30;                          /* configurable */
+    rs_learner_effective(&m, &l, t0 + 30 * DAY, e);
+    assert_float_equal(e[0], m.baseline + 0.5f * trained, 1e-5);
+    rs_learner_deinit(&l);
+}
+
+static void test_learner_review_due_matches_decay(void **state)
+{
+    (void)state;
+    struct rs_model m;
+    rs_model_default(&m);
+    int64_t t0 = 1700000000;
+    int64_t due = rs_learner_review_due(&m, 0.9f, t0, 0.7f);
+    assert_true(due > t0);
+    struct rs_learner l;
+    rs_learner_init(&l, 1);
+    l.capability[0] = 0.9f;
+    l.practiced_at[0] = t0;
+    float e;
+    rs_learner_effective(&m, &l, due - DAY, &e);
+    assert_true(e > 0.7f);
+    rs_learner_effective(&m, &l, due + DAY, &e);
+    assert_true(e < 0.7f);
+    assert_int_equal(rs_learner_review_due(&m, 0.5f, t0, 0.7f), t0);   /* below already */
+    assert_int_equal(rs_learner_review_due(&m, 0.9f, t0, 0.1f), 0);    /* never */
+    rs_learner_deinit(&l);
+}
+
+static void test_learner_gap_is_weighted_and_clipped(void **state)
+{
+    (void)state;
+    float c[3] = { 0.2f, 0.9f, 0.5f }, t[3] = { 0.7f, 0.5f, 0.5f }, w[3] = { 0.5f, 1, 1 }, g[3];
+    float total = rs_learner_gap(c, t, w, 3, g);
+    assert_float_equal(g[0], 0.25f, 1e-6);
+    assert_float_equal(g[1], 0, 0);
+    assert_float_equal(g[2], 0, 0);
+    assert_float_equal(total, 0.25f, 1e-6);
+}
+
+static void apply_ok(const struct rs_catalog *cat, const struct rs_learner *old,
+                     const struct rs_event *ev, struct rs_learner *out)
+{
+    struct rs_model m;
+    rs_model_default(&m);
+    char err[200];
+    assert_int_equal(rs_learner_init(out, old->dim), 0);
+    if (rs_learner_apply(cat, &m, old, ev, out, err, sizeof err) != 0)
+        fail_msg("apply failed: %s", err);
+}
+
+static void test_learner_assessed_moves_toward_score(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = small_catalog();
+    struct rs_learner l, a, b;
+    rs_learner_init(&l, 3);
+    for (int k = 0; k < 3; k++)
+        l.capability[k] = 0.4f;
+    l.version = 7;
+    /* Course c1 (index 0) covers tag a only (0.8). */
+    struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = 1700000000 };
+    apply_ok(cat, &l, &ev, &a);
+    assert_true(a.capability[0] > 0.4f && a.capability[0] < 0.9f);
+    assert_float_equal(a.capability[1], 0.4f, 0);     /* uncovered: untouched */
+    assert_float_equal(a.capability[2], 0.4f, 0);
+    assert_int_equal(a.practiced_at[0], 1700000000);
+    assert_int_equal(a.practiced_at[1], 0);
+    assert_int_equal(a.version, 8);
+    assert_float_equal(l.capability[0], 0.4f, 0);     /* pure: the old state is unchanged */
+    assert_int_equal(l.version, 7);
+    const struct rs_attempt *at = rs_learner_find_attempt(&a, 0);
+    assert_non_null(at);
+    assert_true(at->passed);                          /* 0.9 >= default 0.6 */
+
+    ev.score = 0.1f;                                  /* a poor score pulls down */
+    apply_ok(cat, &l, &ev, &b);
+    assert_true(b.capability[0] < 0.4f);
+    assert_false(rs_learner_find_attempt(&b, 0)->passed);
+    rs_learner_deinit(&a);
+    rs_learner_deinit(&b);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
+static void test_learner_update_monotone_in_score(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = sp_synth_catalog(60, 28, 5, 2, 6);
+    uint64_t st = 77;
+    for (int trial = 0; trial < 300; trial++) {
+        struct rs_learner l, lo, hi;
+        assert_int_equal(rs_synth_learner(cat, (uint64_t)trial, 1700000000, &l), 0);
+        float y1 = rs_synth_uniform(&st), y2 = rs_synth_uniform(&st);
+        if (y1 > y2) {
+            float t = y1;
+            y1 = y2;
+            y2 = t;
+        }
+        struct rs_event ev = { .course = (uint32_t)(rs_synth_next(&st) % 60),
+                               .kind = RS_EVENT_ASSESSED, .at = 1700000000 + 5 * DAY };
+        ev.score = y1;
+        apply_ok(cat, &l, &ev, &lo);
+        ev.score = y2;
+        apply_ok(cat, &l, &ev, &hi);
+        for (size_t k = 0; k < l.dim; k++) {
+            assert_true(hi.capability[k] >= lo.capability[k]);
+            assert_true(lo.capability[k] >= 0 && hi.capability[k] <= 1);
+        }
+        /* A perfect score never lowers any tag below its effective value. */
+        struct rs_model m;
+        rs_model_default(&m);
+        float *e = malloc(l.dim * sizeof *e);
+        rs_learner_effective(&m, &l, ev.at, e);
+        struct rs_learner top;
+        ev.score = 1;
+        apply_ok(cat, &l, &ev, &top);
+        const float *a = rs_catalog_course_coverage(cat, ev.course);
+        for (size_t k = 0; k < l.dim; k++)
+            if (a[k] > 0)
+                assert_true(top.capability[k] >= e[k] - 1e-6f);
+        free(e);
+        rs_learner_deinit(&top);
+        rs_learner_deinit(&lo);
+        rs_learner_deinit(&hi);
+        rs_learner_deinit(&l);
+    }
+    rs_catalog_destroy(cat);
+}
+
+static void test_learner_completed_smaller_gain_started_none(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = small_catalog();
+    struct rs_learner l, done, assessed, started;
+    rs_learner_init(&l, 3);
+    for (int k = 0; k < 3; k++)
+        l.capability[k] = 0.3f;
+    struct rs_event ev = { .course = 0, .kind = RS_EVENT_COMPLETED, .at = 1700000000 };
+    apply_ok(cat, &l, &ev, &done);
+    ev.kind = RS_EVENT_ASSESSED;
+    ev.score = 0.9f;
+    apply_ok(cat, &l, &ev, &assessed);
+    ev.kind = RS_EVENT_STARTED;
+    apply_ok(cat, &l, &ev, &started);
+    assert_true(done.capability[0] > 0.3f);
+    assert_true(done.capability[0] - 0.3f < assessed.capability[0] - 0.3f);
+    assert_null(rs_learner_find_attempt(&done, 0));     /* no score, no attempt */
+    assert_memory_equal(started.capability, l.capability, 3 * sizeof(float));
+    assert_int_equal(started.practiced_at[0], 0);
+    assert_int_equal(started.version, l.version + 1);
+    rs_learner_deinit(&done);
+    rs_learner_deinit(&assessed);
+    rs_learner_deinit(&started);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
+static void test_learner_pass_uses_mastery_score(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = small_catalog();       /* c4 (index 3) needs 0.8 */
+    struct rs_learner l, out;
+    rs_learner_init(&l, 3);
+    struct rs_event ev = { .course = 3, .kind = RS_EVENT_ASSESSED, .score = 0.75f, .at = 1700000000 };
+    apply_ok(cat, &l, &ev, &out);
+    assert_false(rs_learner_find_attempt(&out, 3)->passed);
+    rs_learner_deinit(&out);
+    ev.score = 0.8f;
+    apply_ok(cat, &l, &ev, &out);
+    assert_true(rs_learner_find_attempt(&out, 3)->passed);
+    /* COMPLETED with a score counts as assessed. */
+    rs_learner_deinit(&out);
+    ev.kind = RS_EVENT_COMPLETED;
+    ev.has_score = true;
+    ev.score = 0.95f;
+    apply_ok(cat, &l, &ev, &out);
+    assert_true(rs_learner_find_attempt(&out, 3)->passed);
+    rs_learner_deinit(&out);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
+static void test_learner_late_older_attempt_does_not_replace(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = small_catalog();
+    struct rs_learner l, a, b;
+    rs_learner_init(&l, 3);
+    struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = 1700000000 };
+    apply_ok(cat, &l, &ev, &a);
+    ev.score = 0.2f;
+    ev.at -= DAY;                           /* arrives late, happened earlier */
+    apply_ok(cat, &a, &ev, &b);
+    assert_true(rs_learner_find_attempt(&b, 0)->passed);
+    assert_int_equal(b.n_attempts, 1);
+    rs_learner_deinit(&a);
+    rs_learner_deinit(&b);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
+static void test_learner_bad_events_rejected(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = small_catalog();
+    struct rs_model m;
+    rs_model_default(&m);
+    struct rs_learner l, out;
+    rs_learner_init(&l, 3);
+    rs_learner_init(&out, 3);
+    char err[200];
+    struct rs_event good = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.5f, .at = 1700000000 };
+    struct rs_event ev = good;
+    ev.course = 99;
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &out, err, sizeof err), RS_EINVAL);
+    ev = good;
+    ev.score = NAN;
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &out, err, sizeof err), RS_EINVAL);
+    assert_non_null(strstr(err, "score"));
+    ev = good;
+    ev.score = 1.5f;
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &out, err, sizeof err), RS_EINVAL);
+    ev = good;
+    ev.kind = 9;
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &out, err, sizeof err), RS_EINVAL);
+    ev = good;
+    ev.at = 0;
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &out, err, sizeof err), RS_EINVAL);
+    assert_non_null(strstr(err, "at"));
+    rs_learner_deinit(&out);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_learner_decay_default_keeps_60_percent_at_182_days),
+        cmocka_unit_test(test_learner_review_due_matches_decay),
+        cmocka_unit_test(test_learner_gap_is_weighted_and_clipped),
+        cmocka_unit_test(test_learner_assessed_moves_toward_score),
+        cmocka_unit_test(test_learner_update_monotone_in_score),
+        cmocka_unit_test(test_learner_completed_smaller_gain_started_none),
+        cmocka_unit_test(test_learner_pass_uses_mastery_score),
+        cmocka_unit_test(test_learner_late_older_attempt_does_not_replace),
+        cmocka_unit_test(test_learner_bad_events_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
