@@ -3,19 +3,25 @@
  *
  * DESIGN
  * The learner's weighted gap g is scored once against every course (s = A·g,
- * one sgemv). The expected effect of taking course j is modelled as closing a
- * fraction eta·a_jk of the gap on each covered tag k, so its expected gain is
- * exactly eta·s_j and, after it, g_k shrinks by eta·a_jk·g_k on its tags only.
- * Each step scans s once for the best priority
- *     eta·s_j / minutes_j · fit_j · tier_j · (1 + continuity if next to the last course)
- * where fit ≤ 1 and tier ≤ 1: the cheap bound eta·s_j/minutes_j·(1+continuity)
- * skips almost every course, and only courses that could beat the best so far
- * get their difficulty fit, eligibility and prerequisite check computed. The
- * pick's unmet prerequisites go first (topological order); then the scores are
- * updated for the changed tags only, one saxpy per tag over Aᵀ's contiguous
- * column — or one sgemv when so many tags changed that a full pass is cheaper.
+ * one sgemv: the only pass over the whole catalog). The expected effect of
+ * taking course j is modelled as closing a fraction eta·a_jk of the gap on each
+ * covered tag k, so its expected gain is exactly eta·s_j and, after it, g_k
+ * shrinks by eta·a_jk·g_k on its tags only: a pick updates g (and ĉ) on the
+ * tags it changed, nothing else. The priority of a course is
+ *     s_j / minutes_j · tier_j · fit_j · (1 + continuity if next to the last pick)
+ * with fit ≤ 1. Because g only shrinks and A ≥ 0, every s_j only falls along
+ * the path, so the full pass's b_j = s_j / minutes_j · tier_j bounds course
+ * j's priority for the rest of the path (times the bonus for the few courses
+ * next to the last pick, which are always examined).
+ * That makes the greedy lazy, as for submodular maximisation: the courses
+ * whose bound reaches a threshold (a quantile of a sample, so that about K
+ * pass) are sorted by bound; each step walks them in that order, reading each
+ * one's current score off g (Σ over its few tags), and stops as soon as the
+ * next bound cannot beat the best found. If the walk runs out above the
+ * threshold, the threshold drops and more courses join; none left out can
+ * beat the pick, so each pick is exactly the full greedy's. A pick's unmet
+ * prerequisites go first, in topological order.
  */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +36,25 @@ enum {
     F_FADED = 1 << 4,           /* passed, but its skills faded below target */
     F_OFF_MODULE = 1 << 5,      /* outside the requested modules */
     F_NEAR = 1 << 6,            /* next to the continuity anchor */
+    F_REJECTED = 1 << 7,        /* cannot be taken any more in this path */
 };
 
+#define CAND_PER_ITEM 32        /* candidates wanted per requested item */
+#define CAND_MIN 256            /* ... and at least this many */
+#define SAMPLE 1024             /* scores sampled to place the threshold */
 #define MIN_CHANGE 0.005f       /* smaller tag changes are not worth listing */
+
+struct cand {
+    float bound;                /* s_j / minutes · tier at the full pass */
+    uint32_t course;
+};
 
 struct rs_path_ws {
     const struct rs_catalog *cat;   /* the catalog this scratch is sized for */
-    float *s;                   /* N: current scores A·g */
+    float *s;                   /* N: scores A·g of the full pass */
+    float *b;                   /* N: bounds from them; -1 for courses never eligible */
     float *inv_dur;             /* N: 1 / duration */
+    struct cand *cand;          /* N: candidates */
     uint8_t *flags;             /* N: F_* for the current query */
     uint8_t *mark;              /* N: DFS marks, zero between uses */
     uint32_t *stack;            /* N */
@@ -45,7 +62,6 @@ struct rs_path_ws {
     uint32_t *nbr;              /* N: neighbours of the anchor */
     float *chat;                /* D: simulated effective capability */
     float *g;                   /* D: simulated weighted gap */
-    float *dg;                  /* D: gap change of the current step */
 };
 
 struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
@@ -56,7 +72,9 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
         return NULL;
     ws->cat = cat;
     ws->s = rs_aligned_alloc(N * sizeof(float));
+    ws->b = malloc(N * sizeof(float));
     ws->inv_dur = malloc(N * sizeof(float));
+    ws->cand = malloc(N * sizeof(struct cand));
     ws->flags = calloc(N, 1);
     ws->mark = calloc(N, 1);
     ws->stack = malloc(N * sizeof(uint32_t));
@@ -64,9 +82,8 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     ws->nbr = malloc(N * sizeof(uint32_t));
     ws->chat = malloc(D * sizeof(float));
     ws->g = malloc(D * sizeof(float));
-    ws->dg = malloc(D * sizeof(float));
-    if (!ws->s || !ws->inv_dur || !ws->flags || !ws->mark || !ws->stack || !ws->group ||
-        !ws->nbr || !ws->chat || !ws->g || !ws->dg) {
+    if (!ws->s || !ws->b || !ws->inv_dur || !ws->cand || !ws->flags || !ws->mark || !ws->stack ||
+        !ws->group || !ws->nbr || !ws->chat || !ws->g) {
         rs_path_ws_destroy(ws);
         return NULL;
     }
@@ -80,7 +97,9 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     if (ws == NULL)
         return;
     free(ws->s);
+    free(ws->b);
     free(ws->inv_dur);
+    free(ws->cand);
     free(ws->flags);
     free(ws->mark);
     free(ws->stack);
@@ -88,7 +107,6 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     free(ws->nbr);
     free(ws->chat);
     free(ws->g);
-    free(ws->dg);
     free(ws);
 }
 
@@ -99,17 +117,23 @@ void rs_path_deinit(struct rs_path *p)
     memset(p, 0, sizeof *p);
 }
 
-/* ---------------------------------------------------------------- query */
-
 struct step_ctx {
     const struct rs_catalog *cat;
     const struct rs_model *m;
     struct rs_path_ws *ws;
     const float *target;        /* D */
-    enum rs_tier tier;          /* learner's */
+    enum rs_tier tier;          /* the learner's */
+    float tier_factor[4];       /* by course tier, for this learner's tier */
     size_t items_left;
     uint32_t budget_left;       /* UINT32_MAX = unlimited */
+    size_t k;                   /* candidates wanted */
+    size_t n_cand;              /* candidates held */
+    float thr;                  /* every course left out has a bound below this */
+    size_t n_near;              /* neighbours of the anchor, in ws->nbr */
 };
+
+/* ---------------------------------------------------------------- query */
+
 
 static int check_query(const struct rs_catalog *cat, const struct rs_path_query *q,
                        const struct rs_path_ws *ws, char *err, size_t errlen)
@@ -207,14 +231,6 @@ static float difficulty_fit(const struct step_ctx *x, size_t j)
     return x->m->fit_floor + (1 - x->m->fit_floor) * expf(-z * z);
 }
 
-static float tier_fit(const struct step_ctx *x, size_t j)
-{
-    int above = (int)x->cat->course_tier[j] - (int)x->tier;
-    if (x->tier == RS_TIER_ANY || x->cat->course_tier[j] == RS_TIER_ANY || above <= 0)
-        return 1.0f;
-    return powf(x->m->tier_penalty, (float)above);
-}
-
 /* Collect j's unmet prerequisites into ws->group in topological order.
  * Returns their count, or -1 when j cannot be taken now: an unmet one is
  * excluded, or j and its prerequisites exceed the items or minutes left. */
@@ -259,56 +275,184 @@ static long unmet_prerequisites(const struct step_ctx *x, uint32_t j)
     return (long)n;
 }
 
-/* One scan over the scores: the best course to take next, or -1. */
-static long best_course(const struct step_ctx *x, long *n_group)
+static bool blocked(uint8_t f)
+{
+    return (f & (F_EXCLUDED | F_IN_PATH | F_OFF_MODULE | F_REJECTED)) ||
+           ((f & F_PASSED) && !(f & F_FADED));
+}
+
+/* ---------------------------------------------------------------- candidates */
+
+/* The k-th largest of n values (k in [1, n]); reorders v. */
+static float kth_largest(float *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        float pivot = v[(lo + hi) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] > pivot)
+                i++;
+            while (v[j] < pivot)
+                j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (want <= j)
+            hi = j;
+        else if (want >= i)
+            lo = i;
+        else
+            return v[want];
+    }
+    return v[want];
+}
+
+/* Course j's bound from the full pass's score, which only overstates its
+ * current score as the path goes on. */
+static float stale_bound(const struct step_ctx *x, size_t j)
+{
+    return x->ws->s[j] * x->ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
+}
+
+/* Course j's exact current score Σ_k a_jk·g_k, over the tags it covers. */
+static float current_score(const struct step_ctx *x, uint32_t j)
+{
+    const struct rs_catalog *cat = x->cat;
+    const float *a = cat->A + (size_t)j * cat->n_tags;
+    float sj = 0;
+    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
+        sj += a[cat->nz_tag[e]] * x->ws->g[cat->nz_tag[e]];
+    return sj;
+}
+
+/* The first candidates: every course's bound from the full pass, and those
+ * reaching a sampled quantile (so that about x->k pass) join; when x->k is a
+ * large share of the catalog, all eligible courses join and x->thr = 0. */
+static void first_candidates(struct step_ctx *x)
 {
     const struct rs_catalog *cat = x->cat;
     struct rs_path_ws *ws = x->ws;
-    const float eta = x->m->eta_assessed, min_s = x->m->min_gain / eta;
+    const size_t N = cat->n_courses;
+    const float min_s = x->m->min_gain / x->m->eta_assessed;
+    float thr = 0;
+    for (size_t j = 0; j < N; j++)
+        ws->b[j] = ws->s[j] < min_s || blocked(ws->flags[j]) ? -1.0f : stale_bound(x, j);
+    if (x->k * 4 < N && N > SAMPLE) {
+        float sample[SAMPLE];
+        size_t stride = N / SAMPLE, rank = x->k * SAMPLE / N;
+        for (size_t i = 0; i < SAMPLE; i++)
+            sample[i] = ws->b[i * stride];
+        thr = kth_largest(sample, SAMPLE, rank ? rank : 1);
+        if (thr < 0)
+            thr = 0;
+    }
+    x->n_cand = 0;
+    for (size_t j = 0; j < N; j++)
+        if (ws->b[j] >= thr && ws->b[j] >= 0)
+            ws->cand[x->n_cand++] = (struct cand){ ws->b[j], (uint32_t)j };
+    x->thr = thr;
+}
+
+/* Courses with bound in [lo, x->thr) join the candidates; x->thr = lo. */
+static void widen(struct step_ctx *x, float lo)
+{
+    struct rs_path_ws *ws = x->ws;
+    for (size_t j = 0; j < x->cat->n_courses; j++)
+        if (ws->b[j] >= lo && ws->b[j] < x->thr && !blocked(ws->flags[j]))
+            ws->cand[x->n_cand++] = (struct cand){ ws->b[j], (uint32_t)j };
+    x->thr = lo;
+}
+
+/* Consider course j at priority bound `bound`: if it beats *best and can be
+ * taken now (with its unmet prerequisites), it becomes the pick. */
+static void consider(const struct step_ctx *x, uint32_t j, float *best, long *pick, long *n_group)
+{
+    struct rs_path_ws *ws = x->ws;
+    const float min_s = x->m->min_gain / x->m->eta_assessed;
+    float sj = current_score(x, j);
+    if (sj < min_s)
+        return;
+    float near = (ws->flags[j] & F_NEAR) ? 1 + x->m->continuity : 1;
+    float prio = sj * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]] * near;
+    if (prio <= *best)
+        return;                         /* fit ≤ 1 cannot lift it */
+    prio *= difficulty_fit(x, j);
+    if (prio <= *best)
+        return;
+    long n = unmet_prerequisites(x, j);
+    if (n < 0) {
+        /* Items and minutes only shrink: it will never fit again. */
+        ws->flags[j] |= F_REJECTED;
+        return;
+    }
+    *best = prio;
+    *pick = (long)j;
+    *n_group = n;
+}
+
+/* The next course, or -1: the neighbours of the anchor, then every
+ * candidate whose bound could beat the best so far. When courses left out
+ * could still beat it (x->thr > best), those down to a bit below the best
+ * join — below, since the next picks will score lower still — and are walked. */
+static long next_course(struct step_ctx *x, long *n_group)
+{
+    struct rs_path_ws *ws = x->ws;
     const float bonus = 1 + x->m->continuity;
-    const float *s = ws->s, *inv = ws->inv_dur;
-    const uint8_t *f = ws->flags;
-    const uint8_t blocked = F_EXCLUDED | F_IN_PATH | F_OFF_MODULE;
     float best = 0;
     long pick = -1;
-    for (size_t j = 0; j < cat->n_courses; j++) {
-        if (s[j] * inv[j] * bonus <= best || s[j] < min_s)
-            continue;
-        if ((f[j] & blocked) || ((f[j] & F_PASSED) && !(f[j] & F_FADED)))
-            continue;
-        float prio = s[j] * inv[j] * difficulty_fit(x, j) * tier_fit(x, j);
-        if (f[j] & F_NEAR)
-            prio *= bonus;
-        if (prio <= best)
-            continue;
-        long n = unmet_prerequisites(x, (uint32_t)j);
-        if (n < 0)
-            continue;
-        best = prio;
-        pick = (long)j;
-        *n_group = n;
+    for (size_t i = 0; i < x->n_near; i++) {
+        uint32_t j = ws->nbr[i];
+        if (ws->b[j] * bonus > best && !blocked(ws->flags[j]))
+            consider(x, j, &best, &pick, n_group);
+    }
+    size_t i = 0, live = 0;
+    for (;;) {
+        for (; i < x->n_cand; i++) {
+            struct cand c = ws->cand[i];
+            uint8_t f = ws->flags[c.course];
+            if (blocked(f))
+                continue;               /* dropped from the list for good */
+            ws->cand[live++] = c;
+            if (c.bound > best && !(f & F_NEAR))
+                consider(x, c.course, &best, &pick, n_group);
+        }
+        x->n_cand = i = live;
+        if (x->thr <= best || x->thr == 0)
+            break;
+        widen(x, best * 0.7f > x->thr * 0.25f ? best * 0.7f : x->thr * 0.25f);
+        if (x->thr < 1e-12f)
+            widen(x, 0);
     }
     if (pick >= 0 && *n_group > 0)
         unmet_prerequisites(x, (uint32_t)pick);     /* ws->group was overwritten since */
     return pick;
 }
 
-static void set_anchor(struct rs_path_ws *ws, const struct rs_catalog *cat, long prev, long next)
+/* Move the continuity bonus from the neighbours of `prev` to those of `next`. */
+static void set_anchor(struct step_ctx *x, long prev, long next)
 {
-    if (prev >= 0) {
-        size_t n = rs_graph_neighbours(cat, (size_t)prev, ws->mark, ws->nbr, cat->n_courses);
-        for (size_t i = 0; i < n; i++)
-            ws->flags[ws->nbr[i]] &= (uint8_t)~F_NEAR;
-    }
+    const struct rs_catalog *cat = x->cat;
+    struct rs_path_ws *ws = x->ws;
+    for (size_t i = 0; prev >= 0 && i < x->n_near; i++)
+        ws->flags[ws->nbr[i]] &= (uint8_t)~F_NEAR;
+    x->n_near = 0;
     if (next >= 0) {
-        size_t n = rs_graph_neighbours(cat, (size_t)next, ws->mark, ws->nbr, cat->n_courses);
-        for (size_t i = 0; i < n; i++)
+        x->n_near = rs_graph_neighbours(cat, (size_t)next, ws->mark, ws->nbr, cat->n_courses);
+        for (size_t i = 0; i < x->n_near; i++)
             ws->flags[ws->nbr[i]] |= F_NEAR;
     }
 }
 
 /* Simulate taking course j: move its tags eta·a_jk of the way to the target,
- * record the item and its tag changes, accumulate the gap change in ws->dg. */
+ * record the item and its tag changes. Only the pick's own tags change. */
 static void take(const struct step_ctx *x, uint32_t j, enum rs_reason reason, struct rs_path *out)
 {
     const struct rs_catalog *cat = x->cat;
@@ -331,7 +475,6 @@ static void take(const struct step_ctx *x, uint32_t j, enum rs_reason reason, st
         float dg = -eta * a[k] * ws->g[k];
         ws->chat[k] = before + step;
         ws->g[k] += dg;
-        ws->dg[k] += dg;
         it->gain -= dg;
         if (step >= MIN_CHANGE) {
             out->changes[out->n_changes++] = (struct rs_tag_change){ k, before, before + step };
@@ -340,24 +483,6 @@ static void take(const struct step_ctx *x, uint32_t j, enum rs_reason reason, st
     }
     ws->flags[j] |= F_IN_PATH;
     out->total_min += cat->duration[j];
-}
-
-/* s += A·dg for the tags that changed; a full sgemv when that is cheaper. */
-static void rescore(const struct step_ctx *x)
-{
-    const struct rs_catalog *cat = x->cat;
-    struct rs_path_ws *ws = x->ws;
-    size_t D = cat->n_tags, N = cat->n_courses, changed = 0;
-    for (size_t k = 0; k < D; k++)
-        changed += ws->dg[k] != 0;
-    if (2 * changed >= D) {
-        rs_score_one(cat, ws->g, ws->s);
-    } else {
-        for (size_t k = 0; k < D; k++)
-            if (ws->dg[k] != 0)
-                cblas_saxpy((blasint)N, ws->dg[k], cat->AT + k * N, 1, ws->s, 1);
-    }
-    memset(ws->dg, 0, D * sizeof *ws->dg);
 }
 
 int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
@@ -380,14 +505,19 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     const float *target = cat->T + q->target * D;
     rs_learner_effective(m, q->learner, q->now, ws->chat);
     out->gap_before = rs_learner_gap(ws->chat, target, cat->tag_weight, D, ws->g);
-    memset(ws->dg, 0, D * sizeof *ws->dg);
     rs_score_one(cat, ws->g, ws->s);
     set_flags(cat, m, q, ws, ws->chat, target);
 
     struct step_ctx x = {
         .cat = cat, .m = m, .ws = ws, .target = target, .tier = q->learner->tier,
         .items_left = n_max, .budget_left = q->budget_min ? q->budget_min : UINT32_MAX,
+        .k = n_max * CAND_PER_ITEM > CAND_MIN ? n_max * CAND_PER_ITEM : CAND_MIN,
     };
+    for (int t = 0; t < 4; t++) {
+        int above = t - (int)x.tier;
+        x.tier_factor[t] = x.tier == RS_TIER_ANY || t == RS_TIER_ANY || above <= 0
+                               ? 1.0f : powf(m->tier_penalty, (float)above);
+    }
     /* Continuity starts from the learner's latest course. */
     long anchor = -1;
     int64_t latest = 0;
@@ -396,11 +526,12 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
             latest = q->learner->attempts[i].at;
             anchor = q->learner->attempts[i].course;
         }
-    set_anchor(ws, cat, -1, anchor);
+    set_anchor(&x, -1, anchor);
+    first_candidates(&x);
 
     while (x.items_left > 0) {
         long n_group = 0;
-        long j = best_course(&x, &n_group);
+        long j = next_course(&x, &n_group);
         if (j < 0)
             break;
         uint32_t before_min = out->total_min;
@@ -413,12 +544,11 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
         x.items_left -= (size_t)n_group + 1;
         if (x.budget_left != UINT32_MAX)
             x.budget_left -= out->total_min - before_min;
-        set_anchor(ws, cat, anchor, j);
+        if (x.items_left == 0)
+            break;
+        set_anchor(&x, anchor, j);
         anchor = j;
-        if (x.items_left > 0)
-            rescore(&x);
     }
-    set_anchor(ws, cat, anchor, -1);
     out->gap_after = 0;
     for (size_t k = 0; k < D; k++)
         out->gap_after += ws->g[k];
