@@ -375,30 +375,31 @@ static int build_matrix(struct rs_catalog *c, const struct rs_catalog_def *def)
 {
     size_t N = c->n_courses, D = c->n_tags, nnz = 0;
     c->A = rs_aligned_alloc(N * D * sizeof(float));
-    c->AT = rs_aligned_alloc(N * D * sizeof(float));
     c->nz_off = malloc((N + 1) * sizeof *c->nz_off);
-    if (!c->A || !c->AT || !c->nz_off)
+    if (!c->A || !c->nz_off)
         return RS_ENOMEM;
     for (size_t j = 0; j < N; j++) {
         const float *a = def->courses[j].coverage;
         memcpy(c->A + j * D, a, D * sizeof(float));
         float sum = 0;
         for (size_t k = 0; k < D; k++) {
-            c->AT[k * N + j] = a[k];
             sum += a[k];
             nnz += a[k] > 0;
         }
         c->cover_sum[j] = sum;
     }
     c->nz_tag = malloc((nnz ? nnz : 1) * sizeof *c->nz_tag);
-    if (c->nz_tag == NULL)
+    c->nz_val = malloc((nnz ? nnz : 1) * sizeof *c->nz_val);
+    if (c->nz_tag == NULL || c->nz_val == NULL)
         return RS_ENOMEM;
     size_t e = 0;
     for (size_t j = 0; j < N; j++) {
         c->nz_off[j] = (uint32_t)e;
         for (size_t k = 0; k < D; k++)
-            if (c->A[j * D + k] > 0)
-                c->nz_tag[e++] = (uint32_t)k;
+            if (c->A[j * D + k] > 0) {
+                c->nz_tag[e] = (uint32_t)k;
+                c->nz_val[e++] = c->A[j * D + k];
+            }
     }
     c->nz_off[N] = (uint32_t)e;
     return 0;
@@ -471,7 +472,7 @@ void rs_catalog_destroy(struct rs_catalog *c)
     free(c->mastery);
     free(c->cover_sum);
     free(c->A);
-    free(c->AT);
+    free(c->nz_val);
     free(c->nz_off);
     free(c->nz_tag);
     free(c->pre_off);

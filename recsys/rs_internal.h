@@ -45,10 +45,10 @@ struct rs_catalog {
     uint32_t *duration;
     float *mastery;             /* default applied */
     float *cover_sum;           /* Σ_k A_jk, for the learner's level on a course */
-    float *A;                   /* N x D row-major, aligned */
-    float *AT;                  /* D x N row-major (A's columns contiguous), aligned */
-    uint32_t *nz_off;           /* N + 1: the tags each course covers, CSR */
-    uint32_t *nz_tag;
+    float *A;                   /* N x D row-major, aligned: the BLAS operand */
+    uint32_t *nz_off;           /* N + 1: the tags each course covers, CSR ... */
+    uint32_t *nz_tag;           /* ... their indices ... */
+    float *nz_val;              /* ... and coverage: per-course loops stay sequential */
 
     uint32_t *pre_off;          /* N + 1: prerequisites, CSR */
     uint32_t *pre_idx;

@@ -15,11 +15,11 @@
  * next to the last pick, which are always examined).
  * That makes the greedy lazy, as for submodular maximisation: the courses
  * whose bound reaches a threshold (a quantile of a sample, so that about K
- * pass) are sorted by bound; each step walks them in that order, reading each
- * one's current score off g (Σ over its few tags), and stops as soon as the
- * next bound cannot beat the best found. If the walk runs out above the
- * threshold, the threshold drops and more courses join; none left out can
- * beat the pick, so each pick is exactly the full greedy's. A pick's unmet
+ * pass) are the candidates; each step reads the current score off g (Σ over
+ * its few tags) only for candidates whose bound could beat the best so far,
+ * and tightens their bound to it. When courses left out could still win (the
+ * threshold is above the best), the threshold drops and more courses join;
+ * none left out can beat the pick, so each pick is exactly the full greedy's. A pick's unmet
  * prerequisites go first, in topological order.
  */
 #include <math.h>
@@ -41,18 +41,22 @@ enum {
 
 #define CAND_PER_ITEM 32        /* candidates wanted per requested item */
 #define CAND_MIN 256            /* ... and at least this many */
+#define CAND_SHARE 16           /* ... and at least 1/CAND_SHARE of the catalog: the
+                                 * best falls fast along a path, and a wider first set
+                                 * is cheaper than widening later */
 #define SAMPLE 1024             /* scores sampled to place the threshold */
 #define MIN_CHANGE 0.005f       /* smaller tag changes are not worth listing */
 
+/* A candidate carries what its walk needs, so walks stay in cache. */
 struct cand {
-    float bound;                /* s_j / minutes · tier at the full pass */
+    float bound;                /* bound on its priority: full pass, then tightened */
+    float weight;               /* 1/minutes · tier factor */
     uint32_t course;
 };
 
 struct rs_path_ws {
     const struct rs_catalog *cat;   /* the catalog this scratch is sized for */
     float *s;                   /* N: scores A·g of the full pass */
-    float *b;                   /* N: bounds from them; -1 for courses never eligible */
     float *inv_dur;             /* N: 1 / duration */
     struct cand *cand;          /* N: candidates */
     uint8_t *flags;             /* N: F_* for the current query */
@@ -72,7 +76,6 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
         return NULL;
     ws->cat = cat;
     ws->s = rs_aligned_alloc(N * sizeof(float));
-    ws->b = malloc(N * sizeof(float));
     ws->inv_dur = malloc(N * sizeof(float));
     ws->cand = malloc(N * sizeof(struct cand));
     ws->flags = calloc(N, 1);
@@ -82,7 +85,7 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     ws->nbr = malloc(N * sizeof(uint32_t));
     ws->chat = malloc(D * sizeof(float));
     ws->g = malloc(D * sizeof(float));
-    if (!ws->s || !ws->b || !ws->inv_dur || !ws->cand || !ws->flags || !ws->mark || !ws->stack ||
+    if (!ws->s || !ws->inv_dur || !ws->cand || !ws->flags || !ws->mark || !ws->stack ||
         !ws->group || !ws->nbr || !ws->chat || !ws->g) {
         rs_path_ws_destroy(ws);
         return NULL;
@@ -97,7 +100,6 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     if (ws == NULL)
         return;
     free(ws->s);
-    free(ws->b);
     free(ws->inv_dur);
     free(ws->cand);
     free(ws->flags);
@@ -220,12 +222,9 @@ static void set_flags(const struct rs_catalog *cat, const struct rs_model *m,
 static float difficulty_fit(const struct step_ctx *x, size_t j)
 {
     const struct rs_catalog *cat = x->cat;
-    const float *a = cat->A + j * cat->n_tags;
     float level = 0;
-    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++) {
-        uint32_t k = cat->nz_tag[e];
-        level += a[k] * x->ws->chat[k];
-    }
+    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
+        level += cat->nz_val[e] * x->ws->chat[cat->nz_tag[e]];
     level = cat->cover_sum[j] > 0 ? level / cat->cover_sum[j] : 0;
     float z = (cat->difficulty[j] - (level + x->m->stretch)) / x->m->fit_width;
     return x->m->fit_floor + (1 - x->m->fit_floor) * expf(-z * z);
@@ -317,20 +316,35 @@ static float kth_largest(float *v, size_t n, size_t k)
 
 /* Course j's bound from the full pass's score, which only overstates its
  * current score as the path goes on. */
-static float stale_bound(const struct step_ctx *x, size_t j)
+static float full_pass_bound(const struct step_ctx *x, size_t j)
 {
     return x->ws->s[j] * x->ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
 }
 
-/* Course j's exact current score Σ_k a_jk·g_k, over the tags it covers. */
+/* Course j's exact current score A_j·g. The dense row, not the sparse one:
+ * the sgemv has just streamed A through the cache, so its rows are close,
+ * and two adjacent lines beat three scattered arrays. */
 static float current_score(const struct step_ctx *x, uint32_t j)
 {
-    const struct rs_catalog *cat = x->cat;
-    const float *a = cat->A + (size_t)j * cat->n_tags;
-    float sj = 0;
-    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
-        sj += a[cat->nz_tag[e]] * x->ws->g[cat->nz_tag[e]];
-    return sj;
+    const size_t D = x->cat->n_tags;
+    const float *a = x->cat->A + (size_t)j * D, *g = x->ws->g;
+    float p[4] = {0, 0, 0, 0};
+    size_t k = 0;
+    for (; k + 4 <= D; k += 4)
+        for (int i = 0; i < 4; i++)
+            p[i] += a[k + i] * g[k + i];
+    for (; k < D; k++)
+        p[0] += a[k] * g[k];
+    return (p[0] + p[1]) + (p[2] + p[3]);
+}
+
+static void add_cand(struct step_ctx *x, uint32_t j, float bound)
+{
+    struct rs_path_ws *ws = x->ws;
+    ws->cand[x->n_cand++] = (struct cand){
+        .bound = bound, .weight = ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]],
+        .course = j,
+    };
 }
 
 /* The first candidates: every course's bound from the full pass, and those
@@ -342,46 +356,57 @@ static void first_candidates(struct step_ctx *x)
     struct rs_path_ws *ws = x->ws;
     const size_t N = cat->n_courses;
     const float min_s = x->m->min_gain / x->m->eta_assessed;
+    const float *s = ws->s, *inv = ws->inv_dur, *tf = x->tier_factor;
+    const uint8_t *f = ws->flags, *tier = cat->course_tier;
+    const uint8_t never = F_EXCLUDED | F_IN_PATH | F_OFF_MODULE | F_REJECTED;
     float thr = 0;
-    for (size_t j = 0; j < N; j++)
-        ws->b[j] = ws->s[j] < min_s || blocked(ws->flags[j]) ? -1.0f : stale_bound(x, j);
     if (x->k * 4 < N && N > SAMPLE) {
         float sample[SAMPLE];
         size_t stride = N / SAMPLE, rank = x->k * SAMPLE / N;
         for (size_t i = 0; i < SAMPLE; i++)
-            sample[i] = ws->b[i * stride];
+            sample[i] = s[i * stride] * inv[i * stride] * tf[tier[i * stride]];
         thr = kth_largest(sample, SAMPLE, rank ? rank : 1);
-        if (thr < 0)
-            thr = 0;
     }
+    /* With the sgemv, the only pass over every course: keep it lean. */
     x->n_cand = 0;
-    for (size_t j = 0; j < N; j++)
-        if (ws->b[j] >= thr && ws->b[j] >= 0)
-            ws->cand[x->n_cand++] = (struct cand){ ws->b[j], (uint32_t)j };
+    for (size_t j = 0; j < N; j++) {
+        bool out = (f[j] & never) | ((f[j] & (F_PASSED | F_FADED)) == F_PASSED) | (s[j] < min_s);
+        float bj = out ? -1.0f : s[j] * inv[j] * tf[tier[j]];
+        if (bj >= thr && bj >= 0)
+            add_cand(x, (uint32_t)j, bj);
+    }
     x->thr = thr;
 }
 
-/* Courses with bound in [lo, x->thr) join the candidates; x->thr = lo. */
+/* Lower the threshold to lo: the courses with a full-pass bound in
+ * [lo, x->thr) get their current score read off g, in catalog order, and those
+ * still at or above lo join the candidates; the others can never reach lo. */
 static void widen(struct step_ctx *x, float lo)
 {
     struct rs_path_ws *ws = x->ws;
-    for (size_t j = 0; j < x->cat->n_courses; j++)
-        if (ws->b[j] >= lo && ws->b[j] < x->thr && !blocked(ws->flags[j]))
-            ws->cand[x->n_cand++] = (struct cand){ ws->b[j], (uint32_t)j };
+    const float min_s = x->m->min_gain / x->m->eta_assessed;
+    for (size_t j = 0; j < x->cat->n_courses; j++) {
+        float b = full_pass_bound(x, j);
+        if (b < lo || b >= x->thr || ws->s[j] < min_s || blocked(ws->flags[j]))
+            continue;
+        float now = current_score(x, (uint32_t)j) * ws->inv_dur[j] *
+                    x->tier_factor[x->cat->course_tier[j]];
+        if (now >= lo)
+            add_cand(x, (uint32_t)j, now);
+    }
     x->thr = lo;
 }
 
-/* Consider course j at priority bound `bound`: if it beats *best and can be
- * taken now (with its unmet prerequisites), it becomes the pick. */
-static void consider(const struct step_ctx *x, uint32_t j, float *best, long *pick, long *n_group)
+/* Consider course j at current score sj and priority bound `bound` (sj per
+ * minute, tier applied): if it beats *best and can be taken now, with its
+ * unmet prerequisites, it becomes the pick. */
+static void consider(const struct step_ctx *x, uint32_t j, float sj, float bound, float *best,
+                     long *pick, long *n_group)
 {
     struct rs_path_ws *ws = x->ws;
-    const float min_s = x->m->min_gain / x->m->eta_assessed;
-    float sj = current_score(x, j);
-    if (sj < min_s)
+    if (sj < x->m->min_gain / x->m->eta_assessed)
         return;
-    float near = (ws->flags[j] & F_NEAR) ? 1 + x->m->continuity : 1;
-    float prio = sj * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]] * near;
+    float prio = bound * ((ws->flags[j] & F_NEAR) ? 1 + x->m->continuity : 1);
     if (prio <= *best)
         return;                         /* fit ≤ 1 cannot lift it */
     prio *= difficulty_fit(x, j);
@@ -410,8 +435,11 @@ static long next_course(struct step_ctx *x, long *n_group)
     long pick = -1;
     for (size_t i = 0; i < x->n_near; i++) {
         uint32_t j = ws->nbr[i];
-        if (ws->b[j] * bonus > best && !blocked(ws->flags[j]))
-            consider(x, j, &best, &pick, n_group);
+        if (full_pass_bound(x, j) * bonus > best && !blocked(ws->flags[j])) {
+            float sj = current_score(x, j);
+            consider(x, j, sj, sj * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]],
+                     &best, &pick, n_group);
+        }
     }
     size_t i = 0, live = 0;
     for (;;) {
@@ -420,14 +448,17 @@ static long next_course(struct step_ctx *x, long *n_group)
             uint8_t f = ws->flags[c.course];
             if (blocked(f))
                 continue;               /* dropped from the list for good */
+            if (c.bound > best && !(f & F_NEAR)) {
+                float sj = current_score(x, c.course);
+                c.bound = sj * c.weight;        /* tighter now, and for the rest of the path */
+                consider(x, c.course, sj, c.bound, &best, &pick, n_group);
+            }
             ws->cand[live++] = c;
-            if (c.bound > best && !(f & F_NEAR))
-                consider(x, c.course, &best, &pick, n_group);
         }
         x->n_cand = i = live;
         if (x->thr <= best || x->thr == 0)
             break;
-        widen(x, best * 0.7f > x->thr * 0.25f ? best * 0.7f : x->thr * 0.25f);
+        widen(x, best * 0.9f > x->thr * 0.25f ? best * 0.9f : x->thr * 0.25f);
         if (x->thr < 1e-12f)
             widen(x, 0);
     }
@@ -457,7 +488,6 @@ static void take(const struct step_ctx *x, uint32_t j, enum rs_reason reason, st
 {
     const struct rs_catalog *cat = x->cat;
     struct rs_path_ws *ws = x->ws;
-    const float *a = cat->A + (size_t)j * cat->n_tags;
     const float eta = x->m->eta_assessed;
     struct rs_path_item *it = &out->items[out->n_items++];
     it->course = j;
@@ -468,11 +498,12 @@ static void take(const struct step_ctx *x, uint32_t j, enum rs_reason reason, st
     it->gain = 0;
     for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++) {
         uint32_t k = cat->nz_tag[e];
+        float a = cat->nz_val[e];
         if (ws->g[k] <= 0)
             continue;
         float before = ws->chat[k];
-        float step = eta * a[k] * (x->target[k] - before);
-        float dg = -eta * a[k] * ws->g[k];
+        float step = eta * a * (x->target[k] - before);
+        float dg = -eta * a * ws->g[k];
         ws->chat[k] = before + step;
         ws->g[k] += dg;
         it->gain -= dg;
@@ -513,6 +544,8 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
         .items_left = n_max, .budget_left = q->budget_min ? q->budget_min : UINT32_MAX,
         .k = n_max * CAND_PER_ITEM > CAND_MIN ? n_max * CAND_PER_ITEM : CAND_MIN,
     };
+    if (x.k < cat->n_courses / CAND_SHARE)
+        x.k = cat->n_courses / CAND_SHARE;
     for (int t = 0; t < 4; t++) {
         int above = t - (int)x.tier;
         x.tier_factor[t] = x.tier == RS_TIER_ANY || t == RS_TIER_ANY || above <= 0
