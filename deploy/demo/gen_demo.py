@@ -221,7 +221,9 @@ def catalog():
         courses.append(c)
     assert len(courses) == 108, len(courses)
     targets = [{"id": i, "name": n, "level": lv} for i, n, lv in TARGETS]
-    return {"version": "2025.1-demo", "tags": tags, "courses": courses, "targets": targets}
+    profiles = [{"tier": t, "capability": levels(p, {})} for t, p in TIER_PROFILE.items()]
+    return {"version": "2025.1-demo", "tags": tags, "courses": courses, "targets": targets,
+            "profiles": profiles}
 
 # Default profiles per tier: what a new learner of that tier starts from.
 TIER_PROFILE = {

@@ -17,7 +17,11 @@ static const ProtobufCMessageDescriptor *const every_message[] = {
     &skillpath__v1__learner_list__descriptor, &skillpath__v1__event__descriptor,
     &skillpath__v1__tag_change__descriptor, &skillpath__v1__path_item__descriptor,
     &skillpath__v1__recommend_request__descriptor, &skillpath__v1__recommend_response__descriptor,
-    &skillpath__v1__error__descriptor,
+    &skillpath__v1__error__descriptor, &skillpath__v1__tier_profile__descriptor,
+    &skillpath__v1__learner_view__descriptor, &skillpath__v1__lesson__descriptor,
+    &skillpath__v1__next_lessons__descriptor, &skillpath__v1__event_batch__descriptor,
+    &skillpath__v1__event_result__descriptor, &skillpath__v1__event_results__descriptor,
+    &skillpath__v1__catalog_info__descriptor,
 };
 
 static const char *const strings[] = {
