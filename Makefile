@@ -10,7 +10,7 @@ SANITIZER ?=
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c-dev \
             protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev redis-server curl
 
-PKGS      := openblas libprotobuf-c jansson
+PKGS      := openblas libprotobuf-c jansson libevent hiredis
 CC        ?= cc
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                -Wmissing-prototypes -g $(OPT) -MMD -MP -Iinclude -I$(BUILD)/gen -Itests/support -Iservice
@@ -40,7 +40,9 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
-BINS := $(BUILD)/skillpath $(BUILD)/bench_core
+BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core
+DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/svc_codec.c \
+              service/svc_catalog.c service/svc_log.c
 
 .SECONDARY:
 .PHONY: all deps test check run bench-core clean
@@ -75,6 +77,9 @@ $(BUILD)/%.o: %.c | $(PROTO_H)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/skillpath: $(BUILD)/service/svc_cli.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/skillpathd: $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/bench_core: $(BUILD)/bench/bench_core.o $(BUILD)/librecsys.a

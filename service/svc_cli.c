@@ -345,7 +345,7 @@ static int cmd_recommend(int argc, char **argv)
     Skillpath__V1__Learner *lpb = load_learner(o.learner, o.learner_id, &owner);
     if (lpb == NULL)
         goto out;
-    if (svc_model_learner_from_pb(cat, lpb, &l, err, sizeof err)) {
+    if (svc_model_learner_from_pb(cat, lpb, true, &l, err, sizeof err)) {
         bad("%s: %s", o.learner, err);
         goto out;
     }
@@ -418,7 +418,7 @@ static int cmd_apply(int argc, char **argv)
     Skillpath__V1__Learner *lpb = load_learner(o.learner, o.learner_id, &owner);
     if (lpb == NULL)
         goto out;
-    if (svc_model_learner_from_pb(cat, lpb, &l, err, sizeof err)) {
+    if (svc_model_learner_from_pb(cat, lpb, true, &l, err, sizeof err)) {
         bad("%s: %s", o.learner, err);
         goto out;
     }

@@ -74,7 +74,7 @@ out:
 /* ---------------------------------------------------------------- learner */
 
 int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1__Learner *pb,
-                              struct rs_learner *out, char *err, size_t errlen)
+                              bool strict, struct rs_learner *out, char *err, size_t errlen)
 {
     size_t D = rs_catalog_n_tags(cat);
     if (pb->n_capability != 0 && pb->n_capability != D)
@@ -86,12 +86,13 @@ int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1_
     if (pb->tier < 0 || pb->tier > SKILLPATH__V1__TIER__MANAGER)
         return errf(err, errlen, "tier: %d is not a tier", (int)pb->tier);
     size_t target = 0;
-    if (!empty(pb->target_id) && rs_catalog_find_target(cat, pb->target_id, &target) != 0)
+    bool has_target = !empty(pb->target_id) && rs_catalog_find_target(cat, pb->target_id, &target) == 0;
+    if (!empty(pb->target_id) && !has_target && strict)
         return errf(err, errlen, "targetId: unknown target '%s'", pb->target_id);
     if (rs_learner_init(out, D) != 0)
         return errf(err, errlen, "out of memory");
     out->tier = (enum rs_tier)pb->tier;
-    out->target = empty(pb->target_id) ? -1 : (long)target;
+    out->target = has_target ? (long)target : -1;
     out->version = pb->version;
     for (size_t k = 0; k < pb->n_capability; k++) {
         float c = pb->capability[k];
@@ -116,6 +117,8 @@ int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1_
         const Skillpath__V1__Attempt *a = pb->attempts[i];
         size_t j;
         if (rs_catalog_find_course(cat, a->course_id, &j) != 0) {
+            if (!strict)
+                continue;
             errf(err, errlen, "attempts[%zu].courseId: unknown course '%s'", i, a->course_id);
             goto fail;
         }

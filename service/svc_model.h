@@ -4,6 +4,7 @@
 #ifndef SVC_MODEL_H
 #define SVC_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,11 +16,12 @@ struct rs_catalog *svc_model_catalog(const Skillpath__V1__Catalog *pb, char *err
                                      size_t *n_errors);
 
 /* Convert a Learner (initialises `out`; deinit it on success). Capability and
- * practiced_at must have one value per tag, or none (all zero). Attempts must
- * name catalog courses; target_id, when given, a catalog target.
- * 0, or -1 with err naming the field. */
+ * practiced_at must have one value per tag, or none (all zero). When
+ * `strict`, attempts must name catalog courses and target_id, when given, a
+ * catalog target; otherwise (stored learners, after a catalog change) those
+ * are dropped. 0, or -1 with err naming the field. */
 int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1__Learner *pb,
-                              struct rs_learner *out, char *err, size_t errlen);
+                              bool strict, struct rs_learner *out, char *err, size_t errlen);
 
 /* A new Learner message for `l` (free with protobuf_c_message_free_unpacked),
  * or NULL when out of memory. */

@@ -84,7 +84,7 @@ static void test_model_demo_new_hire_path_is_sensible(void **state)
     char err[256];
     for (size_t i = 0; i < ll->n_learners; i++) {
         struct rs_learner l;
-        if (svc_model_learner_from_pb(cat, ll->learners[i], &l, err, sizeof err))
+        if (svc_model_learner_from_pb(cat, ll->learners[i], true, &l, err, sizeof err))
             fail_msg("%s: %s", ll->learners[i]->id, err);
         Skillpath__V1__RecommendRequest req;
         skillpath__v1__recommend_request__init(&req);
@@ -136,10 +136,10 @@ static void test_model_learner_round_trip_and_errors(void **state)
     Skillpath__V1__Learner *src = ll->learners[3];
     struct rs_learner l, back;
     char err[256];
-    assert_int_equal(svc_model_learner_from_pb(cat, src, &l, err, sizeof err), 0);
+    assert_int_equal(svc_model_learner_from_pb(cat, src, true, &l, err, sizeof err), 0);
     Skillpath__V1__Learner *pb = svc_model_learner_to_pb(cat, &l, src->id);
     assert_non_null(pb);
-    assert_int_equal(svc_model_learner_from_pb(cat, pb, &back, err, sizeof err), 0);
+    assert_int_equal(svc_model_learner_from_pb(cat, pb, true, &back, err, sizeof err), 0);
     assert_memory_equal(l.capability, back.capability, l.dim * sizeof(float));
     assert_memory_equal(l.practiced_at, back.practiced_at, l.dim * sizeof(int64_t));
     assert_int_equal(l.n_attempts, back.n_attempts);
@@ -153,11 +153,11 @@ static void test_model_learner_round_trip_and_errors(void **state)
     skillpath__v1__learner__init(&bad);
     bad.capability = cap;
     bad.n_capability = 27;
-    assert_int_equal(svc_model_learner_from_pb(cat, &bad, &l, err, sizeof err), -1);
+    assert_int_equal(svc_model_learner_from_pb(cat, &bad, true, &l, err, sizeof err), -1);
     assert_string_equal(err, "capability: has 27 values, expected 28 (one per tag)");
     bad.n_capability = 0;
     bad.target_id = "ceo";
-    assert_int_equal(svc_model_learner_from_pb(cat, &bad, &l, err, sizeof err), -1);
+    assert_int_equal(svc_model_learner_from_pb(cat, &bad, true, &l, err, sizeof err), -1);
     assert_string_equal(err, "targetId: unknown target 'ceo'");
     protobuf_c_message_free_unpacked(&ll->base, NULL);
     rs_catalog_destroy(cat);

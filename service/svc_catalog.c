@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT
+ * Catalog snapshots: load, validate, reference-count. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc_catalog.h"
+#include "svc_json.h"
+#include "svc_model.h"
+
+#define MAX_CATALOG (256u << 20)
+
+struct svc_catalog *svc_catalog_create(Skillpath__V1__Catalog *pb, char *err, size_t errlen)
+{
+    struct svc_catalog *c = calloc(1, sizeof *c);
+    size_t nerr = 0;
+    if (c == NULL) {
+        snprintf(err, errlen, "out of memory");
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+        return NULL;
+    }
+    c->refs = 1;
+    c->pb = pb;
+    c->cat = svc_model_catalog(pb, err, errlen, &nerr);
+    if (c->cat == NULL)
+        goto fail;
+    size_t D = rs_catalog_n_tags(c->cat);
+    for (size_t i = 0; i < pb->n_profiles; i++) {
+        const Skillpath__V1__TierProfile *p = pb->profiles[i];
+        if (p->tier < 1 || p->tier > 3) {
+            snprintf(err, errlen, "profiles[%zu]: tier must be NEW_HIRE, CORE_STAFF or MANAGER", i);
+            goto fail;
+        }
+        if (p->n_capability != D) {
+            snprintf(err, errlen, "profiles[%zu]: capability has %zu values, expected %zu (one per tag)",
+                     i, p->n_capability, D);
+            goto fail;
+        }
+        for (size_t k = 0; k < D; k++)
+            if (!(p->capability[k] >= 0 && p->capability[k] <= 1)) {
+                snprintf(err, errlen, "profiles[%zu]: capability[%zu] is not a number in [0,1]", i, k);
+                goto fail;
+            }
+        if (c->profile[p->tier]) {
+            snprintf(err, errlen, "profiles[%zu]: a second profile for the same tier", i);
+            goto fail;
+        }
+        c->profile[p->tier] = p->capability;
+    }
+    c->ws = rs_path_ws_create(c->cat);
+    if (c->ws == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    return c;
+fail:
+    c->refs = 0;
+    rs_catalog_destroy(c->cat);
+    protobuf_c_message_free_unpacked(&c->pb->base, NULL);
+    free(c);
+    return NULL;
+}
+
+struct svc_catalog *svc_catalog_load(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 1 << 16;
+            char *grown = cap <= MAX_CATALOG ? realloc(buf, cap) : NULL;
+            if (grown == NULL) {
+                snprintf(err, errlen, "%s: too large or out of memory", path);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = grown;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    char jerr[512];
+    Skillpath__V1__Catalog *pb =
+        (Skillpath__V1__Catalog *)svc_json_decode(&skillpath__v1__catalog__descriptor, buf, len,
+                                                  jerr, sizeof jerr);
+    free(buf);
+    if (pb == NULL) {
+        snprintf(err, errlen, "%s: %s", path, jerr);
+        return NULL;
+    }
+    return svc_catalog_create(pb, err, errlen);
+}
+
+struct svc_catalog *svc_catalog_ref(struct svc_catalog *c)
+{
+    c->refs++;
+    return c;
+}
+
+void svc_catalog_unref(struct svc_catalog *c)
+{
+    if (c == NULL || --c->refs > 0)
+        return;
+    rs_path_ws_destroy(c->ws);
+    rs_catalog_destroy(c->cat);
+    protobuf_c_message_free_unpacked(&c->pb->base, NULL);
+    free(c);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT
+ * The catalog snapshot the daemon serves: the core catalog, the wire catalog
+ * it came from (for GET /v1/courses/{id}), the tier profiles and a path
+ * workspace. Immutable once built, reference-counted: a request holds its
+ * snapshot until it replies, so a reload never pulls one from under it. */
+#ifndef SVC_CATALOG_H
+#define SVC_CATALOG_H
+
+#include <stddef.h>
+
+#include "proto/skillpath.pb-c.h"
+#include "recsys.h"
+
+struct svc_catalog {
+    int refs;                           /* owners; freed at zero */
+    struct rs_catalog *cat;             /* the core catalog */
+    Skillpath__V1__Catalog *pb;         /* the wire catalog, same course order */
+    const float *profile[4];            /* by tier: a new learner's capability, or NULL */
+    struct rs_path_ws *ws;              /* path scratch: one loop thread uses it */
+};
+
+/* Load and validate a catalog file (JSON). NULL with every problem, one per
+ * line, in err. */
+struct svc_catalog *svc_catalog_load(const char *path, char *err, size_t errlen);
+
+/* Build from a decoded Catalog, taking ownership of pb (freed on failure). */
+struct svc_catalog *svc_catalog_create(Skillpath__V1__Catalog *pb, char *err, size_t errlen);
+
+struct svc_catalog *svc_catalog_ref(struct svc_catalog *c);
+void svc_catalog_unref(struct svc_catalog *c);     /* NULL is a no-op */
+
+#endif

@@ -1,0 +1,1070 @@
+/* SPDX-License-Identifier: MIT
+ * HTTP routes of skillpathd.
+ *
+ * DESIGN
+ * Each request gets a `struct req` that lives until it has been answered (or
+ * its client has gone) and no store command of it is outstanding. Handlers
+ * either answer at once or submit one store command and return; the store
+ * calls back exactly once and the handler continues from there. If the
+ * client hangs up meanwhile, the connection's close callback clears r->ev,
+ * and the callbacks then only release what they hold: the request object,
+ * which libevent frees with the connection, is never touched again.
+ * Every answer goes through reply() (which picks the status line, encoding
+ * and log line) or reply_error(); validators answer 4xx themselves and
+ * return -1, so handlers just return.
+ */
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proto/skillpath.pb-c.h"
+#include "svc_catalog.h"
+#include "svc_codec.h"
+#include "svc_http.h"
+#include "svc_log.h"
+#include "svc_model.h"
+#include "svc_store.h"
+
+#define MAX_ID 128
+#define NEXT_DEFAULT 3
+#define NEXT_MAX 20
+#define ERRLEN 512
+
+struct svc_http {
+    struct event_base *base;
+    struct evhttp *http;
+    struct svc_store *store;
+    struct svc_catalog *cat;            /* current snapshot (one reference) */
+    struct svc_http_conf conf;
+    struct rs_model model;
+    uint64_t next_id;
+    size_t in_flight;
+    void (*on_idle)(void *);
+    void *idle_arg;
+};
+
+enum route {
+    R_NONE, R_HEALTHZ, R_READYZ, R_CATALOG, R_COURSE, R_RECOMMEND, R_LEARNER, R_NEXT, R_EVENTS,
+};
+
+static const char *const route_names[] = {
+    "none", "healthz", "readyz", "catalog", "course", "recommend", "learner", "next", "events",
+};
+
+struct req {
+    struct svc_http *h;
+    struct evhttp_request *ev;          /* NULL once answered or the client is gone */
+    struct evhttp_connection *evcon;
+    uint64_t id;
+    enum route route;
+    enum evhttp_cmd_type method;
+    enum svc_enc in, out;
+    struct timespec start;
+    struct svc_catalog *cat;            /* the snapshot this request runs on */
+    char learner_id[MAX_ID + 1];
+    bool pending;                       /* a store command is outstanding */
+    ProtobufCMessage *body;             /* the decoded request body */
+    int retries;
+    uint32_t n;                         /* /next: lessons wanted */
+    struct rs_learner next;             /* PUT and events: the state being written */
+    bool created;                       /* PUT: there was no learner before */
+    /* POST /v1/events */
+    size_t ev_index;
+    Skillpath__V1__EventResult *results;
+    Skillpath__V1__EventResult **result_ptrs;
+    size_t n_results;
+};
+
+/* ---------------------------------------------------------------- lifecycle */
+
+static void req_free(struct req *r)
+{
+    struct svc_http *h = r->h;
+    if (r->body)
+        protobuf_c_message_free_unpacked(r->body, NULL);
+    for (size_t i = 0; i < r->n_results; i++)
+        if (r->results[i].reason != protobuf_c_empty_string)
+            free(r->results[i].reason);
+    free(r->results);
+    free(r->result_ptrs);
+    rs_learner_deinit(&r->next);
+    svc_catalog_unref(r->cat);
+    free(r);
+    h->in_flight--;
+    if (h->in_flight == 0 && h->on_idle)
+        h->on_idle(h->idle_arg);
+}
+
+/* Free the request once it is answered (or abandoned) and nothing is pending. */
+static void req_settle(struct req *r)
+{
+    if (r->ev == NULL && !r->pending)
+        req_free(r);
+}
+
+static void on_client_gone(struct evhttp_connection *evcon, void *arg)
+{
+    struct req *r = arg;
+    (void)evcon;
+    svc_log(SVC_LOG_INFO, "msg=client_gone id=%llu", (unsigned long long)r->id);
+    r->ev = NULL;
+    r->evcon = NULL;
+    req_settle(r);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+    }
+}
+
+static void send_raw(struct req *r, int status, const char *ctype, const void *body, size_t len)
+{
+    if (r->ev == NULL)
+        return;
+    struct evkeyvalq *hdr = evhttp_request_get_output_headers(r->ev);
+    if (ctype)
+        evhttp_add_header(hdr, "Content-Type", ctype);
+    if (status == 503)
+        evhttp_add_header(hdr, "Retry-After", "1");
+    struct evbuffer *buf = evbuffer_new();
+    if (buf && len)
+        evbuffer_add(buf, body, len);
+    if (r->evcon)
+        evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+    evhttp_send_reply(r->ev, status, reason_phrase(status), buf);
+    if (buf)
+        evbuffer_free(buf);
+    svc_log(SVC_LOG_INFO, "msg=request id=%llu method=%s route=%s status=%d dur_ms=%.3f",
+            (unsigned long long)r->id,
+            r->method == EVHTTP_REQ_GET ? "GET" : r->method == EVHTTP_REQ_POST ? "POST"
+            : r->method == EVHTTP_REQ_PUT ? "PUT" : r->method == EVHTTP_REQ_DELETE ? "DELETE"
+            : "OTHER", route_names[r->route], status, ms_since(&r->start));
+    r->ev = NULL;
+    r->evcon = NULL;
+}
+
+/* Answer with a message in the negotiated encoding. */
+static void reply(struct req *r, int status, const ProtobufCMessage *m)
+{
+    size_t len = 0;
+    void *body = m ? svc_codec_encode(r->out, m, &len) : NULL;
+    if (m && body == NULL) {
+        send_raw(r, 500, "text/plain", "out of memory\n", 14);
+        return;
+    }
+    send_raw(r, status, m ? svc_codec_content_type(r->out) : NULL, body, len);
+    free(body);
+}
+
+static void reply_error(struct req *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void reply_error(struct req *r, int status, const char *code, const char *fmt, ...)
+{
+    char msg[ERRLEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Skillpath__V1__Error e;
+    skillpath__v1__error__init(&e);
+    e.code = (char *)code;
+    e.message = msg;
+    if (status >= 500)
+        svc_log(SVC_LOG_WARN, "msg=error id=%llu status=%d code=%s", (unsigned long long)r->id,
+                status, code);
+    reply(r, status, &e.base);
+}
+
+static void reply_store_failure(struct req *r, int status)
+{
+    reply_error(r, 503, "unavailable", "learner store unavailable (%s); retry shortly",
+                status == SVC_STORE_TIMEOUT ? "timed out" : "not connected");
+}
+
+/* ---------------------------------------------------------------- input */
+
+static int valid_id(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!(isalnum((unsigned char)s[n]) || strchr("._:@-", s[n])))
+            return 0;
+    return n > 0 && n <= MAX_ID;
+}
+
+/* Decode the body as `desc`; on failure answer 4xx and return NULL. */
+static ProtobufCMessage *read_body(struct req *r, const ProtobufCMessageDescriptor *desc)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+    size_t len = evbuffer_get_length(in);
+    if (len > r->h->conf.max_body) {
+        reply_error(r, 413, "payload_too_large", "body of %zu bytes exceeds the limit of %zu",
+                    len, r->h->conf.max_body);
+        return NULL;
+    }
+    const void *data = len ? (const void *)evbuffer_pullup(in, -1) : (const void *)"";
+    char err[ERRLEN];
+    ProtobufCMessage *m = svc_codec_decode(r->in, desc, data, len, err, sizeof err);
+    if (m == NULL)
+        reply_error(r, 400, "invalid_argument", "%s", err);
+    return m;
+}
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* Stored value: 8-byte big-endian version, then the Learner protobuf. */
+static void put_version(char out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (char)(v & 0xff);
+}
+
+static uint64_t get_version(const char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | (unsigned char)p[i];
+    return v;
+}
+
+/* Decode a stored value into a core learner (initialised on success). */
+static int decode_stored(const struct svc_catalog *c, const char *data, size_t len,
+                         struct rs_learner *out, Skillpath__V1__Learner **pb_out)
+{
+    if (len < 8)
+        return -1;
+    Skillpath__V1__Learner *pb = (Skillpath__V1__Learner *)protobuf_c_message_unpack(
+        &skillpath__v1__learner__descriptor, NULL, len - 8, (const uint8_t *)data + 8);
+    if (pb == NULL)
+        return -1;
+    char err[ERRLEN];
+    int rc = svc_model_learner_from_pb(c->cat, pb, false, out, err, sizeof err);
+    if (rc == 0)
+        out->version = get_version(data);
+    if (rc == 0 && pb_out)
+        *pb_out = pb;
+    else
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+    return rc;
+}
+
+/* Encode a learner as a stored value; malloc'ed, or NULL on ENOMEM. */
+static char *encode_stored(const struct svc_catalog *c, const struct rs_learner *l, const char *id,
+                           size_t *len)
+{
+    Skillpath__V1__Learner *pb = svc_model_learner_to_pb(c->cat, l, id);
+    if (pb == NULL)
+        return NULL;
+    pb->version = 0;            /* the 8-byte prefix is the version */
+    size_t n = protobuf_c_message_get_packed_size(&pb->base);
+    char *out = malloc(8 + n);
+    if (out) {
+        put_version(out, l->version);
+        protobuf_c_message_pack(&pb->base, (uint8_t *)out + 8);
+        *len = 8 + n;
+    }
+    protobuf_c_message_free_unpacked(&pb->base, NULL);
+    return out;
+}
+
+/* ---------------------------------------------------------------- simple routes */
+
+static void handle_catalog(struct req *r)
+{
+    const struct rs_catalog *cat = r->cat->cat;
+    Skillpath__V1__CatalogInfo info;
+    skillpath__v1__catalog_info__init(&info);
+    info.version = (char *)rs_catalog_version(cat);
+    info.tags = (uint32_t)rs_catalog_n_tags(cat);
+    info.courses = (uint32_t)rs_catalog_n_courses(cat);
+    info.targets = (uint32_t)rs_catalog_n_targets(cat);
+    size_t nm = rs_catalog_n_modules(cat);
+    char **mods = calloc(nm + 1, sizeof *mods);
+    if (mods == NULL) {
+        reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    for (size_t m = 0; m < nm; m++)
+        mods[m] = (char *)rs_catalog_module_name(cat, m);
+    info.modules = mods;
+    info.n_modules = nm;
+    reply(r, 200, &info.base);
+    free(mods);
+}
+
+static void handle_course(struct req *r, const char *id)
+{
+    size_t j;
+    if (rs_catalog_find_course(r->cat->cat, id, &j) != 0) {
+        reply_error(r, 404, "not_found", "no course '%s'", id);
+        return;
+    }
+    reply(r, 200, &r->cat->pb->courses[j]->base);
+}
+
+/* Build a path for `l` from request options; answers on error. */
+static int build_path(struct req *r, const struct rs_learner *l,
+                      const Skillpath__V1__RecommendRequest *req, struct rs_path *p)
+{
+    char err[ERRLEN];
+    struct rs_path_query q;
+    if (svc_model_query_from_pb(r->cat->cat, req, l, &q, err, sizeof err) != 0) {
+        reply_error(r, 400, "invalid_argument", "%s", err);
+        return -1;
+    }
+    if (q.now == 0)
+        q.now = now_s();
+    int rc = rs_path_build(r->cat->cat, &r->h->model, &q, r->cat->ws, p, err, sizeof err);
+    svc_model_query_deinit(&q);
+    if (rc != 0) {
+        reply_error(r, rc == RS_ENOMEM ? 500 : 400, rc == RS_ENOMEM ? "internal" : "invalid_argument",
+                    "%s", rc == RS_ENOMEM ? "out of memory" : err);
+        return -1;
+    }
+    return 0;
+}
+
+static void answer_recommend(struct req *r, const struct rs_learner *l, const char *learner_id)
+{
+    const Skillpath__V1__RecommendRequest *req = (const Skillpath__V1__RecommendRequest *)r->body;
+    struct rs_path p = {0};
+    if (build_path(r, l, req, &p) != 0)
+        return;
+    Skillpath__V1__RecommendResponse *resp = svc_model_path_to_pb(r->cat->cat, &p, learner_id);
+    rs_path_deinit(&p);
+    if (resp == NULL) {
+        reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    reply(r, 200, &resp->base);
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+}
+
+static void answer_next(struct req *r, const struct rs_learner *l)
+{
+    Skillpath__V1__RecommendRequest req;
+    skillpath__v1__recommend_request__init(&req);
+    req.max_items = r->n;
+    struct rs_path p = {0};
+    if (build_path(r, l, &req, &p) != 0)
+        return;
+    Skillpath__V1__NextLessons next;
+    skillpath__v1__next_lessons__init(&next);
+    next.learner_id = r->learner_id;
+    next.version = l->version;
+    Skillpath__V1__Lesson *lessons = calloc(p.n_items + 1, sizeof *lessons);
+    Skillpath__V1__Lesson **ptrs = calloc(p.n_items + 1, sizeof *ptrs);
+    if (!lessons || !ptrs) {
+        free(lessons);
+        free(ptrs);
+        rs_path_deinit(&p);
+        reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < p.n_items; i++) {
+        skillpath__v1__lesson__init(&lessons[i]);
+        lessons[i].course_id = (char *)rs_catalog_course_id(r->cat->cat, p.items[i].course);
+        lessons[i].title = (char *)rs_catalog_course_title(r->cat->cat, p.items[i].course);
+        lessons[i].duration_min = p.items[i].duration_min;
+        lessons[i].reason = (Skillpath__V1__Reason)p.items[i].reason;
+        ptrs[i] = &lessons[i];
+    }
+    next.lessons = ptrs;
+    next.n_lessons = p.n_items;
+    reply(r, 200, &next.base);
+    free(lessons);
+    free(ptrs);
+    rs_path_deinit(&p);
+}
+
+static void answer_view(struct req *r, int status, const struct rs_learner *l)
+{
+    const struct rs_catalog *cat = r->cat->cat;
+    size_t D = l->dim;
+    Skillpath__V1__LearnerView view;
+    skillpath__v1__learner_view__init(&view);
+    Skillpath__V1__Learner *pb = svc_model_learner_to_pb(cat, l, r->learner_id);
+    float *eff = malloc(D * sizeof *eff + 1);
+    int64_t *due = malloc(D * sizeof *due + 1);
+    if (!pb || !eff || !due) {
+        reply_error(r, 500, "internal", "out of memory");
+        goto out;
+    }
+    view.now = now_s();
+    rs_learner_effective(&r->h->model, l, view.now, eff);
+    const float *t = l->target >= 0 ? rs_catalog_target_level(cat, (size_t)l->target) : NULL;
+    for (size_t k = 0; k < D; k++)
+        due[k] = t ? rs_learner_review_due(&r->h->model, l->capability[k], l->practiced_at[k], t[k])
+                   : 0;
+    view.learner = pb;
+    view.effective = eff;
+    view.n_effective = D;
+    view.review_due = due;
+    view.n_review_due = D;
+    reply(r, status, &view.base);
+out:
+    if (pb)
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+    free(eff);
+    free(due);
+}
+
+/* ---------------------------------------------------------------- learner reads */
+
+static void on_learner_read(void *arg, int status, const char *data, size_t len)
+{
+    struct req *r = arg;
+    r->pending = false;
+    if (r->ev == NULL) {
+        req_settle(r);
+        return;
+    }
+    if (status == SVC_STORE_NOTFOUND) {
+        reply_error(r, 404, "not_found", "no learner '%s'", r->learner_id);
+    } else if (status != SVC_STORE_OK) {
+        reply_store_failure(r, status);
+    } else {
+        struct rs_learner l;
+        if (decode_stored(r->cat, data, len, &l, NULL) != 0) {
+            reply_error(r, 500, "internal", "stored learner '%s' is unreadable", r->learner_id);
+        } else {
+            if (r->route == R_RECOMMEND)
+                answer_recommend(r, &l, r->learner_id);
+            else if (r->route == R_NEXT)
+                answer_next(r, &l);
+            else
+                answer_view(r, 200, &l);
+            rs_learner_deinit(&l);
+        }
+    }
+    req_settle(r);
+}
+
+static void read_learner(struct req *r)
+{
+    if (svc_store_get(r->h->store, r->learner_id, on_learner_read, r) != 0) {
+        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
+        return;
+    }
+    r->pending = true;
+}
+
+static void handle_recommend(struct req *r)
+{
+    Skillpath__V1__RecommendRequest *req =
+        (Skillpath__V1__RecommendRequest *)read_body(r, &skillpath__v1__recommend_request__descriptor);
+    if (req == NULL)
+        return;
+    r->body = &req->base;
+    if (req->learner) {
+        struct rs_learner l;
+        char err[ERRLEN];
+        if (svc_model_learner_from_pb(r->cat->cat, req->learner, true, &l, err, sizeof err) != 0) {
+            reply_error(r, 400, "invalid_argument", "learner.%s", err);
+            return;
+        }
+        answer_recommend(r, &l, req->learner_id[0] ? req->learner_id : req->learner->id);
+        rs_learner_deinit(&l);
+        return;
+    }
+    if (!valid_id(req->learner_id)) {
+        reply_error(r, 400, "invalid_argument",
+                    "learnerId: give a learner id (1-%d of [A-Za-z0-9._:@-]) or an inline learner",
+                    MAX_ID);
+        return;
+    }
+    snprintf(r->learner_id, sizeof r->learner_id, "%s", req->learner_id);
+    read_learner(r);
+}
+
+/* ---------------------------------------------------------------- learner writes */
+
+/* PUT: read the current learner (for its version and what the body leaves
+ * out), write the new one conditionally, and on a conflict start again. */
+static void put_read(struct req *r);
+
+static void on_put_written(void *arg, int status, const char *data, size_t len)
+{
+    struct req *r = arg;
+    (void)data;
+    (void)len;
+    r->pending = false;
+    if (r->ev == NULL) {
+        req_settle(r);
+        return;
+    }
+    if (status == SVC_STORE_CONFLICT && r->retries++ < r->h->conf.max_retries) {
+        put_read(r);                /* someone wrote in between: read again */
+        return;
+    }
+    if (status == SVC_STORE_CONFLICT)
+        reply_error(r, 503, "unavailable", "learner '%s' is changing too fast; retry", r->learner_id);
+    else if (status != SVC_STORE_OK)
+        reply_store_failure(r, status);
+    else
+        answer_view(r, r->created ? 201 : 200, &r->next);
+    req_settle(r);
+}
+
+static void on_put_read(void *arg, int status, const char *data, size_t len)
+{
+    struct req *r = arg;
+    r->pending = false;
+    if (r->ev == NULL) {
+        req_settle(r);
+        return;
+    }
+    if (status != SVC_STORE_OK && status != SVC_STORE_NOTFOUND) {
+        reply_store_failure(r, status);
+        req_settle(r);
+        return;
+    }
+    const Skillpath__V1__Learner *body = (const Skillpath__V1__Learner *)r->body;
+    const struct svc_catalog *c = r->cat;
+    struct rs_learner cur = { .target = -1 }, in = { .target = -1 };
+    char err[ERRLEN], expect[8];
+    size_t expect_len = 0;
+    r->created = status == SVC_STORE_NOTFOUND;
+    if (!r->created) {
+        if (decode_stored(c, data, len, &cur, NULL) != 0) {
+            reply_error(r, 500, "internal", "stored learner '%s' is unreadable", r->learner_id);
+            goto out;
+        }
+        memcpy(expect, data, 8);
+        expect_len = 8;
+    }
+    if (svc_model_learner_from_pb(c->cat, body, true, &in, err, sizeof err) != 0) {
+        reply_error(r, 400, "invalid_argument", "%s", err);
+        goto out;
+    }
+    rs_learner_deinit(&r->next);
+    if (rs_learner_init(&r->next, in.dim) != 0 || rs_learner_copy(&r->next, &in) != 0) {
+        reply_error(r, 500, "internal", "out of memory");
+        goto out;
+    }
+    /* What the body leaves out: capability from the current learner, or for
+     * a new one from its tier's profile; attempts from the current learner. */
+    if (body->n_capability == 0) {
+        if (!r->created) {
+            memcpy(r->next.capability, cur.capability, in.dim * sizeof(float));
+            memcpy(r->next.practiced_at, cur.practiced_at, in.dim * sizeof(int64_t));
+        } else if (c->profile[in.tier]) {
+            memcpy(r->next.capability, c->profile[in.tier], in.dim * sizeof(float));
+        }
+    }
+    if (body->n_attempts == 0 && !r->created) {
+        for (size_t i = 0; i < cur.n_attempts; i++)
+            if (rs_learner_set_attempt(&r->next, &cur.attempts[i]) != 0) {
+                reply_error(r, 500, "internal", "out of memory");
+                goto out;
+            }
+    }
+    r->next.version = r->created ? 1 : cur.version + 1;
+    size_t vlen = 0;
+    char *value = encode_stored(c, &r->next, r->learner_id, &vlen);
+    if (value == NULL) {
+        reply_error(r, 500, "internal", "out of memory");
+        goto out;
+    }
+    struct svc_store_write w = {
+        .id = r->learner_id, .expect = expect, .expect_len = expect_len,
+        .value = value, .value_len = vlen, .now = now_s(),
+    };
+    if (svc_store_write(r->h->store, &w, on_put_written, r) != 0)
+        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
+    else
+        r->pending = true;
+    free(value);
+out:
+    rs_learner_deinit(&cur);
+    rs_learner_deinit(&in);
+    req_settle(r);
+}
+
+static void put_read(struct req *r)
+{
+    if (svc_store_get(r->h->store, r->learner_id, on_put_read, r) != 0) {
+        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
+        return;
+    }
+    r->pending = true;
+}
+
+static void handle_put(struct req *r)
+{
+    Skillpath__V1__Learner *body =
+        (Skillpath__V1__Learner *)read_body(r, &skillpath__v1__learner__descriptor);
+    if (body == NULL)
+        return;
+    r->body = &body->base;
+    if (body->id[0] && strcmp(body->id, r->learner_id) != 0) {
+        reply_error(r, 400, "invalid_argument", "id: '%s' is not the learner in the path ('%s')",
+                    body->id, r->learner_id);
+        return;
+    }
+    if (body->tier < SKILLPATH__V1__TIER__NEW_HIRE || body->tier > SKILLPATH__V1__TIER__MANAGER) {
+        reply_error(r, 400, "invalid_argument", "tier: NEW_HIRE, CORE_STAFF or MANAGER is required");
+        return;
+    }
+    if (body->version != 0) {
+        reply_error(r, 400, "invalid_argument", "version: set by the service, not the caller");
+        return;
+    }
+    /* Validate the body now, so a bad one changes nothing and costs no read. */
+    struct rs_learner check;
+    char err[ERRLEN];
+    if (svc_model_learner_from_pb(r->cat->cat, body, true, &check, err, sizeof err) != 0) {
+        reply_error(r, 400, "invalid_argument", "%s", err);
+        return;
+    }
+    rs_learner_deinit(&check);
+    put_read(r);
+}
+
+static void on_deleted(void *arg, int status, const char *data, size_t len)
+{
+    struct req *r = arg;
+    (void)data;
+    (void)len;
+    r->pending = false;
+    if (r->ev != NULL) {
+        if (status == SVC_STORE_OK)
+            reply(r, 204, NULL);
+        else if (status == SVC_STORE_NOTFOUND)
+            reply_error(r, 404, "not_found", "no learner '%s'", r->learner_id);
+        else
+            reply_store_failure(r, status);
+    }
+    req_settle(r);
+}
+
+static void handle_delete(struct req *r)
+{
+    if (svc_store_delete(r->h->store, r->learner_id, on_deleted, r) != 0) {
+        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
+        return;
+    }
+    r->pending = true;
+}
+
+/* ---------------------------------------------------------------- events */
+
+/* Events of a batch are applied one after another: read the learner, apply
+ * the event in the core, write conditionally (the script drops duplicates),
+ * and on a version conflict read again and recompute. A store failure
+ * answers 503 for the batch: what was applied stays applied, and a retry of
+ * the same batch finds those events duplicate. */
+static void event_step(struct req *r);
+
+static void event_done(struct req *r, Skillpath__V1__EventStatus st, const char *why,
+                       uint64_t version)
+{
+    Skillpath__V1__EventResult *res = &r->results[r->ev_index];
+    res->status = st;
+    res->version = version;
+    if (why && res->reason == protobuf_c_empty_string) {
+        char *copy = strdup(why);
+        if (copy)
+            res->reason = copy;
+    }
+    r->ev_index++;
+    r->retries = 0;
+}
+
+static void on_event_written(void *arg, int status, const char *data, size_t len)
+{
+    struct req *r = arg;
+    (void)data;
+    (void)len;
+    r->pending = false;
+    if (r->ev == NULL) {
+        req_settle(r);
+        return;
+    }
+    if (status == SVC_STORE_OK) {
+        event_done(r, SKILLPATH__V1__EVENT_STATUS__APPLIED, NULL, r->next.version);
+    } else if (status == SVC_STORE_DUP) {
+        event_done(r, SKILLPATH__V1__EVENT_STATUS__DUPLICATE, NULL, 0);
+    } else if (status == SVC_STORE_CONFLICT && r->retries < r->h->conf.max_retries) {
+        r->retries++;               /* the same event again, on a fresh read */
+    } else if (status == SVC_STORE_CONFLICT) {
+        reply_error(r, 503, "unavailable", "learner changing too fast; retry the batch");
+        req_settle(r);
+        return;
+    } else {
+        reply_store_failure(r, status);
+        req_settle(r);
+        return;
+    }
+    event_step(r);
+    req_settle(r);
+}
+
+static void on_event_read(void *arg, int status, const char *data, size_t len)
+{
+    struct req *r = arg;
+    r->pending = false;
+    if (r->ev == NULL) {
+        req_settle(r);
+        return;
+    }
+    const Skillpath__V1__EventBatch *batch = (const Skillpath__V1__EventBatch *)r->body;
+    const Skillpath__V1__Event *pe = batch->events[r->ev_index];
+    if (status == SVC_STORE_NOTFOUND) {
+        event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, "learnerId: unknown learner", 0);
+        event_step(r);
+        req_settle(r);
+        return;
+    }
+    if (status != SVC_STORE_OK) {
+        reply_store_failure(r, status);
+        req_settle(r);
+        return;
+    }
+    char err[ERRLEN];
+    struct rs_learner cur = { .target = -1 };
+    struct rs_event e;
+    bool submitted = false;
+    if (decode_stored(r->cat, data, len, &cur, NULL) != 0) {
+        event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, "stored learner unreadable", 0);
+    } else if (svc_model_event_from_pb(r->cat->cat, pe, &e, err, sizeof err) != 0) {
+        event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
+    } else {
+        rs_learner_deinit(&r->next);
+        if (rs_learner_init(&r->next, cur.dim) != 0 ||
+            rs_learner_apply(r->cat->cat, &r->h->model, &cur, &e, &r->next, err, sizeof err) != 0) {
+            event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
+        } else {
+            size_t vlen = 0, elen = protobuf_c_message_get_packed_size(&pe->base);
+            char *value = encode_stored(r->cat, &r->next, pe->learner_id, &vlen);
+            uint8_t *event = malloc(elen + 1);
+            if (value && event) {
+                protobuf_c_message_pack(&pe->base, event);
+                struct svc_store_write w = {
+                    .id = pe->learner_id, .expect = data, .expect_len = 8,
+                    .value = value, .value_len = vlen, .event_id = pe->event_id,
+                    .event = (const char *)event, .event_len = elen, .now = now_s(),
+                };
+                if (svc_store_write(r->h->store, &w, on_event_written, r) == 0)
+                    r->pending = true;
+                else
+                    reply_store_failure(r, SVC_STORE_UNAVAILABLE);
+            } else {
+                reply_error(r, 500, "internal", "out of memory");
+            }
+            free(value);
+            free(event);
+            submitted = true;
+        }
+    }
+    rs_learner_deinit(&cur);
+    if (!submitted)
+        event_step(r);
+    req_settle(r);
+}
+
+/* Validate and submit the next event; answer when none is left. */
+static void event_step(struct req *r)
+{
+    const Skillpath__V1__EventBatch *batch = (const Skillpath__V1__EventBatch *)r->body;
+    char err[ERRLEN];
+    while (r->ev_index < batch->n_events && r->ev != NULL) {
+        const Skillpath__V1__Event *pe = batch->events[r->ev_index];
+        struct rs_event e;
+        if (!pe->event_id[0] || strlen(pe->event_id) > MAX_ID) {
+            event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED,
+                       "eventId: required, at most 128 bytes", 0);
+            continue;
+        }
+        if (!valid_id(pe->learner_id)) {
+            event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED,
+                       "learnerId: missing or not a valid id", 0);
+            continue;
+        }
+        if (svc_model_event_from_pb(r->cat->cat, pe, &e, err, sizeof err) != 0) {
+            event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
+            continue;
+        }
+        if (svc_store_get(r->h->store, pe->learner_id, on_event_read, r) != 0) {
+            reply_store_failure(r, SVC_STORE_UNAVAILABLE);
+            return;
+        }
+        r->pending = true;
+        return;
+    }
+    if (r->ev == NULL)
+        return;
+    Skillpath__V1__EventResults out;
+    skillpath__v1__event_results__init(&out);
+    out.results = r->result_ptrs;
+    out.n_results = batch->n_events;
+    reply(r, 200, &out.base);
+}
+
+static void handle_events(struct req *r)
+{
+    Skillpath__V1__EventBatch *batch =
+        (Skillpath__V1__EventBatch *)read_body(r, &skillpath__v1__event_batch__descriptor);
+    if (batch == NULL)
+        return;
+    r->body = &batch->base;
+    if (batch->n_events == 0 || batch->n_events > r->h->conf.max_batch) {
+        reply_error(r, 400, "invalid_argument", "events: between 1 and %zu events per batch",
+                    r->h->conf.max_batch);
+        return;
+    }
+    r->results = calloc(batch->n_events, sizeof *r->results);
+    r->result_ptrs = calloc(batch->n_events, sizeof *r->result_ptrs);
+    if (!r->results || !r->result_ptrs) {
+        reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    r->n_results = batch->n_events;
+    for (size_t i = 0; i < batch->n_events; i++) {
+        skillpath__v1__event_result__init(&r->results[i]);
+        r->results[i].event_id = batch->events[i]->event_id;
+        r->result_ptrs[i] = &r->results[i];
+    }
+    event_step(r);
+}
+
+/* ---------------------------------------------------------------- routing */
+
+static void method_not_allowed(struct req *r, const char *allow)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Allow", allow);
+    reply_error(r, 405, "method_not_allowed", "allowed: %s", allow);
+}
+
+/* Parse "n" from the query: 1..NEXT_MAX, default NEXT_DEFAULT. */
+static int parse_n(struct req *r, const char *query)
+{
+    r->n = NEXT_DEFAULT;
+    if (query == NULL)
+        return 0;
+    struct evkeyvalq q;
+    if (evhttp_parse_query_str(query, &q) != 0) {
+        reply_error(r, 400, "invalid_argument", "malformed query string");
+        return -1;
+    }
+    const char *v = evhttp_find_header(&q, "n");
+    int rc = 0;
+    if (v) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || n < 1 || n > NEXT_MAX) {
+            reply_error(r, 400, "invalid_argument", "n: a whole number from 1 to %d", NEXT_MAX);
+            rc = -1;
+        } else {
+            r->n = (uint32_t)n;
+        }
+    }
+    evhttp_clear_headers(&q);
+    return rc;
+}
+
+static void route_learner(struct req *r, const char *rest, const char *query)
+{
+    enum evhttp_cmd_type m = r->method;
+    const char *slash = strchr(rest, '/');
+    size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+    if (n == 0 || n > MAX_ID || (slash && strcmp(slash, "/next") != 0)) {
+        reply_error(r, 404, "not_found", "no route /v1/learners/%.200s", rest);
+        return;
+    }
+    memcpy(r->learner_id, rest, n);
+    r->learner_id[n] = '\0';
+    if (!valid_id(r->learner_id)) {
+        reply_error(r, 400, "invalid_argument", "learner id: 1-%d characters of [A-Za-z0-9._:@-]",
+                    MAX_ID);
+        return;
+    }
+    if (slash) {
+        r->route = R_NEXT;
+        if (m != EVHTTP_REQ_GET)
+            method_not_allowed(r, "GET");
+        else if (parse_n(r, query) == 0)
+            read_learner(r);
+        return;
+    }
+    r->route = R_LEARNER;
+    if (m == EVHTTP_REQ_GET)
+        read_learner(r);
+    else if (m == EVHTTP_REQ_PUT)
+        handle_put(r);
+    else if (m == EVHTTP_REQ_DELETE)
+        handle_delete(r);
+    else
+        method_not_allowed(r, "GET, PUT, DELETE");
+}
+
+static void dispatch(struct req *r, const char *path, const char *query)
+{
+    enum evhttp_cmd_type m = r->method;
+    if (strncmp(path, "/v1/learners/", 13) == 0) {
+        route_learner(r, path + 13, query);
+        return;
+    }
+    static const struct {
+        const char *path;
+        enum route route;
+        enum evhttp_cmd_type method;
+    } fixed[] = {
+        { "/healthz", R_HEALTHZ, EVHTTP_REQ_GET },
+        { "/readyz", R_READYZ, EVHTTP_REQ_GET },
+        { "/v1/catalog", R_CATALOG, EVHTTP_REQ_GET },
+        { "/v1/recommend", R_RECOMMEND, EVHTTP_REQ_POST },
+        { "/v1/events", R_EVENTS, EVHTTP_REQ_POST },
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        if (strcmp(path, fixed[i].path) != 0)
+            continue;
+        r->route = fixed[i].route;
+        if (m != fixed[i].method) {
+            method_not_allowed(r, fixed[i].method == EVHTTP_REQ_GET ? "GET" : "POST");
+            return;
+        }
+        switch (r->route) {
+        case R_HEALTHZ:
+            send_raw(r, 200, "text/plain", "ok\n", 3);
+            return;
+        case R_READYZ:
+            if (svc_store_ready(r->h->store))
+                send_raw(r, 200, "text/plain", "ready\n", 6);
+            else
+                reply_error(r, 503, "unavailable", "learner store (Redis) not reachable");
+            return;
+        case R_CATALOG:
+            handle_catalog(r);
+            return;
+        case R_RECOMMEND:
+            handle_recommend(r);
+            return;
+        default:
+            handle_events(r);
+            return;
+        }
+    }
+    if (strncmp(path, "/v1/courses/", 12) == 0 && valid_id(path + 12)) {
+        r->route = R_COURSE;
+        if (m != EVHTTP_REQ_GET)
+            method_not_allowed(r, "GET");
+        else
+            handle_course(r, path + 12);
+        return;
+    }
+    reply_error(r, 404, "not_found", "no route %.200s", path);
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+    struct svc_http *h = arg;
+    struct req *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        evhttp_send_error(ev, 500, "out of memory");
+        return;
+    }
+    h->in_flight++;
+    r->h = h;
+    r->ev = ev;
+    r->id = ++h->next_id;
+    r->method = evhttp_request_get_command(ev);
+    r->next.target = -1;
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    r->cat = svc_catalog_ref(h->cat);
+    r->evcon = evhttp_request_get_connection(ev);
+    if (r->evcon)
+        evhttp_connection_set_closecb(r->evcon, on_client_gone, r);
+
+    struct evkeyvalq *in = evhttp_request_get_input_headers(ev);
+    const char *ctype = evhttp_find_header(in, "Content-Type");
+    bool has_body = r->method == EVHTTP_REQ_POST || r->method == EVHTTP_REQ_PUT;
+    r->in = has_body ? svc_codec_from_content_type(ctype) : SVC_ENC_JSON;
+    r->out = svc_codec_from_accept(evhttp_find_header(in, "Accept"),
+                                   r->in == SVC_ENC_UNSUPPORTED ? SVC_ENC_JSON : r->in);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    if (r->in == SVC_ENC_UNSUPPORTED)
+        reply_error(r, 415, "unsupported_media_type",
+                    "Content-Type '%.100s': send application/json or application/x-protobuf", ctype);
+    else if (path == NULL)
+        reply_error(r, 400, "invalid_argument", "malformed request URI");
+    else
+        dispatch(r, path, evhttp_uri_get_query(uri));
+    req_settle(r);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+struct svc_http *svc_http_create(struct event_base *base, struct evhttp *http,
+                                 struct svc_store *store, struct svc_catalog *cat,
+                                 const struct svc_http_conf *conf)
+{
+    struct svc_http *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return NULL;
+    h->base = base;
+    h->http = http;
+    h->store = store;
+    h->cat = svc_catalog_ref(cat);
+    h->conf = *conf;
+    rs_model_default(&h->model);
+    evhttp_set_gencb(http, on_request, h);
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                         EVHTTP_REQ_DELETE);
+    /* evhttp refuses bodies above this with its own 413; ours, in the
+     * request's encoding, answers everything between max_body and it. */
+    evhttp_set_max_body_size(http, (ev_ssize_t)(conf->max_body * 4 + 4096));
+    return h;
+}
+
+void svc_http_destroy(struct svc_http *h)
+{
+    if (h == NULL)
+        return;
+    svc_catalog_unref(h->cat);
+    free(h);
+}
+
+size_t svc_http_in_flight(const struct svc_http *h)
+{
+    return h->in_flight;
+}
+
+void svc_http_on_idle(struct svc_http *h, void (*cb)(void *), void *arg)
+{
+    h->on_idle = cb;
+    h->idle_arg = arg;
+    if (h->in_flight == 0 && cb)
+        cb(arg);
+}

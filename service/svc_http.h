@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT
+ * The HTTP API on libevent's evhttp: routing, bodies in protobuf or JSON,
+ * errors as Error messages, and the route handlers over the store. One
+ * instance per event loop; everything here runs on that loop's thread. */
+#ifndef SVC_HTTP_H
+#define SVC_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct evhttp;
+struct svc_store;
+struct svc_catalog;
+struct svc_http;
+
+struct svc_http_conf {
+    size_t max_body;            /* larger bodies get 413 */
+    size_t max_batch;           /* events per POST /v1/events */
+    int max_retries;            /* recomputes on a version conflict */
+};
+
+/* Serve on `http` (borrowed) with `store` (borrowed) and catalog `cat` (a
+ * reference is taken). NULL on ENOMEM. */
+struct svc_http *svc_http_create(struct event_base *base, struct evhttp *http,
+                                 struct svc_store *store, struct svc_catalog *cat,
+                                 const struct svc_http_conf *conf);
+void svc_http_destroy(struct svc_http *h);
+
+/* Requests in flight (received, not yet answered or abandoned). */
+size_t svc_http_in_flight(const struct svc_http *h);
+
+/* Call `cb(arg)` once no request is in flight (at once if none is). */
+void svc_http_on_idle(struct svc_http *h, void (*cb)(void *), void *arg);
+
+#endif

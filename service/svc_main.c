@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT
+ * skillpathd: parse the flags, load the catalog, connect the store, serve
+ * HTTP on one libevent loop, and on SIGTERM stop accepting, finish what is in
+ * flight and exit 0. Modules start in this order and stop in reverse. */
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "svc_catalog.h"
+#include "svc_http.h"
+#include "svc_log.h"
+#include "svc_store.h"
+
+#define DRAIN_SECONDS 10
+
+struct conf {
+    const char *catalog;
+    char redis_host[256];
+    int redis_port;
+    const char *redis_prefix;
+    int redis_timeout_ms;
+    char listen_host[256];
+    int listen_port;
+    const char *port_file;
+    size_t max_body;
+    size_t max_batch;
+};
+
+static const char usage[] =
+    "usage: skillpathd --catalog FILE [options]\n"
+    "  --catalog FILE          the course catalog (JSON), validated at start\n"
+    "  --redis HOST:PORT       learner store (default 127.0.0.1:6379)\n"
+    "  --redis-prefix P        key prefix (default skillpath:)\n"
+    "  --redis-timeout-ms N    deadline of every Redis command (default 1000)\n"
+    "  --listen HOST:PORT      HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
+    "  --port-file FILE        write the bound port here once listening\n"
+    "  --max-body BYTES        largest request body (default 1048576)\n"
+    "  --max-batch N           most events per POST /v1/events (default 1000)\n"
+    "  --log-level L           debug, info, warn or error (default info)\n";
+
+static int split_hostport(const char *s, char *host, size_t hostlen, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || colon == s || (size_t)(colon - s) >= hostlen)
+        return -1;
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535)
+        return -1;
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = '\0';
+    *port = (int)p;
+    return 0;
+}
+
+static int parse_size(const char *s, size_t lo, size_t hi, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == '\0' || *s == '-' || *end != '\0' || errno || v < lo || v > hi)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct conf *c)
+{
+    static const struct option longs[] = {
+        {"catalog", required_argument, 0, 'c'}, {"redis", required_argument, 0, 'r'},
+        {"redis-prefix", required_argument, 0, 'p'}, {"redis-timeout-ms", required_argument, 0, 't'},
+        {"listen", required_argument, 0, 'l'}, {"port-file", required_argument, 0, 'f'},
+        {"max-body", required_argument, 0, 'b'}, {"max-batch", required_argument, 0, 'n'},
+        {"log-level", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    size_t v;
+    int o;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (o) {
+        case 'c': c->catalog = optarg; break;
+        case 'p': c->redis_prefix = optarg; break;
+        case 'f': c->port_file = optarg; break;
+        case 'h': fputs(usage, stdout); exit(0);
+        case 'r':
+            if (split_hostport(optarg, c->redis_host, sizeof c->redis_host, &c->redis_port) ||
+                c->redis_port == 0) {
+                fprintf(stderr, "skillpathd: --redis: '%s' is not HOST:PORT\n", optarg);
+                return -1;
+            }
+            break;
+        case 'l':
+            if (split_hostport(optarg, c->listen_host, sizeof c->listen_host, &c->listen_port)) {
+                fprintf(stderr, "skillpathd: --listen: '%s' is not HOST:PORT\n", optarg);
+                return -1;
+            }
+            break;
+        case 't':
+            if (parse_size(optarg, 1, 600000, &v)) {
+                fprintf(stderr, "skillpathd: --redis-timeout-ms: 1 to 600000\n");
+                return -1;
+            }
+            c->redis_timeout_ms = (int)v;
+            break;
+        case 'b':
+            if (parse_size(optarg, 1024, (size_t)256 << 20, &c->max_body)) {
+                fprintf(stderr, "skillpathd: --max-body: 1024 to 268435456 bytes\n");
+                return -1;
+            }
+            break;
+        case 'n':
+            if (parse_size(optarg, 1, 100000, &c->max_batch)) {
+                fprintf(stderr, "skillpathd: --max-batch: 1 to 100000\n");
+                return -1;
+            }
+            break;
+        case 'v':
+            if ((svc_log_level = svc_log_parse_level(optarg)) < 0) {
+                fprintf(stderr, "skillpathd: --log-level: debug, info, warn or error\n");
+                return -1;
+            }
+            break;
+        default:
+            fprintf(stderr, "skillpathd: %s: unknown option or missing value\n%s",
+                    argv[optind - 1], usage);
+            return -1;
+        }
+    }
+    if (optind != argc || c->catalog == NULL) {
+        fprintf(stderr, "skillpathd: %s\n%s",
+                c->catalog ? "unexpected argument" : "--catalog is required", usage);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- shutdown */
+
+struct daemon {
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *sock;
+    struct svc_http *api;
+    struct event *sigterm, *sigint, *deadline;
+    bool draining;
+};
+
+static void on_idle(void *arg)
+{
+    struct daemon *d = arg;
+    svc_log(SVC_LOG_INFO, "msg=drained");
+    event_base_loopexit(d->base, NULL);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct daemon *d = arg;
+    (void)fd;
+    (void)what;
+    svc_log(SVC_LOG_WARN, "msg=drain_timeout in_flight=%zu", svc_http_in_flight(d->api));
+    event_base_loopexit(d->base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct daemon *d = arg;
+    (void)what;
+    if (d->draining)
+        return;
+    d->draining = true;
+    svc_log(SVC_LOG_INFO, "msg=stopping signal=%d in_flight=%zu", (int)sig, svc_http_in_flight(d->api));
+    /* Stop accepting; answer what is in flight; then leave the loop. */
+    if (d->sock)
+        evhttp_del_accept_socket(d->http, d->sock);
+    d->sock = NULL;
+    struct timeval tv = { DRAIN_SECONDS, 0 };
+    evtimer_add(d->deadline, &tv);
+    svc_http_on_idle(d->api, on_idle, d);
+}
+
+static int write_port_file(const char *path, int port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "%d\n", port);
+    if (fclose(f) != 0)
+        return -1;
+    return rename(tmp, path);
+}
+
+int main(int argc, char **argv)
+{
+    struct conf c = {
+        .redis_host = "127.0.0.1", .redis_port = 6379, .redis_prefix = "skillpath:",
+        .redis_timeout_ms = 1000, .listen_host = "127.0.0.1", .listen_port = 8080,
+        .max_body = 1 << 20, .max_batch = 1000,
+    };
+    if (parse_args(argc, argv, &c) != 0)
+        return 2;
+    signal(SIGPIPE, SIG_IGN);
+    rs_blas_setup();
+
+    int rc = 1;
+    char err[65536];
+    struct daemon d = {0};
+    struct svc_store *store = NULL;
+    struct svc_catalog *cat = svc_catalog_load(c.catalog, err, sizeof err);
+    if (cat == NULL) {
+        char *save = NULL;
+        for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            fprintf(stderr, "skillpathd: %s: %s\n", c.catalog, line);
+        svc_log(SVC_LOG_ERROR, "msg=catalog_invalid path=%s", c.catalog);
+        return 1;
+    }
+    svc_log(SVC_LOG_INFO, "msg=catalog_loaded version=%s courses=%zu tags=%zu",
+            rs_catalog_version(cat->cat), rs_catalog_n_courses(cat->cat), rs_catalog_n_tags(cat->cat));
+
+    d.base = event_base_new();
+    d.http = d.base ? evhttp_new(d.base) : NULL;
+    if (d.http == NULL) {
+        svc_log(SVC_LOG_ERROR, "msg=init_failed what=event_base");
+        goto out;
+    }
+    struct svc_store_conf sc = {
+        .host = c.redis_host, .port = c.redis_port, .prefix = c.redis_prefix,
+        .timeout_ms = c.redis_timeout_ms,
+    };
+    store = svc_store_create(d.base, &sc);
+    struct svc_http_conf hc = { .max_body = c.max_body, .max_batch = c.max_batch, .max_retries = 200 };
+    d.api = store ? svc_http_create(d.base, d.http, store, cat, &hc) : NULL;
+    if (d.api == NULL) {
+        svc_log(SVC_LOG_ERROR, "msg=init_failed what=out_of_memory");
+        goto out;
+    }
+    d.sock = evhttp_bind_socket_with_handle(d.http, c.listen_host, (ev_uint16_t)c.listen_port);
+    if (d.sock == NULL) {
+        svc_log(SVC_LOG_ERROR, "msg=listen_failed addr=%s:%d err=\"%s\"", c.listen_host,
+                c.listen_port, strerror(errno));
+        goto out;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int port = c.listen_port;
+    evutil_socket_t fd = evhttp_bound_socket_get_fd(d.sock);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                              : ((struct sockaddr_in *)&ss)->sin_port);
+    if (c.port_file && write_port_file(c.port_file, port) != 0) {
+        svc_log(SVC_LOG_ERROR, "msg=port_file_failed path=%s err=\"%s\"", c.port_file, strerror(errno));
+        goto out;
+    }
+    d.sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);
+    d.sigint = evsignal_new(d.base, SIGINT, on_signal, &d);
+    d.deadline = evtimer_new(d.base, on_deadline, &d);
+    if (!d.sigterm || !d.sigint || !d.deadline || evsignal_add(d.sigterm, NULL) ||
+        evsignal_add(d.sigint, NULL))
+        goto out;
+    svc_log(SVC_LOG_INFO, "msg=\"ready: listening on %s:%d\" redis=%s:%d prefix=%s", c.listen_host,
+            port, c.redis_host, c.redis_port, c.redis_prefix);
+    event_base_dispatch(d.base);
+    rc = 0;
+    svc_log(SVC_LOG_INFO, "msg=stopped");
+out:
+    if (d.sigterm)
+        event_free(d.sigterm);
+    if (d.sigint)
+        event_free(d.sigint);
+    if (d.deadline)
+        event_free(d.deadline);
+    if (d.http)
+        evhttp_free(d.http);        /* before the store: no request outlives it */
+    svc_http_destroy(d.api);
+    svc_store_destroy(store);
+    svc_catalog_unref(cat);
+    if (d.base)
+        event_base_free(d.base);
+    return rc;
+}

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT
+ * Learner state in Redis over hiredis' async API on the libevent loop.
+ *
+ * DESIGN
+ * Data layout (prefix P, learner id I):
+ *   P l:I     string: 8-byte big-endian version, then the Learner protobuf
+ *   P seen:I  zset: applied event ids, scored by apply time; trimmed past
+ *             the retention (7 days by default)
+ *   P ev:I    stream: every applied event (protobuf), for rebuilds and audit
+ * Reads are one GET. Every write is one EVALSHA of WRITE_LUA, which checks
+ * the event id, compares the version, writes, records the id and appends to
+ * the stream atomically: exactly once per event id, and a concurrent writer
+ * is detected (CONFLICT) so the caller recomputes from a fresh read.
+ *
+ * hiredis 0.14 has neither command timeouts nor reconnects. Each command
+ * carries a deadline timer; when it fires the caller gets SVC_STORE_TIMEOUT
+ * at once, the command stays allocated until hiredis hands its reply back,
+ * and the connection — which is not answering — is dropped and reopened with
+ * backoff. A reply after the deadline is then discarded. The script is
+ * loaded on every (re)connect; NOSCRIPT falls back to EVAL.
+ */
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/adapters/libevent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc_log.h"
+#include "svc_store.h"
+
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+#define MAX_KEY 512
+
+static const char WRITE_LUA[] =
+    "if ARGV[3] ~= '' and redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 'DUP' end\n"
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "local v = ''\n"
+    "if cur then v = string.sub(cur, 1, 8) end\n"
+    "if v ~= ARGV[1] then return 'CONFLICT' end\n"
+    "redis.call('SET', KEYS[1], ARGV[2])\n"
+    "if ARGV[3] ~= '' then\n"
+    "  local now = tonumber(ARGV[4])\n"
+    "  redis.call('ZADD', KEYS[2], now, ARGV[3])\n"
+    "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[5]))\n"
+    "  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'event', ARGV[6])\n"
+    "end\n"
+    "return 'OK'\n";
+
+enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD };
+
+struct cmd {
+    struct svc_store *st;
+    enum cmd_kind kind;
+    svc_store_cb *cb;           /* NULL for internal commands */
+    void *arg;
+    struct event timer;         /* the deadline */
+    bool answered;              /* the callback has run (deadline passed) */
+    int argc;                   /* kept for a NOSCRIPT retry as EVAL */
+    char **argv;
+    size_t *argvlen;
+    bool retried;
+};
+
+struct svc_store {
+    struct event_base *base;
+    redisAsyncContext *ac;      /* NULL while down */
+    bool connected;             /* connect callback said OK */
+    bool closing;
+    char *host;
+    int port;
+    char *prefix;
+    int timeout_ms;
+    int keep_s;
+    long stream_maxlen;
+    char sha[41];               /* the loaded script's sha, "" until then */
+    struct event *retry;        /* reconnect timer */
+    int backoff_ms;
+    struct svc_store_stats stats;
+};
+
+static void connect_now(struct svc_store *st);
+
+/* ---------------------------------------------------------------- connection */
+
+static void schedule_reconnect(struct svc_store *st)
+{
+    if (st->closing)
+        return;
+    struct timeval tv = { st->backoff_ms / 1000, (st->backoff_ms % 1000) * 1000 };
+    evtimer_add(st->retry, &tv);
+    st->backoff_ms = st->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : st->backoff_ms * 2;
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    connect_now(arg);
+}
+
+static void drop(struct svc_store *st, const char *why)
+{
+    if (st->ac == NULL)
+        return;
+    svc_log(SVC_LOG_WARN, "msg=redis_drop reason=%s", why);
+    redisAsyncContext *ac = st->ac;
+    /* Pending callbacks run with NULL replies inside; on_disconnect clears st->ac. */
+    redisAsyncFree(ac);
+    if (st->ac == ac) {         /* it was never connected: no disconnect callback */
+        st->ac = NULL;
+        st->connected = false;
+        schedule_reconnect(st);
+    }
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    struct svc_store *st = ac->data;
+    (void)status;
+    st->ac = NULL;
+    st->connected = false;
+    st->sha[0] = '\0';
+    if (!st->closing) {
+        svc_log(SVC_LOG_WARN, "msg=redis_disconnected");
+        schedule_reconnect(st);
+    }
+}
+
+static void on_script_loaded(void *arg, int status, const char *data, size_t len)
+{
+    struct svc_store *st = arg;
+    if (status == SVC_STORE_OK && len == 40) {
+        memcpy(st->sha, data, 40);
+        st->sha[40] = '\0';
+    } else {
+        svc_log(SVC_LOG_WARN, "msg=redis_script_load_failed status=%d", status);
+    }
+}
+
+static void load_script(struct svc_store *st);
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    struct svc_store *st = ac->data;
+    if (status != REDIS_OK) {
+        svc_log(SVC_LOG_WARN, "msg=redis_connect_failed err=\"%s\" retry_ms=%d", ac->errstr,
+                st->backoff_ms);
+        st->ac = NULL;          /* hiredis frees it after this callback */
+        schedule_reconnect(st);
+        return;
+    }
+    st->connected = true;
+    st->backoff_ms = BACKOFF_MIN_MS;
+    svc_log(SVC_LOG_INFO, "msg=redis_connected host=%s port=%d", st->host, st->port);
+    load_script(st);
+}
+
+static void connect_now(struct svc_store *st)
+{
+    if (st->ac || st->closing)
+        return;
+    st->stats.reconnects++;
+    redisAsyncContext *ac = redisAsyncConnect(st->host, st->port);
+    if (ac == NULL || ac->err) {
+        svc_log(SVC_LOG_WARN, "msg=redis_connect_failed err=\"%s\"", ac ? ac->errstr : "oom");
+        if (ac)
+            redisAsyncFree(ac);
+        schedule_reconnect(st);
+        return;
+    }
+    ac->data = st;
+    st->ac = ac;
+    redisLibeventAttach(ac, st->base);
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static void free_cmd(struct cmd *c)
+{
+    if (c->argv) {
+        for (int i = 0; i < c->argc; i++)
+            free(c->argv[i]);
+        free(c->argv);
+        free(c->argvlen);
+    }
+    free(c);
+}
+
+static void finish(struct cmd *c, int status, const char *data, size_t len)
+{
+    if (!c->answered) {
+        c->answered = true;
+        if (event_initialized(&c->timer))
+            evtimer_del(&c->timer);
+        if (c->cb)
+            c->cb(c->arg, status, data, len);
+    }
+}
+
+static void on_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+    struct cmd *c = priv;
+    struct svc_store *st = c->st;
+    redisReply *reply = r;
+    (void)ac;
+    if (c->answered) {          /* its deadline passed: the caller has moved on */
+        free_cmd(c);
+        return;
+    }
+    if (reply == NULL) {
+        finish(c, SVC_STORE_UNAVAILABLE, NULL, 0);
+        free_cmd(c);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (c->kind == CMD_WRITE && !c->retried && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+            /* The script cache was flushed: send the script itself. */
+            st->stats.noscript++;
+            c->retried = true;
+            free(c->argv[0]);
+            free(c->argv[1]);
+            c->argv[0] = strdup("EVAL");
+            c->argv[1] = strdup(WRITE_LUA);
+            c->argvlen[0] = 4;
+            c->argvlen[1] = sizeof WRITE_LUA - 1;
+            if (c->argv[0] && c->argv[1] && st->ac &&
+                redisAsyncCommandArgv(st->ac, on_reply, c, c->argc, (const char **)c->argv,
+                                      c->argvlen) == REDIS_OK)
+                return;
+        }
+        st->stats.errors++;
+        svc_log(SVC_LOG_WARN, "msg=redis_error err=\"%.200s\"", reply->str);
+        finish(c, SVC_STORE_ERROR, NULL, 0);
+        free_cmd(c);
+        return;
+    }
+    switch (c->kind) {
+    case CMD_GET:
+        if (reply->type == REDIS_REPLY_NIL)
+            finish(c, SVC_STORE_NOTFOUND, NULL, 0);
+        else if (reply->type == REDIS_REPLY_STRING)
+            finish(c, SVC_STORE_OK, reply->str, reply->len);
+        else
+            finish(c, SVC_STORE_ERROR, NULL, 0);
+        break;
+    case CMD_WRITE:
+        if (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_STRING) {
+            int s = strcmp(reply->str, "OK") == 0 ? SVC_STORE_OK
+                  : strcmp(reply->str, "DUP") == 0 ? SVC_STORE_DUP
+                  : strcmp(reply->str, "CONFLICT") == 0 ? SVC_STORE_CONFLICT : SVC_STORE_ERROR;
+            finish(c, s, NULL, 0);
+        } else {
+            finish(c, SVC_STORE_ERROR, NULL, 0);
+        }
+        break;
+    case CMD_DELETE:
+        finish(c, reply->type == REDIS_REPLY_INTEGER && reply->integer > 0 ? SVC_STORE_OK
+                                                                            : SVC_STORE_NOTFOUND,
+               NULL, 0);
+        break;
+    case CMD_LOAD:
+        finish(c, reply->type == REDIS_REPLY_STRING ? SVC_STORE_OK : SVC_STORE_ERROR,
+               reply->str, reply->len);
+        break;
+    }
+    free_cmd(c);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct cmd *c = arg;
+    struct svc_store *st = c->st;
+    (void)fd;
+    (void)what;
+    st->stats.timeouts++;
+    svc_log(SVC_LOG_WARN, "msg=redis_timeout timeout_ms=%d", st->timeout_ms);
+    finish(c, SVC_STORE_TIMEOUT, NULL, 0);
+    /* Redis is not answering within the deadline: reconnect rather than let
+     * commands pile up. hiredis hands the command back (NULL) and frees it. */
+    drop(st, "timeout");
+}
+
+static int submit(struct svc_store *st, struct cmd *c)
+{
+    if (!st->connected || st->ac == NULL)
+        return -1;
+    evtimer_assign(&c->timer, st->base, on_deadline, c);
+    if (redisAsyncCommandArgv(st->ac, on_reply, c, c->argc, (const char **)c->argv,
+                              c->argvlen) != REDIS_OK)
+        return -1;
+    struct timeval tv = { st->timeout_ms / 1000, (st->timeout_ms % 1000) * 1000 };
+    evtimer_add(&c->timer, &tv);
+    st->stats.commands++;
+    return 0;
+}
+
+/* A command with copied arguments. */
+static struct cmd *new_cmd(struct svc_store *st, enum cmd_kind kind, svc_store_cb *cb, void *arg,
+                           int argc)
+{
+    struct cmd *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->st = st;
+    c->kind = kind;
+    c->cb = cb;
+    c->arg = arg;
+    c->argc = argc;
+    c->argv = calloc((size_t)argc, sizeof *c->argv);
+    c->argvlen = calloc((size_t)argc, sizeof *c->argvlen);
+    if (!c->argv || !c->argvlen) {
+        free(c->argv);
+        free(c->argvlen);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static bool set_arg(struct cmd *c, int i, const void *data, size_t len)
+{
+    c->argv[i] = malloc(len + 1);
+    if (c->argv[i] == NULL)
+        return false;
+    memcpy(c->argv[i], data, len);
+    c->argv[i][len] = '\0';
+    c->argvlen[i] = len;
+    return true;
+}
+
+static bool set_str(struct cmd *c, int i, const char *s)
+{
+    return set_arg(c, i, s, strlen(s));
+}
+
+static bool set_key(struct svc_store *st, struct cmd *c, int i, const char *kind, const char *id)
+{
+    char key[MAX_KEY];
+    int n = snprintf(key, sizeof key, "%s%s:%s", st->prefix, kind, id);
+    return n > 0 && (size_t)n < sizeof key && set_arg(c, i, key, (size_t)n);
+}
+
+static int go(struct svc_store *st, struct cmd *c, bool ok)
+{
+    if (!ok || submit(st, c) != 0) {
+        free_cmd(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* Load the write script; until its sha is known, writes send it whole. */
+static void load_script(struct svc_store *st)
+{
+    struct cmd *c = new_cmd(st, CMD_LOAD, on_script_loaded, st, 3);
+    if (c)
+        go(st, c, set_str(c, 0, "SCRIPT") && set_str(c, 1, "LOAD") && set_str(c, 2, WRITE_LUA));
+}
+
+int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg)
+{
+    if (!svc_store_ready(st))
+        return -1;
+    struct cmd *c = new_cmd(st, CMD_GET, cb, arg, 2);
+    if (c == NULL)
+        return -1;
+    return go(st, c, set_str(c, 0, "GET") && set_key(st, c, 1, "l", id));
+}
+
+int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_store_cb *cb,
+                    void *arg)
+{
+    if (!svc_store_ready(st))
+        return -1;
+    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 13);
+    if (c == NULL)
+        return -1;
+    char now[32], keep[32], maxlen[32];
+    snprintf(now, sizeof now, "%lld", (long long)w->now);
+    snprintf(keep, sizeof keep, "%d", st->keep_s);
+    snprintf(maxlen, sizeof maxlen, "%ld", st->stream_maxlen);
+    const char *eid = w->event_id ? w->event_id : "";
+    bool have_sha = st->sha[0] != '\0';
+    c->retried = !have_sha;
+    bool ok = set_str(c, 0, have_sha ? "EVALSHA" : "EVAL") &&
+              set_str(c, 1, have_sha ? st->sha : WRITE_LUA) && set_str(c, 2, "3") &&
+              set_key(st, c, 3, "l", w->id) && set_key(st, c, 4, "seen", w->id) &&
+              set_key(st, c, 5, "ev", w->id) && set_arg(c, 6, w->expect, w->expect_len) &&
+              set_arg(c, 7, w->value, w->value_len) && set_str(c, 8, eid) &&
+              set_str(c, 9, now) && set_str(c, 10, keep) &&
+              set_arg(c, 11, w->event ? w->event : "", w->event ? w->event_len : 0) &&
+              set_str(c, 12, maxlen);
+    return go(st, c, ok);
+}
+
+int svc_store_delete(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg)
+{
+    if (!svc_store_ready(st))
+        return -1;
+    struct cmd *c = new_cmd(st, CMD_DELETE, cb, arg, 4);
+    if (c == NULL)
+        return -1;
+    /* One DEL of the three keys; it counts what it removed, so a learner
+     * with no key at all is reported as not found. */
+    return go(st, c, set_str(c, 0, "DEL") && set_key(st, c, 1, "l", id) &&
+                         set_key(st, c, 2, "seen", id) && set_key(st, c, 3, "ev", id));
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+struct svc_store *svc_store_create(struct event_base *base, const struct svc_store_conf *conf)
+{
+    struct svc_store *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return NULL;
+    st->base = base;
+    st->host = strdup(conf->host);
+    st->port = conf->port;
+    st->prefix = strdup(conf->prefix);
+    st->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 1000;
+    st->keep_s = conf->keep_event_ids_s > 0 ? conf->keep_event_ids_s : 8 * 86400;
+    st->stream_maxlen = conf->stream_maxlen > 0 ? conf->stream_maxlen : 10000;
+    st->backoff_ms = BACKOFF_MIN_MS;
+    st->retry = evtimer_new(base, on_retry, st);
+    if (!st->host || !st->prefix || !st->retry) {
+        svc_store_destroy(st);
+        return NULL;
+    }
+    connect_now(st);
+    return st;
+}
+
+void svc_store_destroy(struct svc_store *st)
+{
+    if (st == NULL)
+        return;
+    st->closing = true;
+    if (st->ac)
+        redisAsyncFree(st->ac);
+    st->ac = NULL;
+    if (st->retry)
+        event_free(st->retry);
+    free(st->host);
+    free(st->prefix);
+    free(st);
+}
+
+bool svc_store_ready(const struct svc_store *st)
+{
+    return st->connected && st->ac != NULL;
+}
+
+void svc_store_get_stats(const struct svc_store *st, struct svc_store_stats *out)
+{
+    *out = st->stats;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT
+ * Learner state in Redis: the only module that calls hiredis.
+ *
+ * Async contract: a submit that returns 0 calls its callback exactly once,
+ * later, on the loop thread: with SVC_STORE_OK and the data, a status for a
+ * logical outcome, or a negative status when Redis is unavailable or the
+ * deadline passed. A submit that returns -1 (no connection now) never calls
+ * it: the caller answers 503 at once. Everything here belongs to the thread
+ * that runs `base`. */
+#ifndef SVC_STORE_H
+#define SVC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct svc_store;
+
+enum svc_store_status {
+    SVC_STORE_OK = 0,
+    SVC_STORE_NOTFOUND = 1,     /* no such learner */
+    SVC_STORE_DUP = 2,          /* the event id was applied before */
+    SVC_STORE_CONFLICT = 3,     /* the learner changed since it was read: recompute */
+    SVC_STORE_UNAVAILABLE = -1, /* no connection, or it dropped */
+    SVC_STORE_TIMEOUT = -2,     /* no answer within the deadline */
+    SVC_STORE_ERROR = -3,       /* Redis answered with an error */
+};
+
+struct svc_store_conf {
+    const char *host;
+    int port;
+    const char *prefix;         /* key prefix, e.g. "skillpath:" */
+    int timeout_ms;             /* per-command deadline */
+    int keep_event_ids_s;       /* how long applied event ids are remembered */
+    long stream_maxlen;         /* per-learner event stream, approximate cap */
+};
+
+/* `data`/`len`: the learner value for a get (version + protobuf), else NULL. */
+typedef void svc_store_cb(void *arg, int status, const char *data, size_t len);
+
+/* Create and start connecting (in the background, with backoff). NULL on ENOMEM. */
+struct svc_store *svc_store_create(struct event_base *base, const struct svc_store_conf *conf);
+/* Drop the connection; pending callbacks run with SVC_STORE_UNAVAILABLE. NULL is a no-op. */
+void svc_store_destroy(struct svc_store *st);
+/* Connected to Redis. */
+bool svc_store_ready(const struct svc_store *st);
+
+/* Read a learner's stored value: one GET. */
+int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg);
+
+/* A conditional write, atomically in one Lua script: if `event_id` is not
+ * empty and was applied before -> SVC_STORE_DUP; else if the stored value's
+ * version prefix is not `expect` (8 bytes; expect_len 0 = must not exist) ->
+ * SVC_STORE_CONFLICT; else store `value`, and with an event id, remember it
+ * and append `event` to the learner's stream -> SVC_STORE_OK. */
+struct svc_store_write {
+    const char *id;
+    const char *expect;
+    size_t expect_len;
+    const char *value;
+    size_t value_len;
+    const char *event_id;       /* "" or NULL for none */
+    const char *event;
+    size_t event_len;
+    int64_t now;                /* unix seconds, for the event id's retention */
+};
+int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_store_cb *cb,
+                    void *arg);
+
+/* Delete a learner, its remembered event ids and its event stream.
+ * SVC_STORE_OK, or SVC_STORE_NOTFOUND when there was no learner. */
+int svc_store_delete(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg);
+
+/* Counters for /metrics and tests. */
+struct svc_store_stats {
+    uint64_t commands;
+    uint64_t timeouts;
+    uint64_t errors;
+    uint64_t reconnects;
+    uint64_t noscript;
+};
+void svc_store_get_stats(const struct svc_store *st, struct svc_store_stats *out);
+
+#endif
