@@ -45,7 +45,7 @@ DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/
               service/svc_catalog.c service/svc_log.c
 
 .SECONDARY:
-.PHONY: all deps test check run bench-core clean
+.PHONY: all deps test check run run-cli bench-core clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -104,6 +104,10 @@ test: deps
 	$(Q)tests/run.sh build build/asan
 
 run: deps all
+	$(Q)BUILD=$(BUILD) deploy/run.sh
+
+# The CLI alone on the demo catalog: no Redis, no daemon.
+run-cli: all
 	$(Q)deploy/demo/run-cli.sh $(BUILD)
 
 bench-core: deps $(BUILD)/bench_core

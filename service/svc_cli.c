@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,9 @@ static const char usage[] =
     "                      [--budget-min M] [--now UNIX] [--exclude ID,..] [--modules M,..] [--json]\n"
     "  skillpath apply --catalog F --learner F [--learner-id ID] --event F\n"
     "  skillpath synth --courses N --tags D [--targets T] [--seed S]\n"
+    "  skillpath team --catalog F [--learners 1200] [--seed S] [--now UNIX]\n"
+    "  skillpath encode TYPE < JSON > PROTOBUF      (TYPE: Learner, Event, EventBatch, ...)\n"
+    "  skillpath decode TYPE < PROTOBUF > JSON\n"
     "Files are JSON (the proto3 mapping of skillpath.v1 Catalog, Learner or LearnerList, Event).\n"
     "Exit status: 0 ok, 1 invalid catalog (validate), 2 bad input or usage.\n";
 
@@ -550,6 +554,190 @@ out:
     return status;
 }
 
+
+/* ---------------------------------------------------------------- wire tools */
+
+static const ProtobufCMessageDescriptor *const wire_types[] = {
+    &skillpath__v1__tag__descriptor, &skillpath__v1__course__descriptor,
+    &skillpath__v1__target__descriptor, &skillpath__v1__catalog__descriptor,
+    &skillpath__v1__attempt__descriptor, &skillpath__v1__learner__descriptor,
+    &skillpath__v1__learner_list__descriptor, &skillpath__v1__event__descriptor,
+    &skillpath__v1__tag_change__descriptor, &skillpath__v1__path_item__descriptor,
+    &skillpath__v1__recommend_request__descriptor, &skillpath__v1__recommend_response__descriptor,
+    &skillpath__v1__error__descriptor, &skillpath__v1__tier_profile__descriptor,
+    &skillpath__v1__learner_view__descriptor, &skillpath__v1__lesson__descriptor,
+    &skillpath__v1__next_lessons__descriptor, &skillpath__v1__event_batch__descriptor,
+    &skillpath__v1__event_result__descriptor, &skillpath__v1__event_results__descriptor,
+    &skillpath__v1__catalog_info__descriptor,
+};
+
+static const ProtobufCMessageDescriptor *wire_type(const char *name)
+{
+    for (size_t i = 0; i < sizeof wire_types / sizeof *wire_types; i++)
+        if (strcmp(wire_types[i]->short_name, name) == 0 || strcmp(wire_types[i]->name, name) == 0)
+            return wire_types[i];
+    return NULL;
+}
+
+/* JSON on stdin -> protobuf on stdout, or back: for curl, tests and debugging. */
+static int cmd_convert(int argc, char **argv, bool to_protobuf)
+{
+    if (argc != 2)
+        return bad("%s needs a TYPE\n%s", argv[0], usage);
+    const ProtobufCMessageDescriptor *d = wire_type(argv[1]);
+    if (d == NULL)
+        return bad("%s: unknown type '%s' (a message of proto/skillpath.proto)", argv[0], argv[1]);
+    char err[512];
+    size_t len;
+    char *buf = read_file("/dev/stdin", &len, err, sizeof err);
+    if (buf == NULL)
+        return bad("stdin: %s", err);
+    ProtobufCMessage *m = to_protobuf ? svc_json_decode(d, buf, len, err, sizeof err)
+                                      : protobuf_c_message_unpack(d, NULL, len, (uint8_t *)buf);
+    free(buf);
+    if (m == NULL)
+        return bad("stdin: %s", to_protobuf ? err : "not a valid protobuf message of that type");
+    int status = 0;
+    if (to_protobuf) {
+        size_t n = protobuf_c_message_get_packed_size(m);
+        uint8_t *out = malloc(n + 1);
+        if (out == NULL)
+            status = bad("out of memory");
+        else {
+            protobuf_c_message_pack(m, out);
+            if (fwrite(out, 1, n, stdout) != n)
+                status = bad("stdout: write failed");
+        }
+        free(out);
+    } else {
+        print_json(m);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return status;
+}
+
+/* ---------------------------------------------------------------- demo team */
+
+/* A team with a realistic spread: tiers as in the programme's pilot class
+ * (1/3 new hires, 1/2 core staff, 1/6 managers), targets that fit each tier,
+ * and progress simulated through the learner model itself: each learner
+ * takes a few to a few dozen courses of their tier over the past 300 days,
+ * in prerequisite order, with scores around their level. Prints one line per
+ * learner: the id, a tab, the Learner JSON (ready for PUT /v1/learners/ID). */
+static int cmd_team(int argc, char **argv)
+{
+    struct opts o = { .n = 0 };
+    unsigned long learners = 1200, seed = 1;
+    int64_t now = (int64_t)time(NULL);
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 >= argc)
+            return bad("team: %s needs a value\n%s", argv[i], usage);
+        unsigned long v;
+        if (strcmp(argv[i], "--catalog") == 0)
+            o.catalog = argv[++i];
+        else if (strcmp(argv[i], "--learners") == 0) {
+            if (parse_ulong("learners", argv[++i], 1000000, &learners))
+                return EXIT_BAD_INPUT;
+        } else if (strcmp(argv[i], "--seed") == 0) {
+            if (parse_ulong("seed", argv[++i], ULONG_MAX, &seed))
+                return EXIT_BAD_INPUT;
+        } else if (strcmp(argv[i], "--now") == 0) {
+            if (parse_ulong("now", argv[++i], (unsigned long)INT64_MAX, &v))
+                return EXIT_BAD_INPUT;
+            now = (int64_t)v;
+        } else
+            return bad("team: unknown option '%s'\n%s", argv[i], usage);
+    }
+    if (o.catalog == NULL)
+        return bad("team: --catalog is required\n%s", usage);
+    int status;
+    struct rs_catalog *cat = load_catalog(o.catalog, &status);
+    if (cat == NULL)
+        return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
+    Skillpath__V1__Catalog *pb =
+        (Skillpath__V1__Catalog *)load(o.catalog, &skillpath__v1__catalog__descriptor);
+    static const char *const targets[4][5] = {
+        { 0 },
+        { "pro-1", "pro-2", "cert-junior", "pro-1", "pro-2" },
+        { "pro-2", "pro-3", "mgt-1", "cert-senior", "pro-3" },
+        { "mgt-2", "mgt-3", "mgt-4", "pro-4", "cert-expert" },
+    };
+    struct rs_model m;
+    rs_model_default(&m);
+    size_t D = rs_catalog_n_tags(cat), N = rs_catalog_n_courses(cat);
+    const uint32_t *topo = rs_graph_topo_order(cat);
+    uint64_t st = seed * 0x9E3779B97F4A7C15ULL + 7;
+    status = 0;
+    for (unsigned long i = 0; i < learners && status == 0; i++) {
+        unsigned long r6 = i % 6;
+        enum rs_tier tier = r6 < 2 ? RS_TIER_NEW_HIRE : r6 < 5 ? RS_TIER_CORE_STAFF : RS_TIER_MANAGER;
+        const char *target = targets[tier][rs_synth_next(&st) % 5];
+        char id[32];
+        snprintf(id, sizeof id, "%s-%04lu", tier == RS_TIER_NEW_HIRE ? "nh" :
+                 tier == RS_TIER_CORE_STAFF ? "cs" : "mg", i + 1);
+        struct rs_learner l = { .target = -1 }, next = { .target = -1 };
+        if (rs_learner_init(&l, D) || rs_learner_init(&next, D)) {
+            status = bad("out of memory");
+            break;
+        }
+        rs_catalog_find_target(cat, target, (size_t *)&l.target);
+        l.tier = tier;
+        const float *prof = NULL;
+        for (size_t p = 0; pb && p < pb->n_profiles; p++)
+            if ((int)pb->profiles[p]->tier == (int)tier)
+                prof = pb->profiles[p]->capability;
+        for (size_t k = 0; k < D; k++) {
+            float base = prof ? prof[k] : 0.2f;
+            float c = base + (rs_synth_uniform(&st) - 0.4f) * 0.2f;
+            l.capability[k] = c < 0 ? 0 : c > 1 ? 1 : c;
+        }
+        /* Courses of the learner's tier and below, in prerequisite order. */
+        size_t taken = 2 + rs_synth_next(&st) % (tier == RS_TIER_NEW_HIRE ? 10 : 30);
+        int64_t at = now - 300 * 86400 + (int64_t)(rs_synth_next(&st) % (30 * 86400));
+        float skill = 0.55f + 0.35f * rs_synth_uniform(&st);
+        for (size_t t = 0; t < N && taken > 0; t++) {
+            uint32_t j = topo[t];
+            if ((int)rs_catalog_course_tier(cat, j) > (int)tier || rs_synth_uniform(&st) < 0.5f)
+                continue;
+            const uint32_t *pre;
+            size_t np = rs_graph_prerequisites(cat, j, &pre);
+            bool ready = true;
+            for (size_t q = 0; q < np; q++) {
+                const struct rs_attempt *a = rs_learner_find_attempt(&l, pre[q]);
+                ready &= a && a->passed;
+            }
+            if (!ready)
+                continue;
+            at += (int64_t)(1 + rs_synth_next(&st) % 9) * 86400;
+            if (at >= now)
+                break;
+            float y = skill + (rs_synth_uniform(&st) - 0.5f) * 0.4f;
+            struct rs_event e = { .course = j, .kind = RS_EVENT_ASSESSED, .has_score = true,
+                                  .score = y < 0 ? 0 : y > 1 ? 1 : y, .at = at };
+            char err[256];
+            if (rs_learner_apply(cat, &m, &l, &e, &next, err, sizeof err) == 0)
+                rs_learner_copy(&l, &next);
+            taken--;
+        }
+        l.version = 0;
+        Skillpath__V1__Learner *out = svc_model_learner_to_pb(cat, &l, id);
+        char *json = out ? svc_json_encode(&out->base, SVC_JSON_COMPACT, NULL) : NULL;
+        if (json == NULL)
+            status = bad("out of memory");
+        else
+            printf("%s\t%s\n", id, json);
+        free(json);
+        if (out)
+            protobuf_c_message_free_unpacked(&out->base, NULL);
+        rs_learner_deinit(&l);
+        rs_learner_deinit(&next);
+    }
+    if (pb)
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+    rs_catalog_destroy(cat);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -566,5 +754,11 @@ int main(int argc, char **argv)
         return cmd_apply(argc - 1, argv + 1);
     if (strcmp(cmd, "synth") == 0)
         return cmd_synth(argc - 1, argv + 1);
+    if (strcmp(cmd, "team") == 0)
+        return cmd_team(argc - 1, argv + 1);
+    if (strcmp(cmd, "encode") == 0)
+        return cmd_convert(argc - 1, argv + 1, true);
+    if (strcmp(cmd, "decode") == 0)
+        return cmd_convert(argc - 1, argv + 1, false);
     return bad("unknown command '%s'\n%s", cmd, usage);
 }

@@ -159,7 +159,10 @@ static void on_idle(void *arg)
 {
     struct daemon *d = arg;
     svc_log(SVC_LOG_INFO, "msg=drained");
-    event_base_loopexit(d->base, NULL);
+    /* The last replies are queued, not yet written: give the loop a moment
+     * to flush them before it ends. */
+    struct timeval flush = { 0, 200 * 1000 };
+    event_base_loopexit(d->base, &flush);
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)

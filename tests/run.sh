@@ -32,17 +32,19 @@ for build in "$@"; do
         total_pass=$((total_pass + p))
         total_fail=$((total_fail + f))
     done
-    out=$(tests/cli/test_cli.sh "$build" 2>&1)
-    rc=$?
-    line=$(echo "$out" | tail -1)
-    p=$(echo "$line" | sed -n 's/^cli: \([0-9]*\) passed.*/\1/p')
-    f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
-    p=${p:-0} f=${f:-1}
-    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-    [ "$f" -ne 0 ] && echo "$out" | tail -30
-    printf '%-40s %3d passed, %d failed\n' "$build/skillpath (cli)" "$p" "$f"
-    total_pass=$((total_pass + p))
-    total_fail=$((total_fail + f))
+    for suite in tests/cli/test_cli.sh tests/integration/test_*.sh; do
+        out=$(timeout 600 "$suite" "$build" 2>&1)
+        rc=$?
+        line=$(echo "$out" | tail -1)
+        p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, [0-9]* failed$/\1/p')
+        f=$(echo "$line" | sed -n 's/.*: [0-9]* passed, \([0-9]*\) failed$/\1/p')
+        p=${p:-0} f=${f:-1}
+        [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+        [ "$f" -ne 0 ] && echo "$out" | tail -30
+        printf '%-40s %3d passed, %d failed\n' "$build/$(basename "$suite" .sh)" "$p" "$f"
+        total_pass=$((total_pass + p))
+        total_fail=$((total_fail + f))
+    done
 done
 echo
 echo "$total_pass passed, $total_fail failed"

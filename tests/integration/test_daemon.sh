@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# skillpathd over real sockets with a real redis-server: every route in both
+# encodings, the JSON mapping, exactly-once events, two daemons writing one
+# learner, Redis killed and back, malformed input, a client that hangs up,
+# graceful shutdown, and make run's seeding.
+# usage: tests/integration/test_daemon.sh BUILD_DIR   (from the repository root)
+BUILD=${1:-build}
+H_SUITE="$BUILD/skillpathd (integration)"
+SKILLPATHD=$BUILD/skillpathd
+SP=$BUILD/skillpath
+CATALOG=deploy/demo/catalog.json
+source tests/support/harness.sh
+
+JSON=(-H 'Content-Type: application/json')
+PB=(-H 'Content-Type: application/x-protobuf' -H 'Accept: application/x-protobuf')
+
+start_redis --appendonly yes --appendfsync always || exit 1
+start_daemon a || exit 1
+A="http://127.0.0.1:$PORT_a"
+
+# ---- health, catalog, courses
+r=$(req GET "$A/healthz"); eq "healthz" "$r" "200 ok"
+r=$(req GET "$A/readyz"); eq "readyz" "$r" "200 ready"
+r=$(req GET "$A/v1/catalog"); has "catalog counts" "$r" '200 {"version":"2025.1-demo","tags":28,"courses":108,"targets":11'
+r=$(req GET "$A/v1/courses/cc-201"); has "course json, camelCase and enum names" "$r" '"tier":"CORE_STAFF","difficulty":0.5,"durationMin":15'
+curl -s -m 5 -H 'Accept: application/x-protobuf' "$A/v1/courses/cc-201" >"$H_TMP/course.pb"
+r=$($SP decode Course <"$H_TMP/course.pb"); has "course protobuf" "$r" '"title": "AIGC营销内容生成"'
+r=$(req GET "$A/v1/courses/zz-9"); has "unknown course 404" "$r" '404 {"code":"not_found"'
+
+# ---- learners: create, read, replace
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"pro-2"}')
+has "PUT creates from the tier profile" "$r" '201 {"learner":{"id":"u1","tier":"NEW_HIRE","targetId":"pro-2","capability":[0.15,'
+has "PUT version 1 as a string" "$r" '"version":"1"'
+r=$(req GET "$A/v1/learners/u1"); has "GET learner view" "$r" '"effective":[0.15'
+has "GET learner review dates" "$r" '"reviewDue":['
+echo '{"tier":"CORE_STAFF","targetId":"pro-3"}' | $SP encode Learner >"$H_TMP/put.pb"
+curl -s -m 5 -X PUT "${PB[@]}" --data-binary @"$H_TMP/put.pb" -o "$H_TMP/view.pb" -w '%{http_code}' "$A/v1/learners/u1" >"$H_TMP/code"
+eq "PUT protobuf replaces" "$(cat "$H_TMP/code")" "200"
+r=$($SP decode LearnerView <"$H_TMP/view.pb"); has "protobuf reply decodes" "$r" '"tier": "CORE_STAFF"'
+has "replace keeps the capability" "$r" '0.15'
+has "replace bumps the version" "$r" '"version": "2"'
+
+# ---- next lessons and recommend, both encodings
+r=$(req GET "$A/v1/learners/u1/next?n=2"); has "next lessons" "$r" '200 {"learnerId":"u1","version":"2","lessons":[{"courseId":'
+n=$(echo "$r" | grep -o '"courseId"' | wc -l); eq "next n=2" "$n" 2
+r=$(req GET "$A/v1/learners/u1/next?n=0"); has "next n=0 rejected" "$r" '400 {"code":"invalid_argument","message":"n: '
+r=$(req POST "$A/v1/recommend" "${JSON[@]}" -d '{"learnerId":"u1","maxItems":3,"timeBudgetMin":30}')
+has "recommend by id" "$r" '"learnerId":"u1","catalogVersion":"2025.1-demo","items":[{'
+has "recommend budget" "$r" '"totalMin":30'
+echo '{"learner":{"id":"inline","tier":"NEW_HIRE","targetId":"pro-1","capability":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]},"maxItems":1}' |
+    $SP encode RecommendRequest >"$H_TMP/rec.pb"
+curl -s -m 5 "${PB[@]}" --data-binary @"$H_TMP/rec.pb" -o "$H_TMP/rec-out.pb" "$A/v1/recommend"
+r=$($SP decode RecommendResponse <"$H_TMP/rec-out.pb"); has "recommend inline, protobuf" "$r" '"learnerId": "inline"'
+r=$(req POST "$A/v1/recommend" -H 'Content-Type: application/json' -H 'Accept: application/x-protobuf' -d '{"learnerId":"u1","maxItems":1}')
+check "Accept asks for protobuf" test "${r%% *}" = 200
+for path in v1/catalog v1/learners/u1 v1/learners/u1/next; do
+    curl -s -m 5 -H 'Accept: application/x-protobuf' -o "$H_TMP/get.pb" -w '%{content_type}' "$A/$path" >"$H_TMP/ct"
+    eq "GET /$path in protobuf" "$(cat "$H_TMP/ct")" "application/x-protobuf"
+done
+r=$($SP decode NextLessons <"$H_TMP/get.pb"); has "next lessons protobuf decodes" "$r" '"learnerId": "u1"'
+curl -s -m 5 -H 'Accept: application/x-protobuf' -o "$H_TMP/err.pb" "$A/v1/learners/ghost"
+r=$($SP decode Error <"$H_TMP/err.pb"); has "errors in protobuf too" "$r" '"code": "not_found"'
+r=$(req GET "$A/v1/learners/ghost/next"); has "next unknown learner" "$r" '404 {"code":"not_found","message":"no learner '"'"'ghost'"'"'"}'
+
+# ---- events: exactly once, results per event, protobuf batch
+EV='{"eventId":"e-1","learnerId":"u1","courseId":"cc-101","kind":"ASSESSED","score":0.9,"at":"1767225600"}'
+for i in 1 2 3 4 5; do
+    r=$(req POST "$A/v1/events" "${JSON[@]}" -d "{\"events\":[$EV]}")
+    if [ "$i" = 1 ]; then has "first send applied" "$r" '"status":"APPLIED","version":"3"'
+    else has "resend $i duplicate" "$r" '"status":"DUPLICATE"'; fi
+done
+r=$(req GET "$A/v1/learners/u1"); has "applied once: version 3" "$r" '"version":"3"'
+has "attempt recorded" "$r" '"attempts":[{"courseId":"cc-101","score":0.9,"passed":true,"at":"1767225600"}]'
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"e-2","learnerId":"u1","courseId":"zz","kind":"STARTED","at":"1767225600"},{"eventId":"e-3","learnerId":"nobody","courseId":"cc-101","kind":"STARTED","at":"1767225600"},{"eventId":"e-4","learnerId":"u1","courseId":"cc-102","kind":"COMPLETED","at":"1767225700"}]}')
+has "rejected unknown course" "$r" '{"eventId":"e-2","status":"REJECTED","reason":"courseId: unknown course '"'"'zz'"'"'"}'
+has "rejected unknown learner" "$r" '{"eventId":"e-3","status":"REJECTED","reason":"learnerId: unknown learner"}'
+has "third applied" "$r" '{"eventId":"e-4","status":"APPLIED","version":"4"}'
+echo '{"events":[{"eventId":"e-5","learnerId":"u1","courseId":"cc-103","kind":"STARTED","at":"1767225800"}]}' |
+    $SP encode EventBatch >"$H_TMP/ev.pb"
+curl -s -m 5 "${PB[@]}" --data-binary @"$H_TMP/ev.pb" -o "$H_TMP/ev-out.pb" "$A/v1/events"
+r=$($SP decode EventResults <"$H_TMP/ev-out.pb"); has "events protobuf" "$r" '"status": "APPLIED"'
+
+# ---- malformed input of every kind: 4xx, and nothing changes
+before=$(req GET "$A/v1/learners/u1")
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE",'); has "malformed JSON" "$r" '400 {"code":"invalid_argument","message":"malformed JSON'
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","bogus":1}'); has "unknown field" "$r" '"message":"bogus: unknown field"'
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","capability":[0.5]}'); has "wrong vector length" "$r" '"message":"capability: has 1 values, expected 28 (one per tag)"'
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","capability":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"NaN"]}')
+has "NaN" "$r" '"message":"capability[27]: not a finite number"'
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"ceo"}'); has "unknown target" "$r" "targetId: unknown target 'ceo'"
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"targetId":"pro-1"}'); has "tier required" "$r" '"message":"tier: '
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"id":"u2","tier":"NEW_HIRE"}'); has "id mismatch" "$r" '400'
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","version":"9"}'); has "version is the service's" "$r" '400'
+r=$(req PUT "$A/v1/learners/u1" "${PB[@]}" --data-binary $'\xff\xff\xff\xff'); check "bad protobuf 400" test "${r%% *}" = 400
+r=$(req PUT "$A/v1/learners/u1" -H 'Content-Type: text/plain' -d 'hello'); has "415" "$r" '415 {"code":"unsupported_media_type"'
+r=$(req PUT "$A/v1/learners/u1" -d 'tier=1'); has "form body 415" "$r" '415'
+head -c 1100000 /dev/zero | tr '\0' ' ' >"$H_TMP/big.json"
+r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" --data-binary @"$H_TMP/big.json"); has "413" "$r" '413 {"code":"payload_too_large"'
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[]}'); has "empty batch" "$r" '400'
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"x","learnerId":"u1","courseId":"cc-101","kind":"ASSESSED","score":2,"at":"5"}]}')
+has "bad score rejected" "$r" '"status":"REJECTED","reason":"score: 2 is outside [0,1]"'
+r=$(req POST "$A/v1/recommend" "${JSON[@]}" -d '{}'); has "recommend needs a learner" "$r" '400 {"code":"invalid_argument","message":"learnerId: '
+r=$(req POST "$A/v1/recommend" "${JSON[@]}" -d '{"learnerId":"u1","modules":["astrology"]}'); has "unknown module" "$r" "modules[0]: unknown module 'astrology'"
+r=$(req DELETE "$A/v1/catalog"); has "405" "$r" '405 {"code":"method_not_allowed"'
+r=$(req GET "$A/v1/recommend"); has "405 recommend" "$r" '405'
+r=$(req GET "$A/v2/nothing"); has "404 route" "$r" '404 {"code":"not_found"'
+r=$(req GET "$A/v1/learners/bad%20id"); has "bad learner id" "$r" '400'
+r=$(req GET "$A/v1/learners/u1/nextx"); has "404 sub-route" "$r" '404'
+after=$(req GET "$A/v1/learners/u1")
+eq "nothing changed" "${after%%,\"effective\"*}" "${before%%,\"effective\"*}"
+
+# ---- two daemons, 500 events each, one learner, at once: all 1000 count
+start_daemon b || exit 1
+B="http://127.0.0.1:$PORT_b"
+r=$(req PUT "$A/v1/learners/race" "${JSON[@]}" -d '{"tier":"CORE_STAFF","targetId":"pro-3"}')
+check "race learner created" test "${r%% *}" = 201
+send_batches() {    # URL TAG: 10 batches of 50 STARTED events, one after another
+    for b in $(seq 0 9); do
+        body='{"events":['
+        for i in $(seq 0 49); do
+            [ "$i" -gt 0 ] && body+=','
+            body+="{\"eventId\":\"$2-$b-$i\",\"learnerId\":\"race\",\"courseId\":\"cc-101\",\"kind\":\"COMPLETED\",\"at\":\"$((1767225600 + b * 50 + i))\"}"
+        done
+        body+=']}'
+        curl -s -m 30 -H 'Content-Type: application/json' -d "$body" "$1/v1/events" >>"$H_TMP/race-$2.out"
+        echo >>"$H_TMP/race-$2.out"
+    done
+}
+send_batches "$A" a & ra=$!
+send_batches "$B" b & rb=$!
+send_batches "$A" a2 & ra2=$!
+wait $ra $rb $ra2
+applied=$(cat "$H_TMP"/race-*.out | grep -o '"status":"APPLIED"' | wc -l)
+eq "all 1500 events applied" "$applied" 1500
+r=$(req GET "$B/v1/learners/race"); has "version counts every event" "$r" '"version":"1501"'
+
+# ---- a client that hangs up before Redis answers
+redis-cli -p "$REDIS_PORT" DEBUG SLEEP 0.6 >/dev/null & sleeper=$!
+sleep 0.1
+curl -s -m 0.2 "$A/v1/learners/u1" >/dev/null; eq "client gave up" "$?" 28
+curl -s -m 0.2 -X POST "${JSON[@]}" -d "{\"events\":[{\"eventId\":\"gone-1\",\"learnerId\":\"u1\",\"courseId\":\"cc-104\",\"kind\":\"STARTED\",\"at\":\"1767226000\"}]}" "$A/v1/events" >/dev/null
+wait $sleeper
+check "daemon alive after hang-ups" wait_for 5 curl -sf "$A/readyz"
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d "{\"events\":[{\"eventId\":\"gone-1\",\"learnerId\":\"u1\",\"courseId\":\"cc-104\",\"kind\":\"STARTED\",\"at\":\"1767226000\"}]}")
+has "abandoned event still counted once" "$r" '"eventId":"gone-1","status":"'
+
+# ---- Redis killed mid-run: 503 within the deadline, then recovery
+stop_redis
+t0=$(date +%s%N)
+r=$(req GET "$A/v1/learners/u1"); t1=$(date +%s%N)
+has "503 when Redis is down" "$r" '503 {"code":"unavailable"'
+check "503 fast (under 2 s)" test $(( (t1 - t0) / 1000000 )) -lt 2000
+hdr=$(curl -s -m 5 -D - -o /dev/null "$A/v1/learners/u1")
+has "Retry-After" "$hdr" "Retry-After: 1"
+r=$(req GET "$A/readyz"); check "readyz 503" test "${r%% *}" = 503
+r=$(req GET "$A/healthz"); eq "healthz still 200" "$r" "200 ok"
+start_redis --appendonly yes --appendfsync always || exit 1
+check "reconnects by itself" wait_for 10 curl -sf "$A/readyz"
+r=$(req GET "$A/v1/learners/race"); has "data survived (AOF)" "$r" '"version":"1501"'
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d "{\"events\":[$EV]}"); has "dedup survived restart" "$r" '"status":"DUPLICATE"'
+
+# ---- delete: profile and history gone
+r=$(req DELETE "$A/v1/learners/race"); eq "delete 204" "$r" "204 "
+keys=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'it:*race*' | wc -l); eq "no keys left" "$keys" 0
+r=$(req DELETE "$A/v1/learners/race"); has "delete again 404" "$r" '404'
+
+# ---- make run's seeding: 1,200 learners with a spread over tiers
+PREFIX=it: deploy/demo/seed.sh "$A" 1200 >"$H_TMP/seed.log" 2>&1; eq "seed exit" "$?" 0
+n=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'it:l:*-*' | grep -c -E 'it:l:(nh|cs|mg)-[0-9]{4}$'); eq "1200 learners seeded" "$n" 1200
+for t in nh cs mg; do
+    c=$(redis-cli -p "$REDIS_PORT" --scan --pattern "it:l:$t-*" | wc -l)
+    check "tier $t present ($c)" test "$c" -gt 100
+done
+r=$(req GET "$A/v1/learners/cs-0004/next"); has "seeded learner has lessons" "$r" '"lessons":[{'
+
+# ---- SIGTERM: the request in flight completes, exit 0
+redis-cli -p "$REDIS_PORT" DEBUG SLEEP 0.5 >/dev/null & sleeper=$!
+sleep 0.1
+curl -s -m 5 -o "$H_TMP/inflight.out" -w '%{http_code}' "$A/v1/learners/u1" >"$H_TMP/inflight.code" &
+cp=$!
+sleep 0.1
+stop_daemon a; eq "daemon a exits 0 on TERM" "$STOP_STATUS" 0
+wait $cp $sleeper
+eq "in-flight request answered" "$(cat "$H_TMP/inflight.code")" 200
+stop_daemon b; eq "daemon b exits 0 on TERM" "$STOP_STATUS" 0
+check "no sanitizer reports" test -z "$(grep -l 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$H_TMP"/a.log "$H_TMP"/b.log)"
+
+h_summary

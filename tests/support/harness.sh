@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Integration harness: a real redis-server and real skillpathd processes on
+# free loopback ports in a temp dir, every wait with a deadline, and a tiny
+# assertion vocabulary that ends in "N passed, N failed". Source it.
+set -u
+
+H_TMP=$(mktemp -d /tmp/skillpath-it.XXXXXX)
+H_PASS=0
+H_FAIL=0
+H_PIDS=()
+
+h_cleanup() {
+    for pid in "${H_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$H_TMP"
+}
+trap h_cleanup EXIT
+
+ok()   { H_PASS=$((H_PASS + 1)); }
+fail() { H_FAIL=$((H_FAIL + 1)); echo "FAIL: $*"; }
+# check NAME CMD...: passes when CMD succeeds
+check() { local name=$1; shift; if "$@"; then ok; else fail "$name"; fi; }
+# eq NAME GOT WANT
+eq() { if [ "$2" == "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi; }
+# has NAME HAYSTACK NEEDLE
+has() { if [[ "$2" == *"$3"* ]]; then ok; else fail "$1: '$3' not in: ${2:0:400}"; fi; }
+
+# wait_for DEADLINE_S CMD...: poll CMD every 50 ms until it succeeds
+wait_for() {
+    local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+        sleep 0.05
+    done
+}
+
+# A port nobody listens on (the caller retries if it is taken meanwhile).
+free_port() {
+    local p
+    for _ in $(seq 1 100); do
+        p=$(( 20000 + RANDOM % 40000 ))
+        if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return 0; fi
+    done
+    return 1
+}
+
+# start_redis [extra redis-server args]: sets REDIS_PORT, REDIS_PID
+start_redis() {
+    local port=${REDIS_PORT:-}
+    for _ in 1 2 3 4 5; do
+        [ -n "$port" ] || port=$(free_port)
+        mkdir -p "$H_TMP/redis"
+        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+            --enable-debug-command local --dir "$H_TMP/redis" --daemonize no "$@" >"$H_TMP/redis.log" 2>&1 &
+        REDIS_PID=$!
+        H_PIDS+=("$REDIS_PID")
+        if wait_for 5 redis-cli -p "$port" ping; then REDIS_PORT=$port; return 0; fi
+        kill -KILL "$REDIS_PID" 2>/dev/null
+        port=
+    done
+    echo "harness: redis-server did not start"; cat "$H_TMP/redis.log"; return 1
+}
+
+stop_redis() {
+    kill -KILL "$REDIS_PID" 2>/dev/null
+    wait "$REDIS_PID" 2>/dev/null
+}
+
+# start_daemon NAME [extra flags]: sets PORT_<NAME>, PID_<NAME>; log in $H_TMP/NAME.log
+start_daemon() {
+    local name=$1
+    shift
+    local pf="$H_TMP/$name.port"
+    rm -f "$pf"
+    "$SKILLPATHD" --catalog "$CATALOG" --redis "127.0.0.1:$REDIS_PORT" --listen 127.0.0.1:0 \
+        --port-file "$pf" --redis-prefix "${PREFIX:-it:}" "$@" >"$H_TMP/$name.log" 2>&1 &
+    local pid=$!
+    H_PIDS+=("$pid")
+    if ! wait_for 10 test -s "$pf"; then
+        echo "harness: $name did not start"; cat "$H_TMP/$name.log"; return 1
+    fi
+    printf -v "PORT_$name" '%s' "$(cat "$pf")"
+    printf -v "PID_$name" '%s' "$pid"
+    wait_for 5 curl -sf "http://127.0.0.1:$(cat "$pf")/readyz"
+}
+
+# stop_daemon NAME: TERM, then a deadline; sets STOP_STATUS to the exit
+# status ("killed" past the deadline). Not in a subshell: only the shell that
+# started the daemon can wait for it.
+stop_daemon() {
+    local pidvar="PID_$1"
+    local pid=${!pidvar}
+    kill -TERM "$pid" 2>/dev/null
+    local deadline=$(( $(date +%s) + 15 ))
+    while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+        sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid"
+        wait "$pid" 2>/dev/null
+        STOP_STATUS=killed
+        return
+    fi
+    wait "$pid"
+    STOP_STATUS=$?
+}
+
+# req METHOD URL [curl args]: prints "STATUS BODY"; every request has a deadline
+req() {
+    local method=$1 url=$2
+    shift 2
+    local out
+    out=$(curl -s -m 10 -X "$method" -w '\n%{http_code}' "$@" "$url")
+    local code=${out##*$'\n'}
+    echo "$code ${out%$'\n'*}"
+}
+
+h_summary() {
+    echo "${H_SUITE:-integration}: $H_PASS passed, $H_FAIL failed"
+    [ "$H_FAIL" -eq 0 ]
+}
