@@ -16,7 +16,17 @@ JSON=(-H 'Content-Type: application/json')
 PB=(-H 'Content-Type: application/x-protobuf' -H 'Accept: application/x-protobuf')
 
 start_redis --appendonly yes --appendfsync always || exit 1
+
+# ---- an invalid catalog stops the start with every error
+printf '%s' '{"tags":[{"id":"a","module":"m","weight":0.5}],"courses":[{"id":"x","title":"X","module":"m","durationMin":15,"coverage":[1],"prerequisites":["y"]},{"id":"y","title":"Y","module":"m","durationMin":0,"coverage":[1],"prerequisites":["x"]}]}' >"$H_TMP/bad-catalog.json"
+"$SKILLPATHD" --catalog "$H_TMP/bad-catalog.json" --redis "127.0.0.1:$REDIS_PORT" --listen 127.0.0.1:0 >"$H_TMP/bad.log" 2>&1
+eq "invalid catalog: exit 1" "$?" 1
+has "every error listed (duration)" "$(cat "$H_TMP/bad.log")" "course 'y': duration is zero"
+has "every error listed (cycle)" "$(cat "$H_TMP/bad.log")" "prerequisite cycle: 'x' -> 'y' -> 'x'"
+"$SKILLPATHD" --catalog "$CATALOG" --listen nowhere >/dev/null 2>&1; eq "bad flag: exit 2" "$?" 2
+
 start_daemon a || exit 1
+has "ready line" "$(cat "$H_TMP/a.log")" 'msg="ready: listening on 127.0.0.1:'
 A="http://127.0.0.1:$PORT_a"
 
 # ---- health, catalog, courses
@@ -80,6 +90,11 @@ echo '{"events":[{"eventId":"e-5","learnerId":"u1","courseId":"cc-103","kind":"S
     $SP encode EventBatch >"$H_TMP/ev.pb"
 curl -s -m 5 "${PB[@]}" --data-binary @"$H_TMP/ev.pb" -o "$H_TMP/ev-out.pb" "$A/v1/events"
 r=$($SP decode EventResults <"$H_TMP/ev-out.pb"); has "events protobuf" "$r" '"status": "APPLIED"'
+
+# ---- the script cache flushed under it: NOSCRIPT, then the script itself
+redis-cli -p "$REDIS_PORT" SCRIPT FLUSH >/dev/null
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"e-noscript","learnerId":"u1","courseId":"cc-104","kind":"STARTED","at":"1767225900"}]}')
+has "applied after SCRIPT FLUSH" "$r" '"status":"APPLIED","version":"6"'
 
 # ---- malformed input of every kind: 4xx, and nothing changes
 before=$(req GET "$A/v1/learners/u1")
