@@ -242,61 +242,6 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
-/* Stored value: 8-byte big-endian version, then the Learner protobuf. */
-static void put_version(char out[8], uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        out[i] = (char)(v & 0xff);
-}
-
-static uint64_t get_version(const char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | (unsigned char)p[i];
-    return v;
-}
-
-/* Decode a stored value into a core learner (initialised on success). */
-static int decode_stored(const struct svc_catalog *c, const char *data, size_t len,
-                         struct rs_learner *out, Skillpath__V1__Learner **pb_out)
-{
-    if (len < 8)
-        return -1;
-    Skillpath__V1__Learner *pb = (Skillpath__V1__Learner *)protobuf_c_message_unpack(
-        &skillpath__v1__learner__descriptor, NULL, len - 8, (const uint8_t *)data + 8);
-    if (pb == NULL)
-        return -1;
-    char err[ERRLEN];
-    int rc = svc_model_learner_from_pb(c->cat, pb, false, out, err, sizeof err);
-    if (rc == 0)
-        out->version = get_version(data);
-    if (rc == 0 && pb_out)
-        *pb_out = pb;
-    else
-        protobuf_c_message_free_unpacked(&pb->base, NULL);
-    return rc;
-}
-
-/* Encode a learner as a stored value; malloc'ed, or NULL on ENOMEM. */
-static char *encode_stored(const struct svc_catalog *c, const struct rs_learner *l, const char *id,
-                           size_t *len)
-{
-    Skillpath__V1__Learner *pb = svc_model_learner_to_pb(c->cat, l, id);
-    if (pb == NULL)
-        return NULL;
-    pb->version = 0;            /* the 8-byte prefix is the version */
-    size_t n = protobuf_c_message_get_packed_size(&pb->base);
-    char *out = malloc(8 + n);
-    if (out) {
-        put_version(out, l->version);
-        protobuf_c_message_pack(&pb->base, (uint8_t *)out + 8);
-        *len = 8 + n;
-    }
-    protobuf_c_message_free_unpacked(&pb->base, NULL);
-    return out;
-}
-
 /* ---------------------------------------------------------------- simple routes */
 
 static void handle_catalog(struct req *r)
@@ -455,7 +400,7 @@ static void on_learner_read(void *arg, int status, const char *data, size_t len)
         reply_store_failure(r, status);
     } else {
         struct rs_learner l;
-        if (decode_stored(r->cat, data, len, &l, NULL) != 0) {
+        if (svc_model_decode_stored(r->cat->cat, data, len, &l, NULL) != 0) {
             reply_error(r, 500, "internal", "stored learner '%s' is unreadable", r->learner_id);
         } else {
             if (r->route == R_RECOMMEND)
@@ -556,7 +501,7 @@ static void on_put_read(void *arg, int status, const char *data, size_t len)
     size_t expect_len = 0;
     r->created = status == SVC_STORE_NOTFOUND;
     if (!r->created) {
-        if (decode_stored(c, data, len, &cur, NULL) != 0) {
+        if (svc_model_decode_stored(c->cat, data, len, &cur, NULL) != 0) {
             reply_error(r, 500, "internal", "stored learner '%s' is unreadable", r->learner_id);
             goto out;
         }
@@ -591,7 +536,7 @@ static void on_put_read(void *arg, int status, const char *data, size_t len)
     }
     r->next.version = r->created ? 1 : cur.version + 1;
     size_t vlen = 0;
-    char *value = encode_stored(c, &r->next, r->learner_id, &vlen);
+    char *value = svc_model_encode_stored(c->cat, &r->next, r->learner_id, &vlen);
     if (value == NULL) {
         reply_error(r, 500, "internal", "out of memory");
         goto out;
@@ -755,7 +700,7 @@ static void on_event_read(void *arg, int status, const char *data, size_t len)
     struct rs_learner cur = { .target = -1 };
     struct rs_event e;
     bool submitted = false;
-    if (decode_stored(r->cat, data, len, &cur, NULL) != 0) {
+    if (svc_model_decode_stored(r->cat->cat, data, len, &cur, NULL) != 0) {
         event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, "stored learner unreadable", 0);
     } else if (svc_model_event_from_pb(r->cat->cat, pe, &e, err, sizeof err) != 0) {
         event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
@@ -766,7 +711,7 @@ static void on_event_read(void *arg, int status, const char *data, size_t len)
             event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
         } else {
             size_t vlen = 0, elen = protobuf_c_message_get_packed_size(&pe->base);
-            char *value = encode_stored(r->cat, &r->next, pe->learner_id, &vlen);
+            char *value = svc_model_encode_stored(r->cat->cat, &r->next, pe->learner_id, &vlen);
             uint8_t *event = malloc(elen + 1);
             if (value && event) {
                 protobuf_c_message_pack(&pe->base, event);

@@ -326,6 +326,52 @@ fail:
     return NULL;
 }
 
+/* ---------------------------------------------------------------- stored form */
+
+char *svc_model_encode_stored(const struct rs_catalog *cat, const struct rs_learner *l,
+                              const char *id, size_t *len)
+{
+    Skillpath__V1__Learner *pb = svc_model_learner_to_pb(cat, l, id);
+    if (pb == NULL)
+        return NULL;
+    pb->version = 0;            /* the 8-byte prefix is the version */
+    size_t n = protobuf_c_message_get_packed_size(&pb->base);
+    char *out = malloc(8 + n);
+    if (out) {
+        uint64_t v = l->version;
+        for (int i = 7; i >= 0; i--, v >>= 8)
+            out[i] = (char)(v & 0xff);
+        protobuf_c_message_pack(&pb->base, (uint8_t *)out + 8);
+        *len = 8 + n;
+    }
+    protobuf_c_message_free_unpacked(&pb->base, NULL);
+    return out;
+}
+
+int svc_model_decode_stored(const struct rs_catalog *cat, const char *data, size_t len,
+                            struct rs_learner *out, Skillpath__V1__Learner **pb_out)
+{
+    if (len < 8)
+        return -1;
+    Skillpath__V1__Learner *pb = (Skillpath__V1__Learner *)protobuf_c_message_unpack(
+        &skillpath__v1__learner__descriptor, NULL, len - 8, (const uint8_t *)data + 8);
+    if (pb == NULL)
+        return -1;
+    char err[256];
+    int rc = svc_model_learner_from_pb(cat, pb, false, out, err, sizeof err);
+    if (rc == 0) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v = v << 8 | (unsigned char)data[i];
+        out->version = v;
+    }
+    if (rc == 0 && pb_out)
+        *pb_out = pb;
+    else
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+    return rc;
+}
+
 const char *svc_model_reason_name(enum rs_reason r)
 {
     switch (r) {

@@ -45,6 +45,16 @@ Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *
                                                        const struct rs_path *p,
                                                        const char *learner_id);
 
+/* The stored form of a learner (Redis): an 8-byte big-endian version, then
+ * the Learner protobuf. Encode: a malloc'ed buffer, or NULL on ENOMEM.
+ * Decode: 0 and an initialised learner (and, if pb_out, the message, which
+ * the caller frees), or -1 if unreadable. Decoding is lenient: attempts at
+ * courses no longer in the catalog are dropped. */
+char *svc_model_encode_stored(const struct rs_catalog *cat, const struct rs_learner *l,
+                              const char *id, size_t *len);
+int svc_model_decode_stored(const struct rs_catalog *cat, const char *data, size_t len,
+                            struct rs_learner *out, Skillpath__V1__Learner **pb_out);
+
 /* Wire enum names of the core's values, for readable output. */
 const char *svc_model_reason_name(enum rs_reason r);
 const char *svc_model_tier_name(enum rs_tier t);
