@@ -13,7 +13,7 @@ DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c
 PKGS      := openblas libprotobuf-c jansson libevent hiredis
 CC        ?= cc
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-               -Wmissing-prototypes -g $(OPT) -MMD -MP -Iinclude -I$(BUILD)/gen -Itests/support -Iservice
+               -Wmissing-prototypes -g $(OPT) -MMD -MP -Iinclude -I$(BUILD)/gen -Itests/support -Iservice -Ibench
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 ifneq ($(SANITIZER),)
@@ -40,12 +40,12 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
-BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core
+BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/svc_codec.c \
               service/svc_catalog.c service/svc_log.c
 
 .SECONDARY:
-.PHONY: all deps test check run run-cli bench-core clean
+.PHONY: all deps test check run run-cli bench bench-core clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -82,10 +82,20 @@ $(BUILD)/skillpath: $(BUILD)/service/svc_cli.o $(SVC_COMMON_OBJ) $(BUILD)/librec
 $(BUILD)/skillpathd: $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
+$(BUILD)/skillpath-bench: $(BUILD)/bench/sp_bench.o $(BUILD)/bench/bench_hist.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/bench_bare: $(BUILD)/bench/bench_bare.o
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
 $(BUILD)/bench_core: $(BUILD)/bench/bench_core.o $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/tests/test_svc_%: $(BUILD)/tests/unit/test_svc_%.o $(SUPPORT_OBJ) $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
+
+$(BUILD)/tests/test_bench_hist: $(BUILD)/tests/unit/test_bench_hist.o $(BUILD)/bench/bench_hist.o $(SUPPORT_OBJ) $(BUILD)/librecsys.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
 
@@ -112,6 +122,10 @@ run-cli: all
 
 bench-core: deps $(BUILD)/bench_core
 	$(Q)$(BUILD)/bench_core
+
+# The service against this machine's ceilings, measured in the same run.
+bench: deps all
+	$(Q)bench/run_bench.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `make bench`: skillpathd against the ceilings of this machine, measured in
+# the same run with the same client. Starts its own redis-server, bare HTTP
+# servers and daemons on free loopback ports; seeds 100,000 learners.
+# usage: bench/run_bench.sh [BUILD_DIR]   (SECONDS=3 per measurement)
+BUILD=${1:-build}
+SECS=${SECONDS_PER_RUN:-3}
+cd "$(dirname "$0")/.."
+SKILLPATHD=$BUILD/skillpathd
+CATALOG=deploy/demo/catalog.json
+BENCH=$BUILD/skillpath-bench
+source tests/support/harness.sh
+ulimit -n 65536 2>/dev/null || ulimit -n 4096 2>/dev/null || true
+
+start_redis || exit 1
+mem0=$(redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
+$BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix it: --learners 100000 --attempts 10 || exit 1
+mem1=$(redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
+
+"$BUILD/bench_bare" --listen 127.0.0.1:0 --port-file "$H_TMP/bare.port" & H_PIDS+=($!)
+"$BUILD/bench_bare" --listen 127.0.0.1:0 --port-file "$H_TMP/bare-redis.port" \
+    --redis "127.0.0.1:$REDIS_PORT" --key it:l:b0000001 & H_PIDS+=($!)
+wait_for 5 test -s "$H_TMP/bare.port" && wait_for 5 test -s "$H_TMP/bare-redis.port" || exit 1
+BARE="http://127.0.0.1:$(cat "$H_TMP/bare.port")"
+BARE_REDIS="http://127.0.0.1:$(cat "$H_TMP/bare-redis.port")"
+start_daemon demo --log-level warn || exit 1
+$BUILD/skillpath synth --courses 100000 --tags 28 --seed 7 >"$H_TMP/synth.json"
+CATALOG="$H_TMP/synth.json" start_daemon synth --log-level warn || exit 1
+DEMO="http://127.0.0.1:$PORT_demo"
+SYNTH="http://127.0.0.1:$PORT_synth"
+
+printf '%-34s %6s %10s %9s %9s %9s %7s\n' scenario conns req/s p50_ms p99_ms p999_ms errors
+declare -A RPS P99
+measure() {     # NAME URL CONNS ARGS...
+    local name=$1 url=$2 c=$3
+    shift 3
+    local out
+    out=$($BENCH --url "$url" -c "$c" -d "$SECS" --learners 100000 --json "$@" 2>/dev/null)
+    local rps p50 p99 p999 err
+    rps=$(echo "$out" | sed -n 's/.*"rps":\([0-9.]*\).*/\1/p')
+    p50=$(echo "$out" | sed -n 's/.*"p50":\([0-9.]*\).*/\1/p')
+    p99=$(echo "$out" | sed -n 's/.*"p99":\([0-9.]*\).*/\1/p')
+    p999=$(echo "$out" | sed -n 's/.*"p999":\([0-9.]*\).*/\1/p')
+    err=$(echo "$out" | sed -n 's/.*"errors":\([0-9]*\).*/\1/p')
+    printf '%-34s %6s %10s %9s %9s %9s %7s\n' "$name" "$c" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "${err:-?}"
+    RPS["$name/$c"]=${rps:-0}
+    P99["$name/$c"]=${p99:-0}
+}
+for c in 1 100 1000; do measure "bare-http" "$BARE" $c --mix ping=1; done
+for c in 1 100 1000; do measure "bare-http+redis-get" "$BARE_REDIS" $c --mix ping=1; done
+for k in recommend next events; do
+    for c in 1 100 1000; do measure "skillpathd-demo $k" "$DEMO" $c --mix $k=1; done
+done
+for c in 1 100; do measure "skillpathd-synth100k recommend" "$SYNTH" $c --mix recommend=1 --target target0; done
+max=${RPS["skillpathd-demo recommend/100"]}
+r50=$(awk -v m="$max" 'BEGIN { printf "%.0f", m * 0.5 }')
+r80=$(awk -v m="$max" 'BEGIN { printf "%.0f", m * 0.8 }')
+measure "open-loop recommend @50% ($r50/s)" "$DEMO" 200 --mix recommend=1 -R "$r50"
+measure "open-loop recommend @80% ($r80/s)" "$DEMO" 200 --mix recommend=1 -R "$r80"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+echo
+echo "# ratios (targets: recommend >= 0.60 of bare HTTP at c=100; events >= 0.40; p99 at 50% <= 5 ms; <= 400 B/learner)"
+echo "ratio_recommend_vs_bare_http_c100 $(ratio "${RPS["skillpathd-demo recommend/100"]}" "${RPS["bare-http/100"]}")"
+echo "ratio_events_vs_bare_http_c100 $(ratio "${RPS["skillpathd-demo events/100"]}" "${RPS["bare-http/100"]}")"
+echo "ratio_next_vs_bare_http_c100 $(ratio "${RPS["skillpathd-demo next/100"]}" "${RPS["bare-http/100"]}")"
+echo "ratio_redis_get_vs_bare_http_c100 $(ratio "${RPS["bare-http+redis-get/100"]}" "${RPS["bare-http/100"]}")"
+echo "p99_ms_open_loop_at_50pct ${P99["open-loop recommend @50% ($r50/s)/200"]}"
+echo "redis_bytes_per_learner $(( (mem1 - mem0) / 100000 )) B (10 attempts each)"
+stop_daemon demo
+stop_daemon synth

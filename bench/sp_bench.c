@@ -1,0 +1,787 @@
+/* SPDX-License-Identifier: MIT
+ * skillpath-bench: a load generator for skillpathd, and a fast seeder.
+ *
+ *   skillpath-bench [run] --url http://127.0.0.1:8080 [-c 10] [-d 10 | -n N] [-R RATE]
+ *                   [--mix recommend=70,next=20,events=10] [--protobuf]
+ *                   [--learners M] [--zipf S] [--seed S] [--api-key K]
+ *                   [--catalog F] [--id-prefix b] [--target ID] [--allow-remote] [--json]
+ *   skillpath-bench seed --redis HOST:PORT [--prefix skillpath:] --learners M
+ *                   [--catalog F] [--attempts 10] [--seed S] [--id-prefix b]
+ *
+ * Closed loop (default): each of c connections sends its next request when
+ * the last one is answered. Open loop (-R): requests are due at fixed
+ * intervals whether or not answers came back, and latency counts from the
+ * time each was due, so queueing is not hidden. Every run is bounded: by -n,
+ * or -d seconds (default 10, at most 3600). Targets must be loopback unless
+ * --allow-remote. Kinds: recommend, next, events, get, ping (GET /healthz). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <math.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_hist.h"
+#include "proto/skillpath.pb-c.h"
+#include "recsys.h"
+#include "svc_json.h"
+#include "svc_model.h"
+
+#define EXIT_USAGE 2
+#define MAX_DURATION 3600
+#define MAX_CONNS 20000
+#define MAX_STATUS 600
+
+enum kind { K_RECOMMEND, K_NEXT, K_EVENTS, K_GET, K_PING, K_COUNT };
+static const char *const kind_names[K_COUNT] = { "recommend", "next", "events", "get", "ping" };
+
+struct opts {
+    char host[256];
+    int port;
+    int conns;
+    double duration;
+    long long requests;
+    double rate;
+    unsigned mix[K_COUNT];
+    bool protobuf;
+    unsigned long learners;
+    double zipf;
+    uint64_t seed;
+    const char *api_key;
+    const char *catalog;
+    const char *id_prefix;
+    const char *target;         /* targetId for recommend requests, if any */
+    bool allow_remote;
+    bool json;
+};
+
+struct job {
+    enum kind kind;
+    double intended;            /* when it was due (open loop) or sent */
+};
+
+struct conn {
+    struct run *run;
+    struct evhttp_connection *evcon;
+    bool busy;
+    struct job job;
+};
+
+struct run {
+    struct opts *o;
+    struct event_base *base;
+    struct conn *conns;
+    double start;
+    long long issued, done;
+    bool stopping;
+    struct bench_hist hist, kind_hist[K_COUNT];
+    uint64_t status[MAX_STATUS + 1];     /* by HTTP status; 0 = no answer */
+    uint64_t bytes_in, bytes_out;
+    /* open loop */
+    struct job *queue;
+    size_t q_head, q_len, q_cap;
+    /* learners and courses */
+    double *zipf_cdf;
+    char **courses;
+    size_t n_courses;
+    uint64_t rng;
+    unsigned mix_total;
+    struct event *tick, *progress;
+    long long last_done;
+    double last_t;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("skillpath-bench: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(see the comment at the top of bench/sp_bench.c, or README: load tests)\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* ---------------------------------------------------------------- choices */
+
+static unsigned long pick_learner(struct run *r)
+{
+    double u = rs_synth_uniform(&r->rng);
+    if (r->zipf_cdf == NULL)
+        return (unsigned long)(u * (double)r->o->learners) % r->o->learners;
+    size_t lo = 0, hi = r->o->learners - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r->zipf_cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static enum kind pick_kind(struct run *r)
+{
+    unsigned x = (unsigned)(rs_synth_next(&r->rng) % r->mix_total);
+    for (int k = 0; k < K_COUNT; k++) {
+        if (x < r->o->mix[k])
+            return (enum kind)k;
+        x -= r->o->mix[k];
+    }
+    return K_PING;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+static void issue(struct conn *c, struct job job);
+
+static void next_for(struct conn *c)
+{
+    struct run *r = c->run;
+    c->busy = false;
+    if (r->q_len > 0) {                         /* open loop: the oldest due first */
+        struct job j = r->queue[r->q_head];
+        r->q_head = (r->q_head + 1) % r->q_cap;
+        r->q_len--;
+        issue(c, j);
+        return;
+    }
+    if (r->o->rate > 0 || r->stopping)
+        return;
+    if (r->o->requests > 0 && r->issued >= r->o->requests)
+        return;
+    issue(c, (struct job){ pick_kind(r), now_s() });
+}
+
+static void on_done(struct evhttp_request *req, void *arg)
+{
+    struct conn *c = arg;
+    struct run *r = c->run;
+    int code = req ? evhttp_request_get_response_code(req) : 0;
+    if (code < 0 || code > MAX_STATUS)
+        code = 0;
+    r->status[code]++;
+    if (req)
+        r->bytes_in += evbuffer_get_length(evhttp_request_get_input_buffer(req));
+    uint64_t us = (uint64_t)((now_s() - c->job.intended) * 1e6);
+    bench_hist_add(&r->hist, us);
+    bench_hist_add(&r->kind_hist[c->job.kind], us);
+    r->done++;
+    if (code == 0) {
+        /* The connection failed: start a fresh one for the next request. */
+        evhttp_connection_free(c->evcon);
+        c->evcon = evhttp_connection_base_new(r->base, NULL, r->o->host, (ev_uint16_t)r->o->port);
+        if (c->evcon)
+            evhttp_connection_set_timeout(c->evcon, 10);
+    }
+    next_for(c);
+}
+
+static void issue(struct conn *c, struct job job)
+{
+    struct run *r = c->run;
+    const struct opts *o = r->o;
+    if (c->evcon == NULL)
+        return;
+    c->busy = true;
+    c->job = job;
+    r->issued++;
+    struct evhttp_request *req = evhttp_request_new(on_done, c);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    char host[300], uri[512], auth[512];
+    snprintf(host, sizeof host, "%s:%d", o->host, o->port);
+    evhttp_add_header(h, "Host", host);
+    const char *ctype = o->protobuf ? "application/x-protobuf" : "application/json";
+    evhttp_add_header(h, "Accept", ctype);
+    if (o->api_key) {
+        snprintf(auth, sizeof auth, "Bearer %s", o->api_key);
+        evhttp_add_header(h, "Authorization", auth);
+    }
+    char id[64];
+    snprintf(id, sizeof id, "%s%07lu", o->id_prefix, pick_learner(r));
+    enum evhttp_cmd_type method = EVHTTP_REQ_GET;
+    ProtobufCMessage *body = NULL;
+    Skillpath__V1__RecommendRequest rec;
+    Skillpath__V1__EventBatch batch;
+    Skillpath__V1__Event ev, *evp = &ev;
+    char event_id[96];
+    switch (job.kind) {
+    case K_RECOMMEND:
+        method = EVHTTP_REQ_POST;
+        snprintf(uri, sizeof uri, "/v1/recommend");
+        skillpath__v1__recommend_request__init(&rec);
+        rec.learner_id = id;
+        rec.max_items = 10;
+        if (o->target)
+            rec.target_id = (char *)o->target;
+        body = &rec.base;
+        break;
+    case K_NEXT:
+        snprintf(uri, sizeof uri, "/v1/learners/%s/next?n=3", id);
+        break;
+    case K_EVENTS:
+        method = EVHTTP_REQ_POST;
+        snprintf(uri, sizeof uri, "/v1/events");
+        skillpath__v1__event__init(&ev);
+        snprintf(event_id, sizeof event_id, "bench-%llx-%lld", (unsigned long long)o->seed,
+                 r->issued);
+        ev.event_id = event_id;
+        ev.learner_id = id;
+        ev.course_id = r->courses[rs_synth_next(&r->rng) % r->n_courses];
+        ev.kind = SKILLPATH__V1__EVENT_KIND__COMPLETED;
+        ev.at = (int64_t)time(NULL);
+        skillpath__v1__event_batch__init(&batch);
+        batch.events = &evp;
+        batch.n_events = 1;
+        body = &batch.base;
+        break;
+    case K_GET:
+        snprintf(uri, sizeof uri, "/v1/learners/%s", id);
+        break;
+    default:
+        snprintf(uri, sizeof uri, "/healthz");
+        break;
+    }
+    if (body) {
+        evhttp_add_header(h, "Content-Type", ctype);
+        size_t len = 0;
+        void *data = NULL;
+        if (o->protobuf) {
+            len = protobuf_c_message_get_packed_size(body);
+            data = malloc(len + 1);
+            if (data)
+                protobuf_c_message_pack(body, data);
+        } else {
+            data = svc_json_encode(body, SVC_JSON_COMPACT, &len);
+        }
+        if (data)
+            evbuffer_add(evhttp_request_get_output_buffer(req), data, len);
+        r->bytes_out += len;
+        free(data);
+    }
+    r->bytes_out += strlen(uri);
+    if (evhttp_make_request(c->evcon, req, method, uri) != 0) {
+        r->status[0]++;
+        r->done++;
+        c->busy = false;
+    }
+}
+
+/* ---------------------------------------------------------------- loop */
+
+static void stop_when_done(struct run *r)
+{
+    if (r->done >= r->issued && (r->stopping || (r->o->requests > 0 && r->done >= r->o->requests)))
+        event_base_loopbreak(r->base);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct run *r = arg;
+    (void)fd;
+    (void)what;
+    double t = now_s() - r->start;
+    bool time_up = t >= r->o->duration;
+    bool count_up = r->o->requests > 0 && r->issued + (long long)r->q_len >= r->o->requests;
+    if (time_up || count_up)
+        r->stopping = true;
+    if (r->o->rate > 0 && !r->stopping) {
+        long long due = (long long)(t * r->o->rate);
+        if (r->o->requests > 0 && due > r->o->requests)
+            due = r->o->requests;
+        for (long long i = r->issued + (long long)r->q_len; i < due; i++) {
+            struct job j = { pick_kind(r), r->start + (double)i / r->o->rate };
+            struct conn *idle = NULL;
+            for (int k = 0; k < r->o->conns && !idle; k++)
+                if (!r->conns[k].busy)
+                    idle = &r->conns[k];
+            if (idle) {
+                issue(idle, j);
+            } else {
+                if (r->q_len == r->q_cap) {
+                    size_t cap = r->q_cap ? r->q_cap * 2 : 1024;
+                    struct job *q = malloc(cap * sizeof *q);
+                    if (q == NULL)
+                        break;
+                    for (size_t n = 0; n < r->q_len; n++)
+                        q[n] = r->queue[(r->q_head + n) % r->q_cap];
+                    free(r->queue);
+                    r->queue = q;
+                    r->q_head = 0;
+                    r->q_cap = cap;
+                }
+                r->queue[(r->q_head + r->q_len) % r->q_cap] = j;
+                r->q_len++;
+            }
+        }
+    }
+    if (r->stopping && r->q_len > 0) {      /* due but never sent: count as lost */
+        r->status[0] += r->q_len;
+        r->done += (long long)r->q_len;
+        r->issued += (long long)r->q_len;
+        r->q_len = 0;
+    }
+    if (t > r->o->duration + 10)            /* answers overdue: give up */
+        event_base_loopbreak(r->base);
+    stop_when_done(r);
+}
+
+static void on_progress(evutil_socket_t fd, short what, void *arg)
+{
+    struct run *r = arg;
+    (void)fd;
+    (void)what;
+    double t = now_s();
+    uint64_t errors = r->status[0];
+    for (int s = 300; s <= MAX_STATUS; s++)
+        errors += r->status[s];
+    fprintf(stderr, "t=%.0fs done=%lld rps=%.0f p99_ms=%.2f errors=%llu queued=%zu\n",
+            t - r->start, r->done, (double)(r->done - r->last_done) / (t - r->last_t),
+            (double)bench_hist_quantile(&r->hist, 0.99) / 1e3, (unsigned long long)errors, r->q_len);
+    r->last_done = r->done;
+    r->last_t = t;
+}
+
+static void report(struct run *r, double elapsed)
+{
+    const struct bench_hist *h = &r->hist;
+    double ms[5] = { bench_hist_quantile(h, 0.5) / 1e3, bench_hist_quantile(h, 0.9) / 1e3,
+                     bench_hist_quantile(h, 0.99) / 1e3, bench_hist_quantile(h, 0.999) / 1e3,
+                     (double)h->max / 1e3 };
+    uint64_t ok = 0, errors = 0;
+    for (int s = 0; s <= MAX_STATUS; s++)
+        *(s >= 200 && s < 300 ? &ok : &errors) += r->status[s];
+    double rps = (double)r->done / elapsed;
+    if (r->o->json) {
+        printf("{\"requests\":%lld,\"seconds\":%.3f,\"rps\":%.1f,\"ok\":%llu,\"errors\":%llu,"
+               "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},"
+               "\"bytes_in\":%llu,\"bytes_out\":%llu,\"status\":{",
+               r->done, elapsed, rps, (unsigned long long)ok, (unsigned long long)errors, ms[0],
+               ms[1], ms[2], ms[3], ms[4], (unsigned long long)r->bytes_in,
+               (unsigned long long)r->bytes_out);
+        bool first = true;
+        for (int s = 0; s <= MAX_STATUS; s++)
+            if (r->status[s]) {
+                printf("%s\"%d\":%llu", first ? "" : ",", s, (unsigned long long)r->status[s]);
+                first = false;
+            }
+        printf("}}\n");
+        return;
+    }
+    printf("requests   %lld in %.2f s, %.0f req/s (%s loop, %d connections)\n", r->done, elapsed,
+           rps, r->o->rate > 0 ? "open" : "closed", r->o->conns);
+    printf("latency    p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n",
+           ms[0], ms[1], ms[2], ms[3], ms[4]);
+    for (int k = 0; k < K_COUNT; k++)
+        if (r->kind_hist[k].count)
+            printf("  %-9s %8llu  p50 %.3f ms  p99 %.3f ms\n", kind_names[k],
+                   (unsigned long long)r->kind_hist[k].count,
+                   bench_hist_quantile(&r->kind_hist[k], 0.5) / 1e3,
+                   bench_hist_quantile(&r->kind_hist[k], 0.99) / 1e3);
+    printf("status    ");
+    for (int s = 0; s <= MAX_STATUS; s++)
+        if (r->status[s])
+            printf(" %s%d: %llu", s == 0 ? "no-answer/" : "", s, (unsigned long long)r->status[s]);
+    printf("\nbytes      %llu in, %llu out\n", (unsigned long long)r->bytes_in,
+           (unsigned long long)r->bytes_out);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static int parse_num(const char *name, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || errno || !(v >= lo && v <= hi))
+        return usage_error("%s: '%s' is not a number in [%g, %g]", name, s, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int parse_mix(const char *s, unsigned mix[K_COUNT])
+{
+    memset(mix, 0, K_COUNT * sizeof *mix);
+    char *copy = strdup(s), *save = NULL;
+    int rc = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '=');
+        int k = -1;
+        for (int i = 0; eq && i < K_COUNT; i++)
+            if ((size_t)(eq - t) == strlen(kind_names[i]) && strncmp(t, kind_names[i], (size_t)(eq - t)) == 0)
+                k = i;
+        double w;
+        if (k < 0)
+            rc = usage_error("--mix: '%s' is not KIND=WEIGHT (kinds: recommend, next, events, get, ping)", t);
+        else if ((rc = parse_num("--mix weight", eq + 1, 0, 1e6, &w)) == 0)
+            mix[k] = (unsigned)w;
+    }
+    free(copy);
+    unsigned total = 0;
+    for (int k = 0; k < K_COUNT; k++)
+        total += mix[k];
+    if (rc == 0 && total == 0)
+        rc = usage_error("--mix: the weights add up to zero");
+    return rc;
+}
+
+static int parse_url(const char *url, struct opts *o)
+{
+    const char *p = strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
+    if (p == NULL)
+        return usage_error("--url: '%s' is not http://HOST:PORT", url);
+    const char *colon = strrchr(p, ':');
+    const char *slash = strchr(p, '/');
+    if (colon == NULL || (slash && slash < colon) || (size_t)(colon - p) >= sizeof o->host)
+        return usage_error("--url: '%s' is not http://HOST:PORT", url);
+    memcpy(o->host, p, (size_t)(colon - p));
+    o->host[colon - p] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if ((*end != '\0' && *end != '/') || port < 1 || port > 65535)
+        return usage_error("--url: bad port in '%s'", url);
+    o->port = (int)port;
+    return 0;
+}
+
+/* Loopback only, unless told otherwise: a load test must not leave the machine. */
+static int check_target(const struct opts *o)
+{
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+    if (getaddrinfo(o->host, NULL, &hints, &res) != 0)
+        return usage_error("--url: cannot resolve '%s'", o->host);
+    bool loop = true;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        if (a->ai_family == AF_INET)
+            loop &= (ntohl(((struct sockaddr_in *)a->ai_addr)->sin_addr.s_addr) >> 24) == 127;
+        else if (a->ai_family == AF_INET6)
+            loop &= memcmp(&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr, &in6addr_loopback, 16) == 0;
+    }
+    freeaddrinfo(res);
+    if (!loop && !o->allow_remote)
+        return usage_error("--url: %s is not a loopback address (pass --allow-remote to load another host)",
+                           o->host);
+    return 0;
+}
+
+/* Course ids for events, from a catalog file. */
+static int load_courses(struct run *r, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return usage_error("--catalog: %s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        free(buf);
+        return usage_error("--catalog: %s: read failed", path);
+    }
+    fclose(f);
+    char err[256];
+    Skillpath__V1__Catalog *c = (Skillpath__V1__Catalog *)svc_json_decode(
+        &skillpath__v1__catalog__descriptor, buf, (size_t)n, err, sizeof err);
+    free(buf);
+    if (c == NULL || c->n_courses == 0) {
+        if (c)
+            protobuf_c_message_free_unpacked(&c->base, NULL);
+        return usage_error("--catalog: %s: %s", path, c ? "no courses" : err);
+    }
+    r->courses = calloc(c->n_courses, sizeof *r->courses);
+    for (size_t j = 0; r->courses && j < c->n_courses; j++)
+        r->courses[r->n_courses++] = strdup(c->courses[j]->id);
+    protobuf_c_message_free_unpacked(&c->base, NULL);
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    struct opts o = { .conns = 10, .duration = 10, .learners = 1000, .seed = 1,
+                      .catalog = "deploy/demo/catalog.json", .id_prefix = "b" };
+    const char *url = "http://127.0.0.1:8080";
+    bool mix_set = false, dur_set = false;
+    double v;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        bool flag = strcmp(a, "--protobuf") == 0 || strcmp(a, "--json") == 0 ||
+                    strcmp(a, "--allow-remote") == 0;
+        if (!flag && val == NULL)
+            return usage_error("%s: missing value", a);
+        if (strcmp(a, "--url") == 0) url = val;
+        else if (strcmp(a, "-c") == 0) { if (parse_num("-c", val, 1, MAX_CONNS, &v)) return EXIT_USAGE; o.conns = (int)v; }
+        else if (strcmp(a, "-d") == 0) { if (parse_num("-d", val, 0.1, MAX_DURATION, &o.duration)) return EXIT_USAGE; dur_set = true; }
+        else if (strcmp(a, "-n") == 0) { if (parse_num("-n", val, 1, 1e10, &v)) return EXIT_USAGE; o.requests = (long long)v; }
+        else if (strcmp(a, "-R") == 0) { if (parse_num("-R", val, 0.1, 1e7, &o.rate)) return EXIT_USAGE; }
+        else if (strcmp(a, "--mix") == 0) { if (parse_mix(val, o.mix)) return EXIT_USAGE; mix_set = true; }
+        else if (strcmp(a, "--learners") == 0) { if (parse_num("--learners", val, 1, 1e8, &v)) return EXIT_USAGE; o.learners = (unsigned long)v; }
+        else if (strcmp(a, "--zipf") == 0) { if (parse_num("--zipf", val, 0, 5, &o.zipf)) return EXIT_USAGE; }
+        else if (strcmp(a, "--seed") == 0) { if (parse_num("--seed", val, 0, 1e15, &v)) return EXIT_USAGE; o.seed = (uint64_t)v; }
+        else if (strcmp(a, "--api-key") == 0) o.api_key = val;
+        else if (strcmp(a, "--catalog") == 0) o.catalog = val;
+        else if (strcmp(a, "--id-prefix") == 0) o.id_prefix = val;
+        else if (strcmp(a, "--target") == 0) o.target = val;
+        else if (strcmp(a, "--protobuf") == 0) o.protobuf = true;
+        else if (strcmp(a, "--json") == 0) o.json = true;
+        else if (strcmp(a, "--allow-remote") == 0) o.allow_remote = true;
+        else return usage_error("unknown option '%s'", a);
+        if (!flag)
+            i++;
+    }
+    if (o.requests > 0 && !dur_set)
+        o.duration = MAX_DURATION;           /* -n bounds it; the hour is the backstop */
+    if (!mix_set)
+        parse_mix("recommend=70,next=20,events=10", o.mix);
+    if (parse_url(url, &o) || check_target(&o))
+        return EXIT_USAGE;
+
+    struct run r = { .o = &o, .rng = o.seed * 0x9E3779B97F4A7C15ULL + 1 };
+    for (int k = 0; k < K_COUNT; k++)
+        r.mix_total += o.mix[k];
+    if (o.mix[K_EVENTS] && load_courses(&r, o.catalog))
+        return EXIT_USAGE;
+    if (o.zipf > 0) {
+        r.zipf_cdf = malloc(o.learners * sizeof *r.zipf_cdf);
+        double sum = 0;
+        for (unsigned long i = 0; r.zipf_cdf && i < o.learners; i++)
+            r.zipf_cdf[i] = sum += pow((double)(i + 1), -o.zipf);
+        for (unsigned long i = 0; r.zipf_cdf && i < o.learners; i++)
+            r.zipf_cdf[i] /= sum;
+    }
+    bench_hist_init(&r.hist);
+    for (int k = 0; k < K_COUNT; k++)
+        bench_hist_init(&r.kind_hist[k]);
+    r.base = event_base_new();
+    r.conns = calloc((size_t)o.conns, sizeof *r.conns);
+    if (!r.base || !r.conns)
+        return usage_error("out of memory");
+    for (int i = 0; i < o.conns; i++) {
+        r.conns[i].run = &r;
+        r.conns[i].evcon = evhttp_connection_base_new(r.base, NULL, o.host, (ev_uint16_t)o.port);
+        if (r.conns[i].evcon == NULL)
+            return usage_error("cannot create connection %d", i);
+        evhttp_connection_set_timeout(r.conns[i].evcon, 10);
+    }
+    r.start = r.last_t = now_s();
+    r.tick = event_new(r.base, -1, EV_PERSIST, on_tick, &r);
+    r.progress = event_new(r.base, -1, EV_PERSIST, on_progress, &r);
+    struct timeval ms1 = { 0, 1000 }, s1 = { 1, 0 };
+    event_add(r.tick, &ms1);
+    if (!o.json)
+        event_add(r.progress, &s1);
+    if (o.rate <= 0)
+        for (int i = 0; i < o.conns; i++)
+            if (o.requests == 0 || r.issued < o.requests)
+                issue(&r.conns[i], (struct job){ pick_kind(&r), now_s() });
+    event_base_dispatch(r.base);
+    double elapsed = now_s() - r.start;
+    report(&r, elapsed);
+    for (int i = 0; i < o.conns; i++)
+        if (r.conns[i].evcon)
+            evhttp_connection_free(r.conns[i].evcon);
+    event_free(r.tick);
+    event_free(r.progress);
+    event_base_free(r.base);
+    for (size_t j = 0; j < r.n_courses; j++)
+        free(r.courses[j]);
+    free(r.courses);
+    free(r.conns);
+    free(r.queue);
+    free(r.zipf_cdf);
+    return r.status[0] || r.done == 0 ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- seed */
+
+static int send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Read `n` simple replies; -1 on an error reply or a broken connection. */
+static int read_replies(int fd, size_t n)
+{
+    char buf[65536];
+    size_t lines = 0;
+    bool error = false, at_start = true;
+    while (lines < n) {
+        ssize_t got = read(fd, buf, sizeof buf);
+        if (got <= 0)
+            return -1;
+        for (ssize_t i = 0; i < got; i++) {
+            if (at_start && buf[i] == '-')
+                error = true;
+            at_start = buf[i] == '\n';
+            lines += buf[i] == '\n';
+        }
+    }
+    return error ? -1 : 0;
+}
+
+/* M learners straight into Redis, pipelined: the daemon's stored format,
+ * random tiers, targets and capabilities, `attempts` attempts each. */
+static int cmd_seed(int argc, char **argv)
+{
+    const char *redis = "127.0.0.1:6379", *prefix = "skillpath:", *catalog = "deploy/demo/catalog.json";
+    const char *id_prefix = "b";
+    double learners = 0, attempts = 10, seed = 1;
+    for (int i = 0; i < argc; i += 2) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (val == NULL)
+            return usage_error("seed: %s: missing value", a);
+        if (strcmp(a, "--redis") == 0) redis = val;
+        else if (strcmp(a, "--prefix") == 0) prefix = val;
+        else if (strcmp(a, "--catalog") == 0) catalog = val;
+        else if (strcmp(a, "--id-prefix") == 0) id_prefix = val;
+        else if (strcmp(a, "--learners") == 0) { if (parse_num("--learners", val, 1, 1e8, &learners)) return EXIT_USAGE; }
+        else if (strcmp(a, "--attempts") == 0) { if (parse_num("--attempts", val, 0, 1000, &attempts)) return EXIT_USAGE; }
+        else if (strcmp(a, "--seed") == 0) { if (parse_num("--seed", val, 0, 1e15, &seed)) return EXIT_USAGE; }
+        else return usage_error("seed: unknown option '%s'", a);
+    }
+    if (learners < 1)
+        return usage_error("seed: --learners is required");
+    struct opts o = {0};
+    char url[300];
+    snprintf(url, sizeof url, "http://%s", redis);
+    if (parse_url(url, &o) || check_target(&o))
+        return EXIT_USAGE;
+
+    char err[65536];
+    FILE *f = fopen(catalog, "rb");
+    if (f == NULL)
+        return usage_error("--catalog: %s: %s", catalog, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
+    fclose(f);
+    Skillpath__V1__Catalog *pb = got == (size_t)n ? (Skillpath__V1__Catalog *)svc_json_decode(
+        &skillpath__v1__catalog__descriptor, buf, (size_t)n, err, sizeof err) : NULL;
+    free(buf);
+    struct rs_catalog *cat = pb ? svc_model_catalog(pb, err, sizeof err, NULL) : NULL;
+    if (pb)
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+    if (cat == NULL)
+        return usage_error("--catalog: %s: %s", catalog, err);
+
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", o.port);
+    int fd = -1;
+    if (getaddrinfo(o.host, port, &hints, &res) == 0) {
+        fd = socket(res->ai_family, SOCK_STREAM, 0);
+        if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+            close(fd);
+            fd = -1;
+        }
+        freeaddrinfo(res);
+    }
+    if (fd < 0) {
+        rs_catalog_destroy(cat);
+        fprintf(stderr, "skillpath-bench: seed: cannot connect to %s\n", redis);
+        return 1;
+    }
+    int64_t now = (int64_t)time(NULL);
+    size_t N = rs_catalog_n_courses(cat), batch = 1000, pending = 0;
+    char *out = NULL;
+    size_t out_len = 0, out_cap = 0;
+    int rc = 0;
+    double t0 = now_s();
+    for (unsigned long i = 0; i < (unsigned long)learners && rc == 0; i++) {
+        struct rs_learner l;
+        if (rs_synth_learner(cat, (uint64_t)seed * 1000003 + i, now, &l) != 0) {
+            rc = 1;
+            break;
+        }
+        uint64_t st = (uint64_t)seed + i * 7919;
+        l.n_attempts = 0;                   /* exactly `attempts` of them, distinct courses */
+        for (int tries = 0; l.n_attempts < (size_t)attempts && (size_t)attempts <= N && tries < 100000; tries++) {
+            uint32_t j = (uint32_t)(rs_synth_next(&st) % N);
+            float y = rs_synth_uniform(&st);
+            struct rs_attempt at = { j, y, y >= rs_catalog_course_mastery(cat, j),
+                                     now - (int64_t)(rs_synth_next(&st) % (365 * 86400)) };
+            rs_learner_set_attempt(&l, &at);
+        }
+        l.version = 1;
+        char id[64], key[512];
+        snprintf(id, sizeof id, "%s%07lu", id_prefix, i);
+        int klen = snprintf(key, sizeof key, "%sl:%s", prefix, id);
+        size_t vlen = 0;
+        char *value = svc_model_encode_stored(cat, &l, id, &vlen);
+        rs_learner_deinit(&l);
+        if (value == NULL) {
+            rc = 1;
+            break;
+        }
+        size_t need = out_len + vlen + (size_t)klen + 64;
+        if (need > out_cap) {
+            out_cap = need * 2;
+            char *grown = realloc(out, out_cap);
+            if (grown == NULL) {
+                free(value);
+                rc = 1;
+                break;
+            }
+            out = grown;
+        }
+        out_len += (size_t)sprintf(out + out_len, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%zu\r\n", klen, key, vlen);
+        memcpy(out + out_len, value, vlen);
+        out_len += vlen;
+        memcpy(out + out_len, "\r\n", 2);
+        out_len += 2;
+        free(value);
+        if (++pending == batch || i + 1 == (unsigned long)learners) {
+            if (send_all(fd, out, out_len) != 0 || read_replies(fd, pending) != 0) {
+                fprintf(stderr, "skillpath-bench: seed: Redis refused a write\n");
+                rc = 1;
+            }
+            out_len = 0;
+            pending = 0;
+        }
+    }
+    free(out);
+    close(fd);
+    rs_catalog_destroy(cat);
+    if (rc == 0)
+        printf("seeded %.0f learners (%.0f attempts each) in %.2f s\n", learners, attempts,
+               now_s() - t0);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc > 1 && strcmp(argv[1], "seed") == 0)
+        return cmd_seed(argc - 2, argv + 2);
+    if (argc > 1 && strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    return cmd_run(argc - 1, argv + 1);
+}

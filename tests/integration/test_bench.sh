@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# skillpath-bench's own behaviour: argument errors, open-loop pacing, the
+# report, and the seeder (its learners are readable by the daemon).
+# usage: tests/integration/test_bench.sh BUILD_DIR
+BUILD=${1:-build}
+H_SUITE="$BUILD/skillpath-bench"
+SKILLPATHD=$BUILD/skillpathd
+BENCH=$BUILD/skillpath-bench
+CATALOG=deploy/demo/catalog.json
+source tests/support/harness.sh
+
+# ---- argument errors: exit 2 and a message naming the problem
+expect_usage() {    # NAME NEEDLE ARGS...
+    local name=$1 needle=$2
+    shift 2
+    local out
+    out=$("$BENCH" "$@" 2>&1 >/dev/null)
+    local rc=$?
+    eq "$name: exit 2" "$rc" 2
+    has "$name: message" "$out" "$needle"
+}
+expect_usage "bad -c" "-c: 'zero' is not a number" -c zero
+expect_usage "-c out of range" "-c: '0' is not a number in [1, 20000]" -c 0
+expect_usage "duration bound" "-d: '99999'" -d 99999
+expect_usage "unknown kind" "--mix: 'dance=5'" --mix dance=5
+expect_usage "zero mix" "add up to zero" --mix recommend=0
+expect_usage "missing value" "-n: missing value" -n
+expect_usage "unknown option" "unknown option '--frob'" --frob 1
+expect_usage "bad url" "is not http://HOST:PORT" --url ftp://x
+expect_usage "remote target refused" "not a loopback address" --url http://192.0.2.1:80 -n 1
+expect_usage "seed needs learners" "--learners is required" seed --redis 127.0.0.1:1
+
+# ---- open-loop pacing against the bare server: the count follows the rate
+"$BUILD/bench_bare" --listen 127.0.0.1:0 --port-file "$H_TMP/bare.port" & H_PIDS+=($!)
+check "bare server up" wait_for 5 test -s "$H_TMP/bare.port"
+BARE="http://127.0.0.1:$(cat "$H_TMP/bare.port")"
+out=$("$BENCH" --url "$BARE" -R 400 -d 1.5 -c 4 --mix ping=1 --json 2>/dev/null)
+n=$(echo "$out" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p')
+check "open loop sends ~600 in 1.5 s at 400/s (got $n)" test "${n:-0}" -ge 540 -a "${n:-0}" -le 660
+has "json report has percentiles" "$out" '"latency_ms":{"p50":'
+has "all answered" "$out" '"status":{"200":'
+out=$("$BENCH" --url "$BARE" -n 500 -c 5 --mix ping=1 2>/dev/null)
+has "closed loop -n counts exactly" "$out" "requests   500 in"
+has "text report" "$out" "latency    p50"
+
+# ---- the seeder writes what the daemon reads
+start_redis || exit 1
+out=$("$BENCH" seed --redis "127.0.0.1:$REDIS_PORT" --prefix it: --learners 2000 --attempts 10)
+has "seed reports" "$out" "seeded 2000 learners (10 attempts each)"
+eq "2000 keys" "$(redis-cli -p "$REDIS_PORT" dbsize)" 2000
+start_daemon a || exit 1
+r=$(req GET "http://127.0.0.1:$PORT_a/v1/learners/b0001999")
+has "seeded learner readable" "$r" '200 {"learner":{"id":"b0001999"'
+n=$(echo "$r" | grep -o '"courseId"' | wc -l); eq "10 attempts" "$n" 10
+out=$("$BENCH" --url "http://127.0.0.1:$PORT_a" -n 300 -c 3 --learners 2000 --protobuf --zipf 1.1 2>/dev/null)
+has "a protobuf mix against the daemon, no errors" "$out" "status     200: 300"
+stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
+
+h_summary
