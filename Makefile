@@ -33,7 +33,7 @@ RECSYS_OBJ := $(RECSYS_SRC:%.c=$(BUILD)/%.o)
 PROTO_C    := $(BUILD)/gen/proto/skillpath.pb-c.c
 PROTO_H    := $(BUILD)/gen/proto/skillpath.pb-c.h
 PROTO_OBJ  := $(BUILD)/gen/proto/skillpath.pb-c.o
-SVC_COMMON := service/svc_json.c service/svc_model.c
+SVC_COMMON := service/svc_json.c service/svc_model.c service/svc_codec.c service/svc_catalog.c
 SVC_COMMON_OBJ := $(SVC_COMMON:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -41,8 +41,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
 BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare
-DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/svc_codec.c \
-              service/svc_catalog.c service/svc_log.c
+DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/svc_log.c
 
 .SECONDARY:
 .PHONY: all deps test check run run-cli bench bench-core clean

@@ -34,6 +34,7 @@
 #include "bench_hist.h"
 #include "proto/skillpath.pb-c.h"
 #include "recsys.h"
+#include "svc_catalog.h"
 #include "svc_json.h"
 #include "svc_model.h"
 
@@ -485,27 +486,12 @@ static int check_target(const struct opts *o)
 /* Course ids for events, from a catalog file. */
 static int load_courses(struct run *r, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return usage_error("--catalog: %s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
-        free(buf);
-        return usage_error("--catalog: %s: read failed", path);
-    }
-    fclose(f);
-    char err[256];
-    Skillpath__V1__Catalog *c = (Skillpath__V1__Catalog *)svc_json_decode(
-        &skillpath__v1__catalog__descriptor, buf, (size_t)n, err, sizeof err);
-    free(buf);
+    char err[512];
+    Skillpath__V1__Catalog *c = svc_catalog_read(path, err, sizeof err);
     if (c == NULL || c->n_courses == 0) {
         if (c)
             protobuf_c_message_free_unpacked(&c->base, NULL);
-        return usage_error("--catalog: %s: %s", path, c ? "no courses" : err);
+        return usage_error("--catalog: %s", c ? "no courses" : err);
     }
     r->courses = calloc(c->n_courses, sizeof *r->courses);
     for (size_t j = 0; r->courses && j < c->n_courses; j++)
@@ -674,23 +660,10 @@ static int cmd_seed(int argc, char **argv)
         return EXIT_USAGE;
 
     char err[65536];
-    FILE *f = fopen(catalog, "rb");
-    if (f == NULL)
-        return usage_error("--catalog: %s: %s", catalog, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    Skillpath__V1__Catalog *pb = got == (size_t)n ? (Skillpath__V1__Catalog *)svc_json_decode(
-        &skillpath__v1__catalog__descriptor, buf, (size_t)n, err, sizeof err) : NULL;
-    free(buf);
-    struct rs_catalog *cat = pb ? svc_model_catalog(pb, err, sizeof err, NULL) : NULL;
-    if (pb)
-        protobuf_c_message_free_unpacked(&pb->base, NULL);
-    if (cat == NULL)
-        return usage_error("--catalog: %s: %s", catalog, err);
+    struct svc_catalog *snap = svc_catalog_load(catalog, err, sizeof err);
+    if (snap == NULL)
+        return usage_error("--catalog: %s", err);
+    const struct rs_catalog *cat = snap->cat;
 
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
     char port[16];
@@ -705,7 +678,7 @@ static int cmd_seed(int argc, char **argv)
         freeaddrinfo(res);
     }
     if (fd < 0) {
-        rs_catalog_destroy(cat);
+        svc_catalog_unref(snap);
         fprintf(stderr, "skillpath-bench: seed: cannot connect to %s\n", redis);
         return 1;
     }
@@ -769,7 +742,7 @@ static int cmd_seed(int argc, char **argv)
     }
     free(out);
     close(fd);
-    rs_catalog_destroy(cat);
+    svc_catalog_unref(snap);
     if (rc == 0)
         printf("seeded %.0f learners (%.0f attempts each) in %.2f s\n", learners, attempts,
                now_s() - t0);

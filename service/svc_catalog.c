@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * Catalog snapshots: load, validate, reference-count. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "svc_catalog.h"
+#include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
 
@@ -63,43 +63,27 @@ fail:
     return NULL;
 }
 
+Skillpath__V1__Catalog *svc_catalog_read(const char *path, char *err, size_t errlen)
+{
+    char why[512];
+    size_t len;
+    char *buf = svc_codec_read_file(path, MAX_CATALOG, &len, why, sizeof why);
+    if (buf == NULL) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return NULL;
+    }
+    Skillpath__V1__Catalog *pb = (Skillpath__V1__Catalog *)svc_json_decode(
+        &skillpath__v1__catalog__descriptor, buf, len, why, sizeof why);
+    free(buf);
+    if (pb == NULL)
+        snprintf(err, errlen, "%s: %s", path, why);
+    return pb;
+}
+
 struct svc_catalog *svc_catalog_load(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 1 << 16;
-            char *grown = cap <= MAX_CATALOG ? realloc(buf, cap) : NULL;
-            if (grown == NULL) {
-                snprintf(err, errlen, "%s: too large or out of memory", path);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    char jerr[512];
-    Skillpath__V1__Catalog *pb =
-        (Skillpath__V1__Catalog *)svc_json_decode(&skillpath__v1__catalog__descriptor, buf, len,
-                                                  jerr, sizeof jerr);
-    free(buf);
-    if (pb == NULL) {
-        snprintf(err, errlen, "%s: %s", path, jerr);
-        return NULL;
-    }
-    return svc_catalog_create(pb, err, errlen);
+    Skillpath__V1__Catalog *pb = svc_catalog_read(path, err, errlen);
+    return pb ? svc_catalog_create(pb, err, errlen) : NULL;
 }
 
 struct svc_catalog *svc_catalog_ref(struct svc_catalog *c)

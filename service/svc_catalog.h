@@ -23,6 +23,10 @@ struct svc_catalog {
  * line, in err. */
 struct svc_catalog *svc_catalog_load(const char *path, char *err, size_t errlen);
 
+/* Read and decode a catalog file (JSON) without validating it; NULL with
+ * "PATH: problem" in err. Free with protobuf_c_message_free_unpacked. */
+Skillpath__V1__Catalog *svc_catalog_read(const char *path, char *err, size_t errlen);
+
 /* Build from a decoded Catalog, taking ownership of pb (freed on failure). */
 struct svc_catalog *svc_catalog_create(Skillpath__V1__Catalog *pb, char *err, size_t errlen);
 

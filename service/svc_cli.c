@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
 
@@ -50,43 +51,7 @@ static int bad(const char *fmt, ...)
 
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s", strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            if (cap > MAX_FILE + 1) {
-                snprintf(err, errlen, "larger than %u bytes", MAX_FILE);
-                goto fail;
-            }
-            char *grown = realloc(buf, cap);
-            if (grown == NULL) {
-                snprintf(err, errlen, "out of memory");
-                goto fail;
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "read error");
-        goto fail;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-fail:
-    fclose(f);
-    free(buf);
-    return NULL;
+    return svc_codec_read_file(path, MAX_FILE, len, err, errlen);
 }
 
 /* Read and decode a JSON file as `desc`; NULL after printing "FILE: problem". */
@@ -557,34 +522,12 @@ out:
 
 /* ---------------------------------------------------------------- wire tools */
 
-static const ProtobufCMessageDescriptor *const wire_types[] = {
-    &skillpath__v1__tag__descriptor, &skillpath__v1__course__descriptor,
-    &skillpath__v1__target__descriptor, &skillpath__v1__catalog__descriptor,
-    &skillpath__v1__attempt__descriptor, &skillpath__v1__learner__descriptor,
-    &skillpath__v1__learner_list__descriptor, &skillpath__v1__event__descriptor,
-    &skillpath__v1__tag_change__descriptor, &skillpath__v1__path_item__descriptor,
-    &skillpath__v1__recommend_request__descriptor, &skillpath__v1__recommend_response__descriptor,
-    &skillpath__v1__error__descriptor, &skillpath__v1__tier_profile__descriptor,
-    &skillpath__v1__learner_view__descriptor, &skillpath__v1__lesson__descriptor,
-    &skillpath__v1__next_lessons__descriptor, &skillpath__v1__event_batch__descriptor,
-    &skillpath__v1__event_result__descriptor, &skillpath__v1__event_results__descriptor,
-    &skillpath__v1__catalog_info__descriptor,
-};
-
-static const ProtobufCMessageDescriptor *wire_type(const char *name)
-{
-    for (size_t i = 0; i < sizeof wire_types / sizeof *wire_types; i++)
-        if (strcmp(wire_types[i]->short_name, name) == 0 || strcmp(wire_types[i]->name, name) == 0)
-            return wire_types[i];
-    return NULL;
-}
-
 /* JSON on stdin -> protobuf on stdout, or back: for curl, tests and debugging. */
 static int cmd_convert(int argc, char **argv, bool to_protobuf)
 {
     if (argc != 2)
         return bad("%s needs a TYPE\n%s", argv[0], usage);
-    const ProtobufCMessageDescriptor *d = wire_type(argv[1]);
+    const ProtobufCMessageDescriptor *d = svc_codec_find_type(argv[1]);
     if (d == NULL)
         return bad("%s: unknown type '%s' (a message of proto/skillpath.proto)", argv[0], argv[1]);
     char err[512];

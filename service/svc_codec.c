@@ -6,6 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <errno.h>
+
+#include "proto/skillpath.pb-c.h"
 #include "svc_codec.h"
 #include "svc_json.h"
 
@@ -68,4 +71,77 @@ void *svc_codec_encode(enum svc_enc enc, const ProtobufCMessage *m, size_t *len)
     if (buf)
         protobuf_c_message_pack(m, buf);
     return buf;
+}
+
+const ProtobufCMessageDescriptor *const svc_codec_types[] = {
+    &skillpath__v1__tag__descriptor, &skillpath__v1__course__descriptor,
+    &skillpath__v1__target__descriptor, &skillpath__v1__catalog__descriptor,
+    &skillpath__v1__attempt__descriptor, &skillpath__v1__learner__descriptor,
+    &skillpath__v1__learner_list__descriptor, &skillpath__v1__event__descriptor,
+    &skillpath__v1__tag_change__descriptor, &skillpath__v1__path_item__descriptor,
+    &skillpath__v1__recommend_request__descriptor, &skillpath__v1__recommend_response__descriptor,
+    &skillpath__v1__error__descriptor, &skillpath__v1__tier_profile__descriptor,
+    &skillpath__v1__learner_view__descriptor, &skillpath__v1__lesson__descriptor,
+    &skillpath__v1__next_lessons__descriptor, &skillpath__v1__event_batch__descriptor,
+    &skillpath__v1__event_result__descriptor, &skillpath__v1__event_results__descriptor,
+    &skillpath__v1__catalog_info__descriptor,
+};
+const size_t svc_codec_n_types = sizeof svc_codec_types / sizeof *svc_codec_types;
+
+const ProtobufCMessageDescriptor *svc_codec_find_type(const char *name)
+{
+    for (size_t i = 0; i < svc_codec_n_types; i++)
+        if (strcmp(svc_codec_types[i]->short_name, name) == 0 ||
+            strcmp(svc_codec_types[i]->name, name) == 0)
+            return svc_codec_types[i];
+    return NULL;
+}
+
+char *svc_codec_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap = cap ? cap * 2 : 65536;
+            if (cap > max + 2) {
+                if (n > max) {
+                    snprintf(err, errlen, "larger than %zu bytes", max);
+                    goto fail;
+                }
+                cap = max + 2;
+            }
+            char *grown = realloc(buf, cap);
+            if (grown == NULL) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+            buf = grown;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (n > max) {
+            snprintf(err, errlen, "larger than %zu bytes", max);
+            goto fail;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "read error");
+        goto fail;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+fail:
+    fclose(f);
+    free(buf);
+    return NULL;
 }

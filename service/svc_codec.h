@@ -30,4 +30,14 @@ ProtobufCMessage *svc_codec_decode(enum svc_enc enc, const ProtobufCMessageDescr
 /* Encode; a malloc'ed buffer the caller frees, or NULL when out of memory. */
 void *svc_codec_encode(enum svc_enc enc, const ProtobufCMessage *m, size_t *len);
 
+/* Every message of proto/skillpath.proto, and lookup by name ("Learner" or
+ * "skillpath.v1.Learner"); NULL if none. */
+extern const ProtobufCMessageDescriptor *const svc_codec_types[];
+extern const size_t svc_codec_n_types;
+const ProtobufCMessageDescriptor *svc_codec_find_type(const char *name);
+
+/* Read a whole file (at most `max` bytes), NUL-terminated; NULL with the
+ * reason in err. The caller frees it. */
+char *svc_codec_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
 #endif

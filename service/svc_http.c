@@ -208,6 +208,27 @@ static void reply_store_failure(struct req *r, int status)
                 status == SVC_STORE_TIMEOUT ? "timed out" : "not connected");
 }
 
+/* After a store submit: the request now waits for its callback, or, with no
+ * connection to submit on, it is answered 503 at once. */
+static void await_store(struct req *r, int submit_rc)
+{
+    if (submit_rc != 0)
+        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
+    else
+        r->pending = true;
+}
+
+/* The start of every store callback: false (and the request released) when
+ * its client has gone, so the callback stops there. */
+static bool resume(struct req *r)
+{
+    r->pending = false;
+    if (r->ev != NULL)
+        return true;
+    req_settle(r);
+    return false;
+}
+
 /* ---------------------------------------------------------------- input */
 
 static int valid_id(const char *s)
@@ -389,11 +410,8 @@ out:
 static void on_learner_read(void *arg, int status, const char *data, size_t len)
 {
     struct req *r = arg;
-    r->pending = false;
-    if (r->ev == NULL) {
-        req_settle(r);
+    if (!resume(r))
         return;
-    }
     if (status == SVC_STORE_NOTFOUND) {
         reply_error(r, 404, "not_found", "no learner '%s'", r->learner_id);
     } else if (status != SVC_STORE_OK) {
@@ -417,11 +435,7 @@ static void on_learner_read(void *arg, int status, const char *data, size_t len)
 
 static void read_learner(struct req *r)
 {
-    if (svc_store_get(r->h->store, r->learner_id, on_learner_read, r) != 0) {
-        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
-        return;
-    }
-    r->pending = true;
+    await_store(r, svc_store_get(r->h->store, r->learner_id, on_learner_read, r));
 }
 
 static void handle_recommend(struct req *r)
@@ -463,11 +477,8 @@ static void on_put_written(void *arg, int status, const char *data, size_t len)
     struct req *r = arg;
     (void)data;
     (void)len;
-    r->pending = false;
-    if (r->ev == NULL) {
-        req_settle(r);
+    if (!resume(r))
         return;
-    }
     if (status == SVC_STORE_CONFLICT && r->retries++ < r->h->conf.max_retries) {
         put_read(r);                /* someone wrote in between: read again */
         return;
@@ -484,11 +495,8 @@ static void on_put_written(void *arg, int status, const char *data, size_t len)
 static void on_put_read(void *arg, int status, const char *data, size_t len)
 {
     struct req *r = arg;
-    r->pending = false;
-    if (r->ev == NULL) {
-        req_settle(r);
+    if (!resume(r))
         return;
-    }
     if (status != SVC_STORE_OK && status != SVC_STORE_NOTFOUND) {
         reply_store_failure(r, status);
         req_settle(r);
@@ -545,10 +553,7 @@ static void on_put_read(void *arg, int status, const char *data, size_t len)
         .id = r->learner_id, .expect = expect, .expect_len = expect_len,
         .value = value, .value_len = vlen, .now = now_s(),
     };
-    if (svc_store_write(r->h->store, &w, on_put_written, r) != 0)
-        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
-    else
-        r->pending = true;
+    await_store(r, svc_store_write(r->h->store, &w, on_put_written, r));
     free(value);
 out:
     rs_learner_deinit(&cur);
@@ -558,11 +563,7 @@ out:
 
 static void put_read(struct req *r)
 {
-    if (svc_store_get(r->h->store, r->learner_id, on_put_read, r) != 0) {
-        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
-        return;
-    }
-    r->pending = true;
+    await_store(r, svc_store_get(r->h->store, r->learner_id, on_put_read, r));
 }
 
 static void handle_put(struct req *r)
@@ -601,25 +602,20 @@ static void on_deleted(void *arg, int status, const char *data, size_t len)
     struct req *r = arg;
     (void)data;
     (void)len;
-    r->pending = false;
-    if (r->ev != NULL) {
-        if (status == SVC_STORE_OK)
-            reply(r, 204, NULL);
-        else if (status == SVC_STORE_NOTFOUND)
-            reply_error(r, 404, "not_found", "no learner '%s'", r->learner_id);
-        else
-            reply_store_failure(r, status);
-    }
+    if (!resume(r))
+        return;
+    if (status == SVC_STORE_OK)
+        reply(r, 204, NULL);
+    else if (status == SVC_STORE_NOTFOUND)
+        reply_error(r, 404, "not_found", "no learner '%s'", r->learner_id);
+    else
+        reply_store_failure(r, status);
     req_settle(r);
 }
 
 static void handle_delete(struct req *r)
 {
-    if (svc_store_delete(r->h->store, r->learner_id, on_deleted, r) != 0) {
-        reply_store_failure(r, SVC_STORE_UNAVAILABLE);
-        return;
-    }
-    r->pending = true;
+    await_store(r, svc_store_delete(r->h->store, r->learner_id, on_deleted, r));
 }
 
 /* ---------------------------------------------------------------- events */
@@ -651,11 +647,8 @@ static void on_event_written(void *arg, int status, const char *data, size_t len
     struct req *r = arg;
     (void)data;
     (void)len;
-    r->pending = false;
-    if (r->ev == NULL) {
-        req_settle(r);
+    if (!resume(r))
         return;
-    }
     if (status == SVC_STORE_OK) {
         event_done(r, SKILLPATH__V1__EVENT_STATUS__APPLIED, NULL, r->next.version);
     } else if (status == SVC_STORE_DUP) {
@@ -678,11 +671,8 @@ static void on_event_written(void *arg, int status, const char *data, size_t len
 static void on_event_read(void *arg, int status, const char *data, size_t len)
 {
     struct req *r = arg;
-    r->pending = false;
-    if (r->ev == NULL) {
-        req_settle(r);
+    if (!resume(r))
         return;
-    }
     const Skillpath__V1__EventBatch *batch = (const Skillpath__V1__EventBatch *)r->body;
     const Skillpath__V1__Event *pe = batch->events[r->ev_index];
     if (status == SVC_STORE_NOTFOUND) {
@@ -720,10 +710,7 @@ static void on_event_read(void *arg, int status, const char *data, size_t len)
                     .value = value, .value_len = vlen, .event_id = pe->event_id,
                     .event = (const char *)event, .event_len = elen, .now = now_s(),
                 };
-                if (svc_store_write(r->h->store, &w, on_event_written, r) == 0)
-                    r->pending = true;
-                else
-                    reply_store_failure(r, SVC_STORE_UNAVAILABLE);
+                await_store(r, svc_store_write(r->h->store, &w, on_event_written, r));
             } else {
                 reply_error(r, 500, "internal", "out of memory");
             }
@@ -760,11 +747,7 @@ static void event_step(struct req *r)
             event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
             continue;
         }
-        if (svc_store_get(r->h->store, pe->learner_id, on_event_read, r) != 0) {
-            reply_store_failure(r, SVC_STORE_UNAVAILABLE);
-            return;
-        }
-        r->pending = true;
+        await_store(r, svc_store_get(r->h->store, pe->learner_id, on_event_read, r));
         return;
     }
     if (r->ev == NULL)

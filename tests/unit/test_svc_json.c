@@ -7,22 +7,9 @@
 #include <string.h>
 
 #include "support.h"
+#include "svc_codec.h"
 #include "svc_json.h"
 #include "proto/skillpath.pb-c.h"
-
-static const ProtobufCMessageDescriptor *const every_message[] = {
-    &skillpath__v1__tag__descriptor, &skillpath__v1__course__descriptor,
-    &skillpath__v1__target__descriptor, &skillpath__v1__catalog__descriptor,
-    &skillpath__v1__attempt__descriptor, &skillpath__v1__learner__descriptor,
-    &skillpath__v1__learner_list__descriptor, &skillpath__v1__event__descriptor,
-    &skillpath__v1__tag_change__descriptor, &skillpath__v1__path_item__descriptor,
-    &skillpath__v1__recommend_request__descriptor, &skillpath__v1__recommend_response__descriptor,
-    &skillpath__v1__error__descriptor, &skillpath__v1__tier_profile__descriptor,
-    &skillpath__v1__learner_view__descriptor, &skillpath__v1__lesson__descriptor,
-    &skillpath__v1__next_lessons__descriptor, &skillpath__v1__event_batch__descriptor,
-    &skillpath__v1__event_result__descriptor, &skillpath__v1__event_results__descriptor,
-    &skillpath__v1__catalog_info__descriptor,
-};
 
 static const char *const strings[] = {
     "", "cc-101", "短视频脚本入门", "quote \" and backslash \\", "line\nbreak\ttab",
@@ -130,9 +117,9 @@ static void test_json_round_trip_every_message(void **state)
 {
     (void)state;
     uint64_t st = 31337;
-    for (size_t d = 0; d < sizeof every_message / sizeof *every_message; d++)
+    for (size_t d = 0; d < svc_codec_n_types; d++)
         for (int trial = 0; trial < 200; trial++) {
-            const ProtobufCMessageDescriptor *desc = every_message[d];
+            const ProtobufCMessageDescriptor *desc = svc_codec_types[d];
             ProtobufCMessage *m = malloc(desc->sizeof_message);
             desc->message_init(m);
             fill_message(m, &st, 0);
