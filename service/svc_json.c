@@ -103,17 +103,6 @@ static void puts_(struct out *o, const char *s)
     put(o, s, strlen(s));
 }
 
-static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct out *o, const char *fmt, ...)
-{
-    char buf[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    put(o, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
 static void newline(struct out *o, int depth)
 {
     if (!(o->flags & SVC_JSON_PRETTY))
@@ -155,6 +144,72 @@ static void put_string(struct out *o, const char *s, size_t n)
     put(o, "\"", 1);
 }
 
+static void put_u64(struct out *o, uint64_t v)
+{
+    char buf[24];
+    size_t n = sizeof buf;
+    do {
+        buf[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(o, buf + n, sizeof buf - n);
+}
+
+static void put_i64(struct out *o, int64_t v)
+{
+    if (v < 0) {
+        put(o, "-", 1);
+        put_u64(o, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(o, (uint64_t)v);
+    }
+}
+
+/* The common case of a float without printf: |v| in [1e-5, 1e7), written
+ * in fixed notation with the fewest significant digits (6 to 9) that read
+ * back to the same float. Returns false to leave other values to printf. */
+static bool put_float_fast(struct out *o, float f)
+{
+    double v = f, a = fabs(v);
+    if (!(a >= 1e-5 && a < 1e7))
+        return false;
+    static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                    1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+    int e = (int)floor(log10(a));               /* a in [10^e, 10^(e+1)) */
+    for (int p = 6; p <= 9; p++) {
+        int frac = p - 1 - e;                   /* digits after the point */
+        if (frac < 0)
+            continue;                           /* more integer digits than p */
+        if (frac > 15)
+            return false;
+        double m = nearbyint(a * pow10[frac]);
+        if ((float)(m / pow10[frac]) != (float)a)
+            continue;
+        uint64_t digits = (uint64_t)m;
+        while (frac > 0 && digits % 10 == 0) {  /* 0.600 -> 0.6 */
+            digits /= 10;
+            frac--;
+        }
+        char buf[40];
+        size_t n = sizeof buf;
+        for (int i = 0; i < frac; i++) {
+            buf[--n] = (char)('0' + digits % 10);
+            digits /= 10;
+        }
+        if (frac > 0)
+            buf[--n] = '.';
+        do {
+            buf[--n] = (char)('0' + digits % 10);
+            digits /= 10;
+        } while (digits);
+        if (v < 0)
+            buf[--n] = '-';
+        put(o, buf + n, sizeof buf - n);
+        return true;
+    }
+    return false;
+}
+
 /* The shortest decimal that reads back as the same value. */
 static void put_real(struct out *o, double v, bool single)
 {
@@ -166,6 +221,12 @@ static void put_real(struct out *o, double v, bool single)
         puts_(o, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
+    if (v == 0) {
+        puts_(o, signbit(v) ? "-0" : "0");
+        return;
+    }
+    if (single && put_float_fast(o, (float)v))
+        return;
     char buf[40];
     for (int prec = single ? 6 : 15; prec <= (single ? 9 : 17); prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, v);
@@ -195,16 +256,20 @@ static void encode_value(struct out *o, const ProtobufCFieldDescriptor *f, const
 {
     switch (f->type) {
     case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
-        putf(o, "%" PRId32, *(const int32_t *)p);
+        put_i64(o, *(const int32_t *)p);
         break;
     case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
-        putf(o, "%" PRIu32, *(const uint32_t *)p);
+        put_u64(o, *(const uint32_t *)p);
         break;
     case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-        putf(o, "\"%" PRId64 "\"", *(const int64_t *)p);
+        put(o, "\"", 1);
+        put_i64(o, *(const int64_t *)p);
+        put(o, "\"", 1);
         break;
     case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
-        putf(o, "\"%" PRIu64 "\"", *(const uint64_t *)p);
+        put(o, "\"", 1);
+        put_u64(o, *(const uint64_t *)p);
+        put(o, "\"", 1);
         break;
     case PROTOBUF_C_TYPE_FLOAT:
         put_real(o, *(const float *)p, true);
@@ -221,7 +286,7 @@ static void encode_value(struct out *o, const ProtobufCFieldDescriptor *f, const
         if (ev)
             put_string(o, ev->name, strlen(ev->name));
         else
-            putf(o, "%d", v);       /* an unknown number stays a number */
+            put_i64(o, v);          /* an unknown number stays a number */
         break;
     }
     case PROTOBUF_C_TYPE_STRING: {

@@ -279,6 +279,37 @@ static void test_json_utf8_passes_through(void **state)
     protobuf_c_message_free_unpacked(&e->base, NULL);
 }
 
+/* Floats print in their shortest form and read back bit for bit, across
+ * magnitudes (the fixed-notation fast path and the printf path). */
+static void test_json_floats_round_trip_exactly(void **state)
+{
+    (void)state;
+    uint64_t st = 77;
+    Skillpath__V1__TagChange t;
+    skillpath__v1__tag_change__init(&t);
+    for (int i = 0; i < 200000; i++) {
+        float mag = powf(10.0f, (float)(rs_synth_uniform(&st) * 16.0 - 8.0));
+        float v = (rs_synth_uniform(&st) - 0.3f) * mag;
+        if (v == 0)
+            continue;
+        t.before = v;
+        char *json = svc_json_encode(&t.base, SVC_JSON_COMPACT, NULL);
+        char err[128];
+        Skillpath__V1__TagChange *back = (Skillpath__V1__TagChange *)svc_json_decode(
+            &skillpath__v1__tag_change__descriptor, json, strlen(json), err, sizeof err);
+        assert_non_null(back);
+        if (memcmp(&back->before, &v, sizeof v) != 0)
+            fail_msg("%.9g came back as %.9g via %s", (double)v, (double)back->before, json);
+        free(json);
+        protobuf_c_message_free_unpacked(&back->base, NULL);
+    }
+    t.before = 0.6f;
+    t.after = 1e6f;
+    char *json = svc_json_encode(&t.base, SVC_JSON_COMPACT, NULL);
+    assert_string_equal(json, "{\"before\":0.6,\"after\":1000000}");
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_json_mapping_rules),
         cmocka_unit_test(test_json_rejects_malformed_input),
         cmocka_unit_test(test_json_utf8_passes_through),
+        cmocka_unit_test(test_json_floats_round_trip_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
