@@ -30,6 +30,7 @@
 #include "svc_http.h"
 #include "svc_log.h"
 #include "svc_model.h"
+#include "svc_stats.h"
 #include "svc_store.h"
 
 #define MAX_ID 128
@@ -48,14 +49,14 @@ struct svc_http {
     size_t in_flight;
     void (*on_idle)(void *);
     void *idle_arg;
+    struct svc_stats stats;
 };
 
 enum route {
-    R_NONE, R_HEALTHZ, R_READYZ, R_CATALOG, R_COURSE, R_RECOMMEND, R_LEARNER, R_NEXT, R_EVENTS,
-};
-
-static const char *const route_names[] = {
-    "none", "healthz", "readyz", "catalog", "course", "recommend", "learner", "next", "events",
+    R_NONE = SVC_ROUTE_none, R_HEALTHZ = SVC_ROUTE_healthz, R_READYZ = SVC_ROUTE_readyz,
+    R_METRICS = SVC_ROUTE_metrics, R_CATALOG = SVC_ROUTE_catalog, R_COURSE = SVC_ROUTE_course,
+    R_RECOMMEND = SVC_ROUTE_recommend, R_LEARNER = SVC_ROUTE_learner, R_NEXT = SVC_ROUTE_next,
+    R_EVENTS = SVC_ROUTE_events,
 };
 
 struct req {
@@ -114,6 +115,7 @@ static void on_client_gone(struct evhttp_connection *evcon, void *arg)
     struct req *r = arg;
     (void)evcon;
     svc_log(SVC_LOG_INFO, "msg=client_gone id=%llu", (unsigned long long)r->id);
+    r->h->stats.clients_gone++;
     r->ev = NULL;
     r->evcon = NULL;
     req_settle(r);
@@ -165,7 +167,8 @@ static void send_raw(struct req *r, int status, const char *ctype, const void *b
             (unsigned long long)r->id,
             r->method == EVHTTP_REQ_GET ? "GET" : r->method == EVHTTP_REQ_POST ? "POST"
             : r->method == EVHTTP_REQ_PUT ? "PUT" : r->method == EVHTTP_REQ_DELETE ? "DELETE"
-            : "OTHER", route_names[r->route], status, ms_since(&r->start));
+            : "OTHER", svc_route_name((enum svc_route)r->route), status, ms_since(&r->start));
+    svc_stats_request(&r->h->stats, (enum svc_route)r->route, status, ms_since(&r->start) / 1e3);
     r->ev = NULL;
     r->evcon = NULL;
 }
@@ -286,6 +289,22 @@ static void handle_catalog(struct req *r)
     info.n_modules = nm;
     reply(r, 200, &info.base);
     free(mods);
+}
+
+static void handle_metrics(struct req *r)
+{
+    struct svc_store_stats st;
+    svc_store_get_stats(r->h->store, &st);
+    size_t len = 0;
+    char *text = svc_stats_render(&r->h->stats, &st, rs_catalog_version(r->cat->cat),
+                                  rs_catalog_n_courses(r->cat->cat), rs_catalog_n_tags(r->cat->cat),
+                                  r->h->in_flight, &len);
+    if (text == NULL) {
+        reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    send_raw(r, 200, "text/plain; version=0.0.4", text, len);
+    free(text);
 }
 
 static void handle_course(struct req *r, const char *id)
@@ -480,6 +499,7 @@ static void on_put_written(void *arg, int status, const char *data, size_t len)
     if (!resume(r))
         return;
     if (status == SVC_STORE_CONFLICT && r->retries++ < r->h->conf.max_retries) {
+        r->h->stats.version_conflicts++;
         put_read(r);                /* someone wrote in between: read again */
         return;
     }
@@ -632,6 +652,12 @@ static void event_done(struct req *r, Skillpath__V1__EventStatus st, const char 
 {
     Skillpath__V1__EventResult *res = &r->results[r->ev_index];
     res->status = st;
+    if (st == SKILLPATH__V1__EVENT_STATUS__APPLIED)
+        r->h->stats.events_applied++;
+    else if (st == SKILLPATH__V1__EVENT_STATUS__DUPLICATE)
+        r->h->stats.events_duplicate++;
+    else
+        r->h->stats.events_rejected++;
     res->version = version;
     if (why && res->reason == protobuf_c_empty_string) {
         char *copy = strdup(why);
@@ -655,6 +681,7 @@ static void on_event_written(void *arg, int status, const char *data, size_t len
         event_done(r, SKILLPATH__V1__EVENT_STATUS__DUPLICATE, NULL, 0);
     } else if (status == SVC_STORE_CONFLICT && r->retries < r->h->conf.max_retries) {
         r->retries++;               /* the same event again, on a fresh read */
+        r->h->stats.version_conflicts++;
     } else if (status == SVC_STORE_CONFLICT) {
         reply_error(r, 503, "unavailable", "learner changing too fast; retry the batch");
         req_settle(r);
@@ -870,6 +897,7 @@ static void dispatch(struct req *r, const char *path, const char *query)
     } fixed[] = {
         { "/healthz", R_HEALTHZ, EVHTTP_REQ_GET },
         { "/readyz", R_READYZ, EVHTTP_REQ_GET },
+        { "/metrics", R_METRICS, EVHTTP_REQ_GET },
         { "/v1/catalog", R_CATALOG, EVHTTP_REQ_GET },
         { "/v1/recommend", R_RECOMMEND, EVHTTP_REQ_POST },
         { "/v1/events", R_EVENTS, EVHTTP_REQ_POST },
@@ -891,6 +919,9 @@ static void dispatch(struct req *r, const char *path, const char *query)
                 send_raw(r, 200, "text/plain", "ready\n", 6);
             else
                 reply_error(r, 503, "unavailable", "learner store (Redis) not reachable");
+            return;
+        case R_METRICS:
+            handle_metrics(r);
             return;
         case R_CATALOG:
             handle_catalog(r);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "svc_log.h"
 #include "svc_store.h"
@@ -59,6 +60,7 @@ struct cmd {
     void *arg;
     struct event timer;         /* the deadline */
     bool answered;              /* the callback has run (deadline passed) */
+    struct timespec sent;       /* for the round-trip histogram */
     int argc;                   /* kept for a NOSCRIPT retry as EVAL */
     char **argv;
     size_t *argvlen;
@@ -218,6 +220,10 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
         free_cmd(c);
         return;
     }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    svc_hist_add(&st->stats.latency, (double)(now.tv_sec - c->sent.tv_sec) +
+                                         (double)(now.tv_nsec - c->sent.tv_nsec) / 1e9);
     if (reply->type == REDIS_REPLY_ERROR) {
         if (c->kind == CMD_WRITE && !c->retried && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
             /* The script cache was flushed: send the script itself. */
@@ -296,6 +302,7 @@ static int submit(struct svc_store *st, struct cmd *c)
         return -1;
     struct timeval tv = { st->timeout_ms / 1000, (st->timeout_ms % 1000) * 1000 };
     evtimer_add(&c->timer, &tv);
+    clock_gettime(CLOCK_MONOTONIC, &c->sent);
     st->stats.commands++;
     return 0;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "svc_stats.h"
+
 struct event_base;
 struct svc_store;
 
@@ -79,6 +81,7 @@ struct svc_store_stats {
     uint64_t errors;
     uint64_t reconnects;
     uint64_t noscript;
+    struct svc_hist latency;    /* round trips, submit to reply */
 };
 void svc_store_get_stats(const struct svc_store *st, struct svc_store_stats *out);
 

@@ -189,6 +189,20 @@ for t in nh cs mg; do
 done
 r=$(req GET "$A/v1/learners/cs-0004/next"); has "seeded learner has lessons" "$r" '"lessons":[{'
 
+# ---- /metrics: Prometheus text, labels by route and status, never a learner id
+m=$(curl -s -m 5 "$A/metrics")
+has "requests by route and status" "$m" 'skillpath_requests_total{route="events",status="200"}'
+has "latency histogram" "$m" 'skillpath_request_seconds_bucket{route="recommend",le="+Inf"}'
+has "events applied counted" "$m" '# TYPE skillpath_events_applied_total counter'
+has "duplicates counted" "$m" 'skillpath_events_duplicate_total '
+has "redis round trips" "$m" 'skillpath_redis_seconds_count'
+has "redis timeouts counted" "$m" 'skillpath_redis_timeouts_total '
+has "catalog version" "$m" 'skillpath_catalog_info{version="2025.1-demo"} 1'
+check "no learner ids in labels" test -z "$(echo "$m" | grep -E 'u1|cs-0004|race')"
+ct=$(curl -s -m 5 -o /dev/null -w '%{content_type}' "$A/metrics"); has "metrics content type" "$ct" "text/plain"
+dup=$(echo "$m" | sed -n 's/^skillpath_events_duplicate_total \([0-9]*\)$/\1/p')
+check "duplicates >= 5 ($dup)" test "${dup:-0}" -ge 5
+
 # ---- SIGTERM: the request in flight completes, exit 0
 redis-cli -p "$REDIS_PORT" DEBUG SLEEP 0.5 >/dev/null & sleeper=$!
 sleep 0.1

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT
+ * Metrics: declared once (the X-macro lists in svc_stats.h), rendered here. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc_stats.h"
+#include "svc_store.h"
+
+static const double bounds[SVC_LAT_BUCKETS] = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
+};
+
+static const char *const route_names[SVC_ROUTE_COUNT] = {
+#define SVC_ROUTE_NAME(name) #name,
+    SVC_ROUTES(SVC_ROUTE_NAME)
+#undef SVC_ROUTE_NAME
+};
+
+const char *svc_route_name(enum svc_route r)
+{
+    return r < SVC_ROUTE_COUNT ? route_names[r] : "none";
+}
+
+void svc_hist_add(struct svc_hist *h, double seconds)
+{
+    size_t b = 0;
+    while (b < SVC_LAT_BUCKETS && seconds > bounds[b])
+        b++;
+    h->bucket[b]++;
+    h->count++;
+    h->sum += seconds;
+}
+
+void svc_stats_request(struct svc_stats *s, enum svc_route r, int status, double seconds)
+{
+    if (r >= SVC_ROUTE_COUNT)
+        r = SVC_ROUTE_none;
+    if (status >= 0 && status < 600) {
+        s->requests[r][status / 100]++;
+        s->by_status[r][status]++;
+    }
+    svc_hist_add(&s->latency[r], seconds);
+}
+
+struct text {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = t->oom ? -1 : vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap ? t->cap * 2 : 16384;
+        char *grown = realloc(t->p, cap);
+        if (grown == NULL) {
+            t->oom = 1;
+            return;
+        }
+        t->p = grown;
+        t->cap = cap;
+    }
+}
+
+static void histogram(struct text *t, const char *name, const char *labels,
+                      const struct svc_hist *h)
+{
+    uint64_t cum = 0;
+    const char *sep = labels[0] ? "," : "";
+    for (size_t b = 0; b < SVC_LAT_BUCKETS; b++) {
+        cum += h->bucket[b];
+        add(t, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep, bounds[b],
+            (unsigned long long)cum);
+    }
+    cum += h->bucket[SVC_LAT_BUCKETS];
+    add(t, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep, (unsigned long long)cum);
+    add(t, "%s_sum{%s} %.6f\n%s_count{%s} %llu\n", name, labels, h->sum, name, labels,
+        (unsigned long long)h->count);
+}
+
+char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *st,
+                       const char *catalog_version, size_t courses, size_t tags,
+                       size_t in_flight, size_t *len)
+{
+    struct text t = {0};
+    add(&t, "# HELP skillpath_requests_total HTTP requests answered, by route and status\n"
+            "# TYPE skillpath_requests_total counter\n");
+    for (int r = 0; r < SVC_ROUTE_COUNT; r++)
+        for (int code = 100; code < 600; code++)
+            if (s->by_status[r][code])
+                add(&t, "skillpath_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                    route_names[r], code, (unsigned long long)s->by_status[r][code]);
+    add(&t, "# HELP skillpath_request_seconds Time from request to answer, by route\n"
+            "# TYPE skillpath_request_seconds histogram\n");
+    for (int r = 0; r < SVC_ROUTE_COUNT; r++) {
+        if (s->latency[r].count == 0)
+            continue;
+        char labels[64];
+        snprintf(labels, sizeof labels, "route=\"%s\"", route_names[r]);
+        histogram(&t, "skillpath_request_seconds", labels, &s->latency[r]);
+    }
+#define SVC_COUNTER_RENDER(field, name, help) \
+    add(&t, "# HELP " name " " help "\n# TYPE " name " counter\n" name " %llu\n", \
+        (unsigned long long)s->field);
+    SVC_COUNTERS(SVC_COUNTER_RENDER)
+#undef SVC_COUNTER_RENDER
+    add(&t, "# HELP skillpath_redis_commands_total Redis commands sent\n"
+            "# TYPE skillpath_redis_commands_total counter\nskillpath_redis_commands_total %llu\n"
+            "# HELP skillpath_redis_timeouts_total Redis commands past their deadline\n"
+            "# TYPE skillpath_redis_timeouts_total counter\nskillpath_redis_timeouts_total %llu\n"
+            "# HELP skillpath_redis_errors_total Redis error replies\n"
+            "# TYPE skillpath_redis_errors_total counter\nskillpath_redis_errors_total %llu\n"
+            "# HELP skillpath_redis_connects_total Redis connection attempts\n"
+            "# TYPE skillpath_redis_connects_total counter\nskillpath_redis_connects_total %llu\n",
+        (unsigned long long)st->commands, (unsigned long long)st->timeouts,
+        (unsigned long long)st->errors, (unsigned long long)st->reconnects);
+    add(&t, "# HELP skillpath_redis_seconds Redis round-trip time\n"
+            "# TYPE skillpath_redis_seconds histogram\n");
+    histogram(&t, "skillpath_redis_seconds", "", &st->latency);
+    add(&t, "# HELP skillpath_requests_in_flight Requests received and not yet answered\n"
+            "# TYPE skillpath_requests_in_flight gauge\nskillpath_requests_in_flight %zu\n"
+            "# HELP skillpath_catalog_info The catalog being served\n"
+            "# TYPE skillpath_catalog_info gauge\nskillpath_catalog_info{version=\"%s\"} 1\n"
+            "# HELP skillpath_catalog_courses Courses in the catalog\n"
+            "# TYPE skillpath_catalog_courses gauge\nskillpath_catalog_courses %zu\n"
+            "# HELP skillpath_catalog_tags Skill tags in the catalog\n"
+            "# TYPE skillpath_catalog_tags gauge\nskillpath_catalog_tags %zu\n",
+        in_flight, catalog_version, courses, tags);
+    if (t.oom) {
+        free(t.p);
+        return NULL;
+    }
+    *len = t.len;
+    return t.p;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT
+ * Counters and latency histograms of one daemon, rendered for /metrics in
+ * the Prometheus text format. Labels carry routes and statuses, never
+ * learner ids. Owned by the loop thread. */
+#ifndef SVC_STATS_H
+#define SVC_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct svc_store_stats;
+
+/* Plain counters: X(field, metric name, help). */
+#define SVC_COUNTERS(X)                                                                   \
+    X(events_applied, "skillpath_events_applied_total", "Events applied to a learner")    \
+    X(events_duplicate, "skillpath_events_duplicate_total", "Events already applied")     \
+    X(events_rejected, "skillpath_events_rejected_total", "Events rejected as invalid")   \
+    X(version_conflicts, "skillpath_version_conflicts_total",                            \
+      "Writes retried because the learner changed meanwhile")                             \
+    X(clients_gone, "skillpath_clients_gone_total", "Requests whose client hung up first")
+
+#define SVC_ROUTES(X)                                                                     \
+    X(none) X(healthz) X(readyz) X(metrics) X(catalog) X(course) X(recommend) X(learner)  \
+    X(next) X(events)
+
+enum svc_route {
+#define SVC_ROUTE_ENUM(name) SVC_ROUTE_##name,
+    SVC_ROUTES(SVC_ROUTE_ENUM)
+#undef SVC_ROUTE_ENUM
+    SVC_ROUTE_COUNT
+};
+
+#define SVC_LAT_BUCKETS 13      /* upper bounds in svc_stats.c, then +Inf */
+
+struct svc_hist {
+    uint64_t bucket[SVC_LAT_BUCKETS + 1];
+    uint64_t count;
+    double sum;                 /* seconds */
+};
+
+struct svc_stats {
+#define SVC_COUNTER_FIELD(field, name, help) uint64_t field;
+    SVC_COUNTERS(SVC_COUNTER_FIELD)
+#undef SVC_COUNTER_FIELD
+    uint64_t requests[SVC_ROUTE_COUNT][6];      /* by route and status class 0xx..5xx */
+    uint64_t by_status[SVC_ROUTE_COUNT][600];   /* by route and exact status */
+    struct svc_hist latency[SVC_ROUTE_COUNT];
+};
+
+const char *svc_route_name(enum svc_route r);
+
+void svc_hist_add(struct svc_hist *h, double seconds);
+
+/* Count one answered request. */
+void svc_stats_request(struct svc_stats *s, enum svc_route r, int status, double seconds);
+
+/* Render everything, with the store's counters and the catalog's version
+ * and size, as Prometheus text; a malloc'ed string, or NULL on ENOMEM. */
+char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *store,
+                       const char *catalog_version, size_t courses, size_t tags,
+                       size_t in_flight, size_t *len);
+
+#endif
