@@ -6,7 +6,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <signal.h>
@@ -17,132 +16,12 @@
 #include <unistd.h>
 
 #include "svc_catalog.h"
+#include "svc_conf.h"
 #include "svc_http.h"
 #include "svc_log.h"
 #include "svc_store.h"
 
 #define DRAIN_SECONDS 10
-
-struct conf {
-    const char *catalog;
-    char redis_host[256];
-    int redis_port;
-    const char *redis_prefix;
-    int redis_timeout_ms;
-    char listen_host[256];
-    int listen_port;
-    const char *port_file;
-    size_t max_body;
-    size_t max_batch;
-};
-
-static const char usage[] =
-    "usage: skillpathd --catalog FILE [options]\n"
-    "  --catalog FILE          the course catalog (JSON), validated at start\n"
-    "  --redis HOST:PORT       learner store (default 127.0.0.1:6379)\n"
-    "  --redis-prefix P        key prefix (default skillpath:)\n"
-    "  --redis-timeout-ms N    deadline of every Redis command (default 1000)\n"
-    "  --listen HOST:PORT      HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
-    "  --port-file FILE        write the bound port here once listening\n"
-    "  --max-body BYTES        largest request body (default 1048576)\n"
-    "  --max-batch N           most events per POST /v1/events (default 1000)\n"
-    "  --log-level L           debug, info, warn or error (default info)\n";
-
-static int split_hostport(const char *s, char *host, size_t hostlen, int *port)
-{
-    const char *colon = strrchr(s, ':');
-    if (colon == NULL || colon == s || (size_t)(colon - s) >= hostlen)
-        return -1;
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535)
-        return -1;
-    memcpy(host, s, (size_t)(colon - s));
-    host[colon - s] = '\0';
-    *port = (int)p;
-    return 0;
-}
-
-static int parse_size(const char *s, size_t lo, size_t hi, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s == '\0' || *s == '-' || *end != '\0' || errno || v < lo || v > hi)
-        return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
-static int parse_args(int argc, char **argv, struct conf *c)
-{
-    static const struct option longs[] = {
-        {"catalog", required_argument, 0, 'c'}, {"redis", required_argument, 0, 'r'},
-        {"redis-prefix", required_argument, 0, 'p'}, {"redis-timeout-ms", required_argument, 0, 't'},
-        {"listen", required_argument, 0, 'l'}, {"port-file", required_argument, 0, 'f'},
-        {"max-body", required_argument, 0, 'b'}, {"max-batch", required_argument, 0, 'n'},
-        {"log-level", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    size_t v;
-    int o;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        switch (o) {
-        case 'c': c->catalog = optarg; break;
-        case 'p': c->redis_prefix = optarg; break;
-        case 'f': c->port_file = optarg; break;
-        case 'h': fputs(usage, stdout); exit(0);
-        case 'r':
-            if (split_hostport(optarg, c->redis_host, sizeof c->redis_host, &c->redis_port) ||
-                c->redis_port == 0) {
-                fprintf(stderr, "skillpathd: --redis: '%s' is not HOST:PORT\n", optarg);
-                return -1;
-            }
-            break;
-        case 'l':
-            if (split_hostport(optarg, c->listen_host, sizeof c->listen_host, &c->listen_port)) {
-                fprintf(stderr, "skillpathd: --listen: '%s' is not HOST:PORT\n", optarg);
-                return -1;
-            }
-            break;
-        case 't':
-            if (parse_size(optarg, 1, 600000, &v)) {
-                fprintf(stderr, "skillpathd: --redis-timeout-ms: 1 to 600000\n");
-                return -1;
-            }
-            c->redis_timeout_ms = (int)v;
-            break;
-        case 'b':
-            if (parse_size(optarg, 1024, (size_t)256 << 20, &c->max_body)) {
-                fprintf(stderr, "skillpathd: --max-body: 1024 to 268435456 bytes\n");
-                return -1;
-            }
-            break;
-        case 'n':
-            if (parse_size(optarg, 1, 100000, &c->max_batch)) {
-                fprintf(stderr, "skillpathd: --max-batch: 1 to 100000\n");
-                return -1;
-            }
-            break;
-        case 'v':
-            if ((svc_log_level = svc_log_parse_level(optarg)) < 0) {
-                fprintf(stderr, "skillpathd: --log-level: debug, info, warn or error\n");
-                return -1;
-            }
-            break;
-        default:
-            fprintf(stderr, "skillpathd: %s: unknown option or missing value\n%s",
-                    argv[optind - 1], usage);
-            return -1;
-        }
-    }
-    if (optind != argc || c->catalog == NULL) {
-        fprintf(stderr, "skillpathd: %s\n%s",
-                c->catalog ? "unexpected argument" : "--catalog is required", usage);
-        return -1;
-    }
-    return 0;
-}
 
 /* ---------------------------------------------------------------- shutdown */
 
@@ -204,15 +83,20 @@ static int write_port_file(const char *path, int port)
     return rename(tmp, path);
 }
 
+extern char **environ;
+
 int main(int argc, char **argv)
 {
-    struct conf c = {
-        .redis_host = "127.0.0.1", .redis_port = 6379, .redis_prefix = "skillpath:",
-        .redis_timeout_ms = 1000, .listen_host = "127.0.0.1", .listen_port = 8080,
-        .max_body = 1 << 20, .max_batch = 1000,
-    };
-    if (parse_args(argc, argv, &c) != 0)
+    struct svc_conf c;
+    int action;
+    char cerr[1024];
+    if (svc_conf_load(&c, argc, argv, environ, &action, cerr, sizeof cerr) != 0) {
+        fprintf(stderr, "skillpathd: %s\n", cerr);
         return 2;
+    }
+    if (action == SVC_CONF_HELP)
+        return 0;
+    svc_log_level = svc_log_parse_level(c.log_level);
     signal(SIGPIPE, SIG_IGN);
     rs_blas_setup();
 
@@ -230,6 +114,11 @@ int main(int argc, char **argv)
     }
     svc_log(SVC_LOG_INFO, "msg=catalog_loaded version=%s courses=%zu tags=%zu",
             rs_catalog_version(cat->cat), rs_catalog_n_courses(cat->cat), rs_catalog_n_tags(cat->cat));
+    if (action == SVC_CONF_CHECKED) {
+        printf("configuration and catalog valid\n");
+        svc_catalog_unref(cat);
+        return 0;
+    }
 
     d.base = event_base_new();
     d.http = d.base ? evhttp_new(d.base) : NULL;
@@ -239,10 +128,11 @@ int main(int argc, char **argv)
     }
     struct svc_store_conf sc = {
         .host = c.redis_host, .port = c.redis_port, .prefix = c.redis_prefix,
-        .timeout_ms = c.redis_timeout_ms,
+        .timeout_ms = (int)c.redis_timeout_ms,
     };
     store = svc_store_create(d.base, &sc);
-    struct svc_http_conf hc = { .max_body = c.max_body, .max_batch = c.max_batch, .max_retries = 200 };
+    struct svc_http_conf hc = { .max_body = (size_t)c.max_body, .max_batch = (size_t)c.max_batch,
+                                .max_retries = 200 };
     d.api = store ? svc_http_create(d.base, d.http, store, cat, &hc) : NULL;
     if (d.api == NULL) {
         svc_log(SVC_LOG_ERROR, "msg=init_failed what=out_of_memory");
@@ -261,7 +151,7 @@ int main(int argc, char **argv)
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                               : ((struct sockaddr_in *)&ss)->sin_port);
-    if (c.port_file && write_port_file(c.port_file, port) != 0) {
+    if (c.port_file[0] && write_port_file(c.port_file, port) != 0) {
         svc_log(SVC_LOG_ERROR, "msg=port_file_failed path=%s err=\"%s\"", c.port_file, strerror(errno));
         goto out;
     }

@@ -25,6 +25,25 @@ has "every error listed (duration)" "$(cat "$H_TMP/bad.log")" "course 'y': durat
 has "every error listed (cycle)" "$(cat "$H_TMP/bad.log")" "prerequisite cycle: 'x' -> 'y' -> 'x'"
 "$SKILLPATHD" --catalog "$CATALOG" --listen nowhere >/dev/null 2>&1; eq "bad flag: exit 2" "$?" 2
 
+# ---- configuration: defaults < file < environment < flags, --check-config
+printf 'catalog %s\nredis-prefix "file:"\nmax-batch 50\nmax-body 4096\n' "$CATALOG" >"$H_TMP/t.conf"
+out=$(SKILLPATH_MAX_BATCH=70 "$SKILLPATHD" --config "$H_TMP/t.conf" --max-body 8192 --check-config 2>/dev/null)
+eq "check-config exit" "$?" 0
+has "file value" "$out" 'redis-prefix "file:"'
+has "env beats file" "$out" "max-batch 70"
+has "flag beats file" "$out" "max-body 8192"
+has "default kept" "$out" "redis-timeout-ms 1000"
+printf 'catalog %s\nbogus 1\n' "$CATALOG" >"$H_TMP/bad.conf"
+out=$("$SKILLPATHD" --config "$H_TMP/bad.conf" 2>&1); eq "bad config exit 2" "$?" 2
+has "bad config names file and line" "$out" "bad.conf:2: unknown option 'bogus'"
+out=$(SKILLPATH_REDIS_TIMEOUT_MS=0 "$SKILLPATHD" --catalog "$CATALOG" --check-config 2>&1); eq "bad env exit 2" "$?" 2
+has "bad env named" "$out" "SKILLPATH_REDIS_TIMEOUT_MS: redis-timeout-ms: '0'"
+dump=$("$SKILLPATHD" --config deploy/skillpathd.conf --catalog "$CATALOG" --check-config 2>/dev/null)
+eq "deploy/skillpathd.conf is valid" "$?" 0
+for opt in $("$SKILLPATHD" --help | sed -n 's/^  --\([a-z-]*\).*/\1/p'); do
+    check "deploy/skillpathd.conf documents $opt" grep -q "^#\? \?$opt " deploy/skillpathd.conf
+done
+
 start_daemon a || exit 1
 has "ready line" "$(cat "$H_TMP/a.log")" 'msg="ready: listening on 127.0.0.1:'
 A="http://127.0.0.1:$PORT_a"

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT
+ * The option table and its parsers. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc_conf.h"
+#include "svc_log.h"
+
+enum type { T_STR, T_INT, T_HOSTPORT, T_LEVEL, T_PATH };
+
+struct option_def {
+    const char *name;           /* flag --name, file "name value", env SKILLPATH_NAME */
+    enum type type;
+    size_t offset;
+    const char *def;
+    long min, max;              /* for T_INT */
+    const char *help;
+};
+
+#define OFF(f) offsetof(struct svc_conf, f)
+
+static const struct option_def options[] = {
+    { "catalog", T_PATH, OFF(catalog), "", 0, 0, "the course catalog (JSON), validated at start (required)" },
+    { "redis", T_HOSTPORT, OFF(redis), "127.0.0.1:6379", 1, 65535, "learner store, HOST:PORT" },
+    { "redis-prefix", T_STR, OFF(redis_prefix), "skillpath:", 0, 0, "prefix of every Redis key" },
+    { "redis-timeout-ms", T_INT, OFF(redis_timeout_ms), "1000", 1, 600000, "deadline of every Redis command" },
+    { "listen", T_HOSTPORT, OFF(listen), "127.0.0.1:8080", 0, 65535, "HTTP address, HOST:PORT (port 0: any free one)" },
+    { "port-file", T_PATH, OFF(port_file), "", 0, 0, "write the bound port here once listening" },
+    { "max-body", T_INT, OFF(max_body), "1048576", 1024, 268435456, "largest request body, bytes" },
+    { "max-batch", T_INT, OFF(max_batch), "1000", 1, 100000, "most events per POST /v1/events" },
+    { "log-level", T_LEVEL, OFF(log_level), "info", 0, 0, "debug, info, warn or error" },
+};
+#define N_OPTIONS (sizeof options / sizeof *options)
+
+static const struct option_def *find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static int split_hostport(const char *s, char *host, size_t hostlen, int *port, long min)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || colon == s || (size_t)(colon - s) >= hostlen)
+        return -1;
+    char *end;
+    errno = 0;
+    long p = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || errno || p < min || p > 65535)
+        return -1;
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = '\0';
+    *port = (int)p;
+    return 0;
+}
+
+/* Set one option from text; `from` names the source for the message. */
+static int set(struct svc_conf *c, const struct option_def *o, const char *value,
+               const char *from, char *err, size_t errlen)
+{
+    char *field = (char *)c + o->offset;
+    switch (o->type) {
+    case T_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (*value == '\0' || *end != '\0' || errno || v < o->min || v > o->max) {
+            snprintf(err, errlen, "%s: %s: '%s' is not a whole number from %ld to %ld", from,
+                     o->name, value, o->min, o->max);
+            return -1;
+        }
+        *(long *)field = v;
+        return 0;
+    }
+    case T_HOSTPORT: {
+        char host[SVC_CONF_STR];
+        int port;
+        if (split_hostport(value, host, sizeof host, &port, o->min) != 0) {
+            snprintf(err, errlen, "%s: %s: '%s' is not HOST:PORT", from, o->name, value);
+            return -1;
+        }
+        break;
+    }
+    case T_LEVEL:
+        if (svc_log_parse_level(value) < 0) {
+            snprintf(err, errlen, "%s: %s: '%s' is not debug, info, warn or error", from, o->name,
+                     value);
+            return -1;
+        }
+        break;
+    default:
+        break;
+    }
+    if (strlen(value) >= SVC_CONF_STR) {
+        snprintf(err, errlen, "%s: %s: longer than %d characters", from, o->name, SVC_CONF_STR - 1);
+        return -1;
+    }
+    strcpy(field, value);
+    return 0;
+}
+
+static int load_file(struct svc_conf *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "--config: %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024];
+    int n = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        n++;
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '#' || *p == '\0')
+            continue;
+        char *end = p + strlen(p);
+        while (end > p && isspace((unsigned char)end[-1]))
+            *--end = '\0';
+        size_t klen = strcspn(p, " \t");
+        char *val = p + klen;
+        while (isspace((unsigned char)*val))
+            val++;
+        char from[SVC_CONF_STR + 32];
+        snprintf(from, sizeof from, "%s:%d", path, n);
+        const struct option_def *o = find(p, klen);
+        if (o == NULL) {
+            snprintf(err, errlen, "%s: unknown option '%.*s'", from, (int)klen, p);
+            rc = -1;
+        } else {
+            size_t vlen = strlen(val);
+            if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {   /* "" = empty */
+                val[vlen - 1] = '\0';
+                val++;
+            }
+            rc = set(c, o, val, from, err, errlen);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static void env_name(const char *opt, char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "SKILLPATH_");
+    for (; *opt && n + 1 < len; opt++)
+        out[n++] = *opt == '-' ? '_' : (char)toupper((unsigned char)*opt);
+    out[n] = '\0';
+}
+
+static void print_help(void)
+{
+    printf("usage: skillpathd [--config FILE] [--check-config] [--OPTION VALUE ...]\n"
+           "Every option also reads from the config file (\"OPTION VALUE\" lines) and from\n"
+           "SKILLPATH_OPTION in the environment; flags win over the environment, which wins\n"
+           "over the file, which wins over the defaults.\n\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        char env[80];
+        env_name(options[i].name, env, sizeof env);
+        printf("  --%-18s %s\n  %-20s default: %s  env: %s\n", options[i].name, options[i].help,
+               "", options[i].def[0] ? options[i].def : "\"\"", env);
+    }
+}
+
+int svc_conf_load(struct svc_conf *c, int argc, char **argv, char **envp, int *action,
+                  char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    *action = SVC_CONF_RUN;
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        set(c, &options[i], options[i].def, "default", err, errlen);
+    /* Pass 1: --help, --check-config, --config. */
+    const char *file = NULL;
+    bool check = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_help();
+            *action = SVC_CONF_HELP;
+            return 0;
+        }
+        if (strcmp(argv[i], "--check-config") == 0)
+            check = true;
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            file = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            file = argv[i] + 9;
+    }
+    if (file && load_file(c, file, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; envp && i < N_OPTIONS; i++) {
+        char env[80];
+        env_name(options[i].name, env, sizeof env);
+        size_t n = strlen(env);
+        for (char **e = envp; *e; e++)
+            if (strncmp(*e, env, n) == 0 && (*e)[n] == '=' &&
+                set(c, &options[i], *e + n + 1, env, err, errlen) != 0)
+                return -1;
+    }
+    /* Pass 2: flags, --name VALUE or --name=VALUE. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--check-config") == 0)
+            continue;
+        if (strcmp(a, "--config") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(a, "--config=", 9) == 0)
+            continue;
+        if (strncmp(a, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%s' (see --help)", a);
+            return -1;
+        }
+        const char *eq = strchr(a, '=');
+        size_t klen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        const struct option_def *o = find(a + 2, klen);
+        if (o == NULL) {
+            snprintf(err, errlen, "unknown option '%s' (see --help)", a);
+            return -1;
+        }
+        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (val == NULL) {
+            snprintf(err, errlen, "--%s: missing value", o->name);
+            return -1;
+        }
+        if (set(c, o, val, "flag", err, errlen) != 0)
+            return -1;
+    }
+    if (c->catalog[0] == '\0') {
+        snprintf(err, errlen, "catalog: required (--catalog FILE, SKILLPATH_CATALOG or the config file)");
+        return -1;
+    }
+    split_hostport(c->redis, c->redis_host, sizeof c->redis_host, &c->redis_port, 1);
+    split_hostport(c->listen, c->listen_host, sizeof c->listen_host, &c->listen_port, 0);
+    if (check) {
+        for (size_t i = 0; i < N_OPTIONS; i++) {
+            const char *field = (const char *)c + options[i].offset;
+            if (options[i].type == T_INT)
+                printf("%s %ld\n", options[i].name, *(const long *)field);
+            else
+                printf("%s \"%s\"\n", options[i].name, field);
+        }
+        *action = SVC_CONF_CHECKED;
+    }
+    return 0;
+}

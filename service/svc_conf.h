@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT
+ * skillpathd's configuration: one table of options drives parsing,
+ * validation, --help and the --check-config dump. Precedence: defaults <
+ * --config FILE < environment (SKILLPATH_*) < flags. */
+#ifndef SVC_CONF_H
+#define SVC_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SVC_CONF_STR 256
+
+struct svc_conf {
+    char catalog[SVC_CONF_STR];         /* catalog file (JSON) */
+    char redis[SVC_CONF_STR];           /* HOST:PORT */
+    char redis_prefix[SVC_CONF_STR];
+    long redis_timeout_ms;
+    char listen[SVC_CONF_STR];          /* HOST:PORT */
+    char port_file[SVC_CONF_STR];       /* "" = none */
+    long max_body;
+    long max_batch;
+    char log_level[SVC_CONF_STR];
+    /* derived */
+    char redis_host[SVC_CONF_STR];
+    int redis_port;
+    char listen_host[SVC_CONF_STR];
+    int listen_port;
+};
+
+enum svc_conf_action {
+    SVC_CONF_RUN = 0,           /* start the daemon */
+    SVC_CONF_HELP = 1,          /* --help was printed */
+    SVC_CONF_CHECKED = 2,       /* --check-config: valid, dumped */
+};
+
+/* Fill `c` from defaults, the --config file named in argv, `envp` and argv.
+ * Returns 0 and sets *action, or -1 with the problem (naming the option and
+ * where it came from) in err. Writes --help and the --check-config dump to
+ * stdout. */
+int svc_conf_load(struct svc_conf *c, int argc, char **argv, char **envp, int *action,
+                  char *err, size_t errlen);
+
+#endif
