@@ -32,7 +32,7 @@ else
 fi
 
 "$BUILD/skillpathd" --catalog deploy/demo/catalog.json --redis "127.0.0.1:$REDIS_PORT" \
-    --listen "127.0.0.1:$HTTP_PORT" >var/skillpathd.log 2>&1 &
+    --listen "127.0.0.1:$HTTP_PORT" --no-auth >var/skillpathd.log 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
 curl -sf "$URL/readyz" >/dev/null || { cat var/skillpathd.log; exit 1; }

@@ -10,7 +10,7 @@
 #include "svc_conf.h"
 #include "svc_log.h"
 
-enum type { T_STR, T_INT, T_HOSTPORT, T_LEVEL, T_PATH };
+enum type { T_STR, T_INT, T_HOSTPORT, T_LEVEL, T_PATH, T_BOOL, T_SECRET };
 
 struct option_def {
     const char *name;           /* flag --name, file "name value", env SKILLPATH_NAME */
@@ -33,6 +33,9 @@ static const struct option_def options[] = {
     { "max-body", T_INT, OFF(max_body), "1048576", 1024, 268435456, "largest request body, bytes" },
     { "max-batch", T_INT, OFF(max_batch), "1000", 1, 100000, "most events per POST /v1/events" },
     { "log-level", T_LEVEL, OFF(log_level), "info", 0, 0, "debug, info, warn or error" },
+    { "keys-file", T_PATH, OFF(keys_file), "", 0, 0, "API keys, one \"SCOPE KEY\" or \"SCOPE sha256:HEX\" a line" },
+    { "api-keys", T_SECRET, OFF(api_keys), "", 0, 0, "API keys as SCOPE:KEY,... (prefer the environment)" },
+    { "no-auth", T_BOOL, OFF(no_auth), "no", 0, 0, "check no API keys: local development only" },
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -86,6 +89,16 @@ static int set(struct svc_conf *c, const struct option_def *o, const char *value
             return -1;
         }
         break;
+    }
+    case T_BOOL: {
+        bool yes = !strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1");
+        bool no = !strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0");
+        if (!yes && !no) {
+            snprintf(err, errlen, "%s: %s: '%s' is not yes or no", from, o->name, value);
+            return -1;
+        }
+        *(long *)field = yes;
+        return 0;
     }
     case T_LEVEL:
         if (svc_log_parse_level(value) < 0) {
@@ -225,7 +238,7 @@ int svc_conf_load(struct svc_conf *c, int argc, char **argv, char **envp, int *a
             snprintf(err, errlen, "unknown option '%s' (see --help)", a);
             return -1;
         }
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        const char *val = eq ? eq + 1 : o->type == T_BOOL ? "yes" : (i + 1 < argc ? argv[++i] : NULL);
         if (val == NULL) {
             snprintf(err, errlen, "--%s: missing value", o->name);
             return -1;
@@ -244,6 +257,10 @@ int svc_conf_load(struct svc_conf *c, int argc, char **argv, char **envp, int *a
             const char *field = (const char *)c + options[i].offset;
             if (options[i].type == T_INT)
                 printf("%s %ld\n", options[i].name, *(const long *)field);
+            else if (options[i].type == T_BOOL)
+                printf("%s %s\n", options[i].name, *(const long *)field ? "yes" : "no");
+            else if (options[i].type == T_SECRET)
+                printf("%s %s\n", options[i].name, field[0] ? "(set)" : "\"\"");
             else
                 printf("%s \"%s\"\n", options[i].name, field);
         }

@@ -20,6 +20,9 @@ struct svc_conf {
     long max_body;
     long max_batch;
     char log_level[SVC_CONF_STR];
+    char keys_file[SVC_CONF_STR];       /* API keys: "SCOPE KEY" lines */
+    char api_keys[SVC_CONF_STR];        /* API keys: "SCOPE:KEY,..." (a secret) */
+    long no_auth;                       /* 1: no API keys checked (development only) */
     /* derived */
     char redis_host[SVC_CONF_STR];
     int redis_port;

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "proto/skillpath.pb-c.h"
+#include "svc_auth.h"
 #include "svc_catalog.h"
 #include "svc_codec.h"
 #include "svc_http.h"
@@ -138,6 +139,8 @@ static const char *reason_phrase(int status)
     case 204: return "No Content";
     case 400: return "Bad Request";
     case 404: return "Not Found";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
@@ -821,6 +824,23 @@ static void method_not_allowed(struct req *r, const char *allow)
     reply_error(r, 405, "method_not_allowed", "allowed: %s", allow);
 }
 
+/* The route's scope, or answer 401/403 and return -1. */
+static int require(struct req *r, enum svc_scope scope)
+{
+    if (r->h->conf.auth == NULL)
+        return 0;
+    char msg[160];
+    const char *hdr = evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Authorization");
+    int status = svc_auth_check(r->h->conf.auth, hdr, scope, msg, sizeof msg);
+    if (status == 0)
+        return 0;
+    if (status == 401)
+        evhttp_add_header(evhttp_request_get_output_headers(r->ev), "WWW-Authenticate",
+                          "Bearer realm=\"skillpath\"");
+    reply_error(r, status, status == 401 ? "unauthenticated" : "permission_denied", "%s", msg);
+    return -1;
+}
+
 /* Parse "n" from the query: 1..NEXT_MAX, default NEXT_DEFAULT. */
 static int parse_n(struct req *r, const char *query)
 {
@@ -868,19 +888,23 @@ static void route_learner(struct req *r, const char *rest, const char *query)
         r->route = R_NEXT;
         if (m != EVHTTP_REQ_GET)
             method_not_allowed(r, "GET");
-        else if (parse_n(r, query) == 0)
+        else if (require(r, SVC_SCOPE_APP) == 0 && parse_n(r, query) == 0)
             read_learner(r);
         return;
     }
     r->route = R_LEARNER;
-    if (m == EVHTTP_REQ_GET)
-        read_learner(r);
-    else if (m == EVHTTP_REQ_PUT)
-        handle_put(r);
-    else if (m == EVHTTP_REQ_DELETE)
-        handle_delete(r);
-    else
+    if (m == EVHTTP_REQ_GET) {
+        if (require(r, SVC_SCOPE_APP) == 0)
+            read_learner(r);
+    } else if (m == EVHTTP_REQ_PUT) {
+        if (require(r, SVC_SCOPE_ADMIN) == 0)
+            handle_put(r);
+    } else if (m == EVHTTP_REQ_DELETE) {
+        if (require(r, SVC_SCOPE_ADMIN) == 0)
+            handle_delete(r);
+    } else {
         method_not_allowed(r, "GET, PUT, DELETE");
+    }
 }
 
 static void dispatch(struct req *r, const char *path, const char *query)
@@ -924,13 +948,16 @@ static void dispatch(struct req *r, const char *path, const char *query)
             handle_metrics(r);
             return;
         case R_CATALOG:
-            handle_catalog(r);
+            if (require(r, SVC_SCOPE_APP) == 0)
+                handle_catalog(r);
             return;
         case R_RECOMMEND:
-            handle_recommend(r);
+            if (require(r, SVC_SCOPE_APP) == 0)
+                handle_recommend(r);
             return;
         default:
-            handle_events(r);
+            if (require(r, SVC_SCOPE_INGEST) == 0)
+                handle_events(r);
             return;
         }
     }
@@ -938,7 +965,7 @@ static void dispatch(struct req *r, const char *path, const char *query)
         r->route = R_COURSE;
         if (m != EVHTTP_REQ_GET)
             method_not_allowed(r, "GET");
-        else
+        else if (require(r, SVC_SCOPE_APP) == 0)
             handle_course(r, path + 12);
         return;
     }

@@ -15,7 +15,10 @@ struct svc_store;
 struct svc_catalog;
 struct svc_http;
 
+struct svc_auth;
+
 struct svc_http_conf {
+    const struct svc_auth *auth;    /* NULL: no API keys checked */
     size_t max_body;            /* larger bodies get 413 */
     size_t max_batch;           /* events per POST /v1/events */
     int max_retries;            /* recomputes on a version conflict */

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "svc_auth.h"
 #include "svc_catalog.h"
 #include "svc_conf.h"
 #include "svc_http.h"
@@ -97,6 +98,14 @@ int main(int argc, char **argv)
     if (action == SVC_CONF_HELP)
         return 0;
     svc_log_level = svc_log_parse_level(c.log_level);
+    struct svc_auth *auth = NULL;
+    if (!c.no_auth) {
+        auth = svc_auth_create(c.keys_file, c.api_keys, cerr, sizeof cerr);
+        if (auth == NULL) {
+            fprintf(stderr, "skillpathd: %s\n", cerr);
+            return 2;
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
     rs_blas_setup();
 
@@ -106,6 +115,7 @@ int main(int argc, char **argv)
     struct svc_store *store = NULL;
     struct svc_catalog *cat = svc_catalog_load(c.catalog, err, sizeof err);
     if (cat == NULL) {
+        svc_auth_destroy(auth);
         char *save = NULL;
         for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
             fprintf(stderr, "skillpathd: %s: %s\n", c.catalog, line);
@@ -117,8 +127,13 @@ int main(int argc, char **argv)
     if (action == SVC_CONF_CHECKED) {
         printf("configuration and catalog valid\n");
         svc_catalog_unref(cat);
+        svc_auth_destroy(auth);
         return 0;
     }
+    if (auth)
+        svc_log(SVC_LOG_INFO, "msg=auth keys=%zu", svc_auth_count(auth));
+    else
+        svc_log(SVC_LOG_WARN, "msg=auth_off note=\"no-auth: every caller may do everything; development only\"");
 
     d.base = event_base_new();
     d.http = d.base ? evhttp_new(d.base) : NULL;
@@ -131,8 +146,8 @@ int main(int argc, char **argv)
         .timeout_ms = (int)c.redis_timeout_ms,
     };
     store = svc_store_create(d.base, &sc);
-    struct svc_http_conf hc = { .max_body = (size_t)c.max_body, .max_batch = (size_t)c.max_batch,
-                                .max_retries = 200 };
+    struct svc_http_conf hc = { .auth = auth, .max_body = (size_t)c.max_body,
+                                .max_batch = (size_t)c.max_batch, .max_retries = 200 };
     d.api = store ? svc_http_create(d.base, d.http, store, cat, &hc) : NULL;
     if (d.api == NULL) {
         svc_log(SVC_LOG_ERROR, "msg=init_failed what=out_of_memory");
@@ -178,6 +193,7 @@ out:
     svc_http_destroy(d.api);
     svc_store_destroy(store);
     svc_catalog_unref(cat);
+    svc_auth_destroy(auth);
     if (d.base)
         event_base_free(d.base);
     return rc;

@@ -19,7 +19,7 @@ start_redis --appendonly yes --appendfsync always || exit 1
 
 # ---- an invalid catalog stops the start with every error
 printf '%s' '{"tags":[{"id":"a","module":"m","weight":0.5}],"courses":[{"id":"x","title":"X","module":"m","durationMin":15,"coverage":[1],"prerequisites":["y"]},{"id":"y","title":"Y","module":"m","durationMin":0,"coverage":[1],"prerequisites":["x"]}]}' >"$H_TMP/bad-catalog.json"
-"$SKILLPATHD" --catalog "$H_TMP/bad-catalog.json" --redis "127.0.0.1:$REDIS_PORT" --listen 127.0.0.1:0 >"$H_TMP/bad.log" 2>&1
+"$SKILLPATHD" --no-auth --catalog "$H_TMP/bad-catalog.json" --redis "127.0.0.1:$REDIS_PORT" --listen 127.0.0.1:0 >"$H_TMP/bad.log" 2>&1
 eq "invalid catalog: exit 1" "$?" 1
 has "every error listed (duration)" "$(cat "$H_TMP/bad.log")" "course 'y': duration is zero"
 has "every error listed (cycle)" "$(cat "$H_TMP/bad.log")" "prerequisite cycle: 'x' -> 'y' -> 'x'"
@@ -27,7 +27,7 @@ has "every error listed (cycle)" "$(cat "$H_TMP/bad.log")" "prerequisite cycle: 
 
 # ---- configuration: defaults < file < environment < flags, --check-config
 printf 'catalog %s\nredis-prefix "file:"\nmax-batch 50\nmax-body 4096\n' "$CATALOG" >"$H_TMP/t.conf"
-out=$(SKILLPATH_MAX_BATCH=70 "$SKILLPATHD" --config "$H_TMP/t.conf" --max-body 8192 --check-config 2>/dev/null)
+out=$(SKILLPATH_MAX_BATCH=70 "$SKILLPATHD" --config "$H_TMP/t.conf" --max-body 8192 --no-auth --check-config 2>/dev/null)
 eq "check-config exit" "$?" 0
 has "file value" "$out" 'redis-prefix "file:"'
 has "env beats file" "$out" "max-batch 70"
@@ -36,9 +36,9 @@ has "default kept" "$out" "redis-timeout-ms 1000"
 printf 'catalog %s\nbogus 1\n' "$CATALOG" >"$H_TMP/bad.conf"
 out=$("$SKILLPATHD" --config "$H_TMP/bad.conf" 2>&1); eq "bad config exit 2" "$?" 2
 has "bad config names file and line" "$out" "bad.conf:2: unknown option 'bogus'"
-out=$(SKILLPATH_REDIS_TIMEOUT_MS=0 "$SKILLPATHD" --catalog "$CATALOG" --check-config 2>&1); eq "bad env exit 2" "$?" 2
+out=$(SKILLPATH_REDIS_TIMEOUT_MS=0 "$SKILLPATHD" --catalog "$CATALOG" --no-auth --check-config 2>&1); eq "bad env exit 2" "$?" 2
 has "bad env named" "$out" "SKILLPATH_REDIS_TIMEOUT_MS: redis-timeout-ms: '0'"
-dump=$("$SKILLPATHD" --config deploy/skillpathd.conf --catalog "$CATALOG" --check-config 2>/dev/null)
+dump=$("$SKILLPATHD" --config deploy/skillpathd.conf --catalog "$CATALOG" --no-auth --check-config 2>/dev/null)
 eq "deploy/skillpathd.conf is valid" "$?" 0
 for opt in $("$SKILLPATHD" --help | sed -n 's/^  --\([a-z-]*\).*/\1/p'); do
     check "deploy/skillpathd.conf documents $opt" grep -q "^#\? \?$opt " deploy/skillpathd.conf
@@ -207,6 +207,48 @@ for t in nh cs mg; do
     check "tier $t present ($c)" test "$c" -gt 100
 done
 r=$(req GET "$A/v1/learners/cs-0004/next"); has "seeded learner has lessons" "$r" '"lessons":[{'
+
+# ---- API keys: every route x scope
+KA=app-key-0123456789abcdef; KI=ingest-key-0123456789abcdef; KD=admin-key-0123456789abcdef
+printf '# test keys\napp %s\ningest sha256:%s\n' "$KA" "$(printf %s "$KI" | sha256sum | cut -d' ' -f1)" >"$H_TMP/keys"
+SKILLPATH_API_KEYS="admin:$KD" start_daemon k --keys-file "$H_TMP/keys" || exit 1
+K="http://127.0.0.1:$PORT_k"
+routes=(
+    "GET /v1/catalog - app"
+    "GET /v1/courses/cc-101 - app"
+    "POST /v1/recommend {\"learnerId\":\"u1\",\"maxItems\":1} app"
+    "GET /v1/learners/u1 - app"
+    "GET /v1/learners/u1/next - app"
+    "PUT /v1/learners/keyed {\"tier\":\"NEW_HIRE\",\"targetId\":\"pro-1\"} admin"
+    "DELETE /v1/learners/nobody-here - admin"
+    "POST /v1/events {\"events\":[{\"eventId\":\"k-1\",\"learnerId\":\"u1\",\"courseId\":\"cc-104\",\"kind\":\"STARTED\",\"at\":\"1767226100\"}]} ingest"
+)
+key_of() { case $1 in app) echo "$KA" ;; ingest) echo "$KI" ;; admin) echo "$KD" ;; esac; }
+for spec in "${routes[@]}"; do
+    read -r method path body scope <<<"$spec"
+    data=(); [ "$body" != - ] && data=(-H 'Content-Type: application/json' -d "$body")
+    r=$(req "$method" "$K$path" "${data[@]}"); eq "$method $path without a key" "${r%% *}" 401
+    r=$(req "$method" "$K$path" "${data[@]}" -H 'Authorization: Bearer not-a-key-0123456789'); eq "$method $path unknown key" "${r%% *}" 401
+    for other in app ingest; do
+        [ "$other" = "$scope" ] && continue
+        r=$(req "$method" "$K$path" "${data[@]}" -H "Authorization: Bearer $(key_of $other)")
+        eq "$method $path with the $other key" "${r%% *}" 403
+    done
+    r=$(req "$method" "$K$path" "${data[@]}" -H "Authorization: Bearer $(key_of "$scope")")
+    check "$method $path with the $scope key (${r%% *})" test "${r%% *}" != 401 -a "${r%% *}" != 403
+    r=$(req "$method" "$K$path" "${data[@]}" -H "Authorization: Bearer $KD")
+    check "$method $path with the admin key (${r%% *})" test "${r%% *}" != 401 -a "${r%% *}" != 403
+done
+r=$(req GET "$K/v1/catalog"); has "401 names the fix" "$r" '"code":"unauthenticated","message":"missing API key: send Authorization: Bearer <key>"'
+r=$(req GET "$K/v1/catalog" -H "Authorization: Bearer $KI"); has "403 names the scope" "$r" "lacks the 'app' scope"
+for open in healthz readyz metrics; do r=$(req GET "$K/$open"); eq "/$open stays open" "${r%% *}" 200; done
+out=$("$SKILLPATHD" --catalog "$CATALOG" --check-config 2>&1); eq "no keys, no no-auth: refused" "$?" 2
+has "no keys message" "$out" "no API keys"
+out=$(SKILLPATH_API_KEYS="app:short" "$SKILLPATHD" --catalog "$CATALOG" 2>&1); eq "short key refused" "$?" 2
+out=$(SKILLPATH_API_KEYS="app:$KA" "$SKILLPATHD" --catalog "$CATALOG" --check-config 2>&1)
+has "secret masked in the dump" "$out" "api-keys (set)"
+check "key not printed" test -z "$(echo "$out" | grep -F "$KA")"
+stop_daemon k; eq "keyed daemon exits 0" "$STOP_STATUS" 0
 
 # ---- /metrics: Prometheus text, labels by route and status, never a learner id
 m=$(curl -s -m 5 "$A/metrics")

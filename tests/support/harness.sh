@@ -74,8 +74,10 @@ start_daemon() {
     shift
     local pf="$H_TMP/$name.port"
     rm -f "$pf"
+    local auth=(--no-auth)          # unless the caller configures keys
+    for a in "$@"; do case $a in --keys-file*|--api-keys*) auth=() ;; esac; done
     "$SKILLPATHD" --catalog "$CATALOG" --redis "127.0.0.1:$REDIS_PORT" --listen 127.0.0.1:0 \
-        --port-file "$pf" --redis-prefix "${PREFIX:-it:}" "$@" >"$H_TMP/$name.log" 2>&1 &
+        --port-file "$pf" --redis-prefix "${PREFIX:-it:}" "${auth[@]}" "$@" >"$H_TMP/$name.log" 2>&1 &
     local pid=$!
     H_PIDS+=("$pid")
     if ! wait_for 10 test -s "$pf"; then

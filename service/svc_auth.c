@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT
+ * API keys as SHA-256 digests; every check walks every key, so the time of
+ * a check does not tell how much of a guess matched. */
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "svc_auth.h"
+
+#define MIN_KEY 16
+
+struct key {
+    unsigned scopes;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+};
+
+struct svc_auth {
+    struct key *keys;
+    size_t n, cap;
+};
+
+static int scope_of(const char *s, size_t n, unsigned *out)
+{
+    if (n == 3 && strncmp(s, "app", 3) == 0)
+        *out = SVC_SCOPE_APP;
+    else if (n == 6 && strncmp(s, "ingest", 6) == 0)
+        *out = SVC_SCOPE_INGEST;
+    else if (n == 5 && strncmp(s, "admin", 5) == 0)
+        *out = SVC_SCOPE_ADMIN | SVC_SCOPE_APP | SVC_SCOPE_INGEST;
+    else
+        return -1;
+    return 0;
+}
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Add one "SCOPE KEY" pair; `where` names it for messages (never the key). */
+static int add(struct svc_auth *a, const char *scope, size_t slen, const char *key, size_t klen,
+               const char *where, char *err, size_t errlen)
+{
+    struct key k;
+    if (scope_of(scope, slen, &k.scopes) != 0) {
+        snprintf(err, errlen, "%s: scope must be app, ingest or admin", where);
+        return -1;
+    }
+    if (klen > 7 && strncmp(key, "sha256:", 7) == 0) {
+        if (klen != 7 + 2 * SHA256_DIGEST_LENGTH) {
+            snprintf(err, errlen, "%s: sha256: needs 64 hex digits", where);
+            return -1;
+        }
+        for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+            int hi = hexval(key[7 + 2 * i]), lo = hexval(key[8 + 2 * i]);
+            if (hi < 0 || lo < 0) {
+                snprintf(err, errlen, "%s: sha256: needs 64 hex digits", where);
+                return -1;
+            }
+            k.digest[i] = (unsigned char)(hi << 4 | lo);
+        }
+    } else {
+        if (klen < MIN_KEY) {
+            snprintf(err, errlen, "%s: keys must be at least %d characters", where, MIN_KEY);
+            return -1;
+        }
+        SHA256((const unsigned char *)key, klen, k.digest);
+    }
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 8;
+        struct key *grown = realloc(a->keys, cap * sizeof *grown);
+        if (grown == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        a->keys = grown;
+        a->cap = cap;
+    }
+    a->keys[a->n++] = k;
+    return 0;
+}
+
+static int load_file(struct svc_auth *a, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "keys file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024], where[512];
+    int n = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        n++;
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '#' || *p == '\0')
+            continue;
+        size_t slen = strcspn(p, " \t");
+        char *key = p + slen;
+        while (*key == ' ' || *key == '\t')
+            key++;
+        size_t klen = strcspn(key, " \t\r\n");
+        snprintf(where, sizeof where, "keys file %s:%d", path, n);
+        rc = add(a, p, slen, key, klen, where, err, errlen);
+    }
+    fclose(f);
+    return rc;
+}
+
+static int load_list(struct svc_auth *a, const char *list, char *err, size_t errlen)
+{
+    int i = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        const char *colon = memchr(p, ':', n);
+        char where[64];
+        snprintf(where, sizeof where, "API key list, entry %d", ++i);
+        if (colon == NULL) {
+            snprintf(err, errlen, "%s: expected SCOPE:KEY", where);
+            return -1;
+        }
+        if (add(a, p, (size_t)(colon - p), colon + 1, n - (size_t)(colon - p) - 1, where, err,
+                errlen) != 0)
+            return -1;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+struct svc_auth *svc_auth_create(const char *file, const char *list, char *err, size_t errlen)
+{
+    struct svc_auth *a = calloc(1, sizeof *a);
+    if (a == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if ((file && file[0] && load_file(a, file, err, errlen) != 0) ||
+        (list && list[0] && load_list(a, list, err, errlen) != 0)) {
+        svc_auth_destroy(a);
+        return NULL;
+    }
+    if (a->n == 0) {
+        snprintf(err, errlen, "no API keys: give keys-file or SKILLPATH_API_KEYS "
+                              "(or no-auth, for local development only)");
+        svc_auth_destroy(a);
+        return NULL;
+    }
+    return a;
+}
+
+void svc_auth_destroy(struct svc_auth *a)
+{
+    if (a == NULL)
+        return;
+    OPENSSL_cleanse(a->keys, a->cap * sizeof *a->keys);
+    free(a->keys);
+    free(a);
+}
+
+size_t svc_auth_count(const struct svc_auth *a)
+{
+    return a->n;
+}
+
+int svc_auth_check(const struct svc_auth *a, const char *authorization, enum svc_scope need,
+                   char *msg, size_t msglen)
+{
+    if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0) {
+        snprintf(msg, msglen, "missing API key: send Authorization: Bearer <key>");
+        return 401;
+    }
+    const char *key = authorization + 7;
+    while (*key == ' ')
+        key++;
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)key, strlen(key), d);
+    unsigned scopes = 0;
+    bool known = false;
+    for (size_t i = 0; i < a->n; i++) {         /* no early exit */
+        int same = CRYPTO_memcmp(d, a->keys[i].digest, sizeof d) == 0;
+        known |= same;
+        scopes |= same ? a->keys[i].scopes : 0;
+    }
+    if (!known) {
+        snprintf(msg, msglen, "unknown API key");
+        return 401;
+    }
+    if (!(scopes & need)) {
+        snprintf(msg, msglen, "this key lacks the '%s' scope for this route",
+                 need == SVC_SCOPE_APP ? "app" : need == SVC_SCOPE_INGEST ? "ingest" : "admin");
+        return 403;
+    }
+    return 0;
+}
