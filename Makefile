@@ -42,7 +42,7 @@ SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
 BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/svc_log.c \
-              service/svc_stats.c service/svc_conf.c service/svc_auth.c
+              service/svc_stats.c service/svc_conf.c service/svc_auth.c service/svc_push.c
 
 .SECONDARY:
 .PHONY: all deps test check run run-cli bench bench-core clean

@@ -36,6 +36,9 @@ static const struct option_def options[] = {
     { "keys-file", T_PATH, OFF(keys_file), "", 0, 0, "API keys, one \"SCOPE KEY\" or \"SCOPE sha256:HEX\" a line" },
     { "api-keys", T_SECRET, OFF(api_keys), "", 0, 0, "API keys as SCOPE:KEY,... (prefer the environment)" },
     { "no-auth", T_BOOL, OFF(no_auth), "no", 0, 0, "check no API keys: local development only" },
+    { "sse-heartbeat-ms", T_INT, OFF(sse_heartbeat_ms), "15000", 50, 3600000, "a comment on every stream this often" },
+    { "sse-max-buffer", T_INT, OFF(sse_max_buffer), "262144", 1024, 67108864, "bytes queued for a stream client before it is dropped" },
+    { "push-lessons", T_INT, OFF(push_lessons), "3", 1, 20, "lessons per streamed update" },
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 

@@ -23,6 +23,9 @@ struct svc_conf {
     char keys_file[SVC_CONF_STR];       /* API keys: "SCOPE KEY" lines */
     char api_keys[SVC_CONF_STR];        /* API keys: "SCOPE:KEY,..." (a secret) */
     long no_auth;                       /* 1: no API keys checked (development only) */
+    long sse_heartbeat_ms;
+    long sse_max_buffer;
+    long push_lessons;
     /* derived */
     char redis_host[SVC_CONF_STR];
     int redis_port;

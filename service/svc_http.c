@@ -31,6 +31,7 @@
 #include "svc_http.h"
 #include "svc_log.h"
 #include "svc_model.h"
+#include "svc_push.h"
 #include "svc_stats.h"
 #include "svc_store.h"
 
@@ -57,7 +58,7 @@ enum route {
     R_NONE = SVC_ROUTE_none, R_HEALTHZ = SVC_ROUTE_healthz, R_READYZ = SVC_ROUTE_readyz,
     R_METRICS = SVC_ROUTE_metrics, R_CATALOG = SVC_ROUTE_catalog, R_COURSE = SVC_ROUTE_course,
     R_RECOMMEND = SVC_ROUTE_recommend, R_LEARNER = SVC_ROUTE_learner, R_NEXT = SVC_ROUTE_next,
-    R_EVENTS = SVC_ROUTE_events,
+    R_STREAM = SVC_ROUTE_stream, R_EVENTS = SVC_ROUTE_events,
 };
 
 struct req {
@@ -117,6 +118,10 @@ static void on_client_gone(struct evhttp_connection *evcon, void *arg)
     (void)evcon;
     svc_log(SVC_LOG_INFO, "msg=client_gone id=%llu", (unsigned long long)r->id);
     r->h->stats.clients_gone++;
+    /* libevent detaches a request still owed a reply from the connection it
+     * frees; the request is then ours to free (see svc_push.c too). */
+    if (r->ev && evhttp_request_get_connection(r->ev) == NULL)
+        evhttp_request_free(r->ev);
     r->ev = NULL;
     r->evcon = NULL;
     req_settle(r);
@@ -297,9 +302,13 @@ static void handle_catalog(struct req *r)
 static void handle_metrics(struct req *r)
 {
     struct svc_store_stats st;
+    struct svc_push_stats ps;
     svc_store_get_stats(r->h->store, &st);
+    if (r->h->conf.push)
+        svc_push_get_stats(r->h->conf.push, &ps);
     size_t len = 0;
-    char *text = svc_stats_render(&r->h->stats, &st, rs_catalog_version(r->cat->cat),
+    char *text = svc_stats_render(&r->h->stats, &st, r->h->conf.push ? &ps : NULL,
+                                  rs_catalog_version(r->cat->cat),
                                   rs_catalog_n_courses(r->cat->cat), rs_catalog_n_tags(r->cat->cat),
                                   r->h->in_flight, &len);
     if (text == NULL) {
@@ -358,41 +367,90 @@ static void answer_recommend(struct req *r, const struct rs_learner *l, const ch
     protobuf_c_message_free_unpacked(&resp->base, NULL);
 }
 
-static void answer_next(struct req *r, const struct rs_learner *l)
+/* A learner's next lessons, as the NextLessons message (its parts owned by
+ * `out`; free them with lessons_deinit). Answers on error when `r` still
+ * has a client; returns -1 then. */
+struct lessons {
+    Skillpath__V1__NextLessons msg;
+    Skillpath__V1__Lesson *items;
+    Skillpath__V1__Lesson **ptrs;
+};
+
+static void lessons_deinit(struct lessons *ls)
+{
+    free(ls->items);
+    free(ls->ptrs);
+}
+
+static int next_lessons(struct req *r, const struct rs_learner *l, const char *id, uint32_t n,
+                        struct lessons *out)
 {
     Skillpath__V1__RecommendRequest req;
     skillpath__v1__recommend_request__init(&req);
-    req.max_items = r->n;
+    req.max_items = n;
     struct rs_path p = {0};
     if (build_path(r, l, &req, &p) != 0)
-        return;
-    Skillpath__V1__NextLessons next;
-    skillpath__v1__next_lessons__init(&next);
-    next.learner_id = r->learner_id;
-    next.version = l->version;
-    Skillpath__V1__Lesson *lessons = calloc(p.n_items + 1, sizeof *lessons);
-    Skillpath__V1__Lesson **ptrs = calloc(p.n_items + 1, sizeof *ptrs);
-    if (!lessons || !ptrs) {
-        free(lessons);
-        free(ptrs);
+        return -1;
+    skillpath__v1__next_lessons__init(&out->msg);
+    out->msg.learner_id = (char *)id;
+    out->msg.version = l->version;
+    out->items = calloc(p.n_items + 1, sizeof *out->items);
+    out->ptrs = calloc(p.n_items + 1, sizeof *out->ptrs);
+    if (!out->items || !out->ptrs) {
+        lessons_deinit(out);
         rs_path_deinit(&p);
         reply_error(r, 500, "internal", "out of memory");
-        return;
+        return -1;
     }
     for (size_t i = 0; i < p.n_items; i++) {
-        skillpath__v1__lesson__init(&lessons[i]);
-        lessons[i].course_id = (char *)rs_catalog_course_id(r->cat->cat, p.items[i].course);
-        lessons[i].title = (char *)rs_catalog_course_title(r->cat->cat, p.items[i].course);
-        lessons[i].duration_min = p.items[i].duration_min;
-        lessons[i].reason = (Skillpath__V1__Reason)p.items[i].reason;
-        ptrs[i] = &lessons[i];
+        Skillpath__V1__Lesson *ls = &out->items[i];
+        skillpath__v1__lesson__init(ls);
+        ls->course_id = (char *)rs_catalog_course_id(r->cat->cat, p.items[i].course);
+        ls->title = (char *)rs_catalog_course_title(r->cat->cat, p.items[i].course);
+        ls->duration_min = p.items[i].duration_min;
+        ls->reason = (Skillpath__V1__Reason)p.items[i].reason;
+        out->ptrs[i] = ls;
     }
-    next.lessons = ptrs;
-    next.n_lessons = p.n_items;
-    reply(r, 200, &next.base);
-    free(lessons);
-    free(ptrs);
+    out->msg.lessons = out->ptrs;
+    out->msg.n_lessons = p.n_items;
     rs_path_deinit(&p);
+    return 0;
+}
+
+static void answer_next(struct req *r, const struct rs_learner *l)
+{
+    struct lessons ls;
+    if (next_lessons(r, l, r->learner_id, r->n, &ls) != 0)
+        return;
+    reply(r, 200, &ls.msg.base);
+    lessons_deinit(&ls);
+}
+
+/* Open the learner's stream: the request becomes push's (it answers it). */
+static void answer_stream(struct req *r, const struct rs_learner *l)
+{
+    struct lessons ls;
+    if (next_lessons(r, l, r->learner_id, r->h->conf.push_lessons, &ls) != 0)
+        return;
+    if (svc_push_attach(r->h->conf.push, r->ev, r->learner_id, &ls.msg) != 0) {
+        reply_error(r, 500, "internal", "out of memory");
+    } else {
+        svc_log(SVC_LOG_INFO, "msg=stream_opened id=%llu", (unsigned long long)r->id);
+        svc_stats_request(&r->h->stats, SVC_ROUTE_stream, 200, ms_since(&r->start) / 1e3);
+        r->ev = NULL;           /* push owns it now, and its close callback */
+        r->evcon = NULL;
+    }
+    lessons_deinit(&ls);
+}
+
+/* After a learner changed: its new next lessons, to every daemon's streams. */
+static void publish(struct req *r, const struct rs_learner *l, const char *id)
+{
+    struct lessons ls;
+    if (r->h->conf.push == NULL || next_lessons(r, l, id, r->h->conf.push_lessons, &ls) != 0)
+        return;
+    svc_push_publish(r->h->conf.push, &ls.msg);
+    lessons_deinit(&ls);
 }
 
 static void answer_view(struct req *r, int status, const struct rs_learner *l)
@@ -447,6 +505,8 @@ static void on_learner_read(void *arg, int status, const char *data, size_t len)
                 answer_recommend(r, &l, r->learner_id);
             else if (r->route == R_NEXT)
                 answer_next(r, &l);
+            else if (r->route == R_STREAM)
+                answer_stream(r, &l);
             else
                 answer_view(r, 200, &l);
             rs_learner_deinit(&l);
@@ -510,8 +570,10 @@ static void on_put_written(void *arg, int status, const char *data, size_t len)
         reply_error(r, 503, "unavailable", "learner '%s' is changing too fast; retry", r->learner_id);
     else if (status != SVC_STORE_OK)
         reply_store_failure(r, status);
-    else
+    else {
+        publish(r, &r->next, r->learner_id);
         answer_view(r, r->created ? 201 : 200, &r->next);
+    }
     req_settle(r);
 }
 
@@ -679,6 +741,8 @@ static void on_event_written(void *arg, int status, const char *data, size_t len
     if (!resume(r))
         return;
     if (status == SVC_STORE_OK) {
+        const Skillpath__V1__EventBatch *batch = (const Skillpath__V1__EventBatch *)r->body;
+        publish(r, &r->next, batch->events[r->ev_index]->learner_id);
         event_done(r, SKILLPATH__V1__EVENT_STATUS__APPLIED, NULL, r->next.version);
     } else if (status == SVC_STORE_DUP) {
         event_done(r, SKILLPATH__V1__EVENT_STATUS__DUPLICATE, NULL, 0);
@@ -873,7 +937,8 @@ static void route_learner(struct req *r, const char *rest, const char *query)
     enum evhttp_cmd_type m = r->method;
     const char *slash = strchr(rest, '/');
     size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-    if (n == 0 || n > MAX_ID || (slash && strcmp(slash, "/next") != 0)) {
+    if (n == 0 || n > MAX_ID || (slash && strcmp(slash, "/next") != 0 &&
+                                 strcmp(slash, "/stream") != 0)) {
         reply_error(r, 404, "not_found", "no route /v1/learners/%.200s", rest);
         return;
     }
@@ -882,6 +947,16 @@ static void route_learner(struct req *r, const char *rest, const char *query)
     if (!valid_id(r->learner_id)) {
         reply_error(r, 400, "invalid_argument", "learner id: 1-%d characters of [A-Za-z0-9._:@-]",
                     MAX_ID);
+        return;
+    }
+    if (slash && strcmp(slash, "/stream") == 0) {
+        r->route = R_STREAM;
+        if (m != EVHTTP_REQ_GET)
+            method_not_allowed(r, "GET");
+        else if (r->h->conf.push == NULL)
+            reply_error(r, 404, "not_found", "streams are off on this daemon");
+        else if (require(r, SVC_SCOPE_APP) == 0)
+            read_learner(r);    /* Last-Event-ID or not: the current lessons at once */
         return;
     }
     if (slash) {

@@ -16,9 +16,12 @@ struct svc_catalog;
 struct svc_http;
 
 struct svc_auth;
+struct svc_push;
 
 struct svc_http_conf {
     const struct svc_auth *auth;    /* NULL: no API keys checked */
+    struct svc_push *push;          /* NULL: no streams, nothing published */
+    unsigned push_lessons;          /* lessons per pushed update */
     size_t max_body;            /* larger bodies get 413 */
     size_t max_batch;           /* events per POST /v1/events */
     int max_retries;            /* recomputes on a version conflict */

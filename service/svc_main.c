@@ -20,6 +20,7 @@
 #include "svc_conf.h"
 #include "svc_http.h"
 #include "svc_log.h"
+#include "svc_push.h"
 #include "svc_store.h"
 
 #define DRAIN_SECONDS 10
@@ -28,6 +29,7 @@
 
 struct daemon {
     struct event_base *base;
+    struct svc_push *push;
     struct evhttp *http;
     struct evhttp_bound_socket *sock;
     struct svc_http *api;
@@ -66,6 +68,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     if (d->sock)
         evhttp_del_accept_socket(d->http, d->sock);
     d->sock = NULL;
+    svc_push_close_all(d->push);        /* streams end cleanly, then the rest drains */
     struct timeval tv = { DRAIN_SECONDS, 0 };
     evtimer_add(d->deadline, &tv);
     svc_http_on_idle(d->api, on_idle, d);
@@ -146,9 +149,13 @@ int main(int argc, char **argv)
         .timeout_ms = (int)c.redis_timeout_ms,
     };
     store = svc_store_create(d.base, &sc);
-    struct svc_http_conf hc = { .auth = auth, .max_body = (size_t)c.max_body,
-                                .max_batch = (size_t)c.max_batch, .max_retries = 200 };
-    d.api = store ? svc_http_create(d.base, d.http, store, cat, &hc) : NULL;
+    struct svc_push_conf pc = { .heartbeat_ms = (int)c.sse_heartbeat_ms,
+                                .max_buffer = (size_t)c.sse_max_buffer };
+    d.push = store ? svc_push_create(d.base, store, &pc) : NULL;
+    struct svc_http_conf hc = { .auth = auth, .push = d.push, .push_lessons = (unsigned)c.push_lessons,
+                                .max_body = (size_t)c.max_body, .max_batch = (size_t)c.max_batch,
+                                .max_retries = 200 };
+    d.api = d.push ? svc_http_create(d.base, d.http, store, cat, &hc) : NULL;
     if (d.api == NULL) {
         svc_log(SVC_LOG_ERROR, "msg=init_failed what=out_of_memory");
         goto out;
@@ -191,7 +198,8 @@ out:
     if (d.http)
         evhttp_free(d.http);        /* before the store: no request outlives it */
     svc_http_destroy(d.api);
-    svc_store_destroy(store);
+    svc_store_destroy(store);           /* no more messages for push */
+    svc_push_destroy(d.push);
     svc_catalog_unref(cat);
     svc_auth_destroy(auth);
     if (d.base)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svc_push.h"
 #include "svc_stats.h"
 #include "svc_store.h"
 
@@ -92,8 +93,8 @@ static void histogram(struct text *t, const char *name, const char *labels,
 }
 
 char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *st,
-                       const char *catalog_version, size_t courses, size_t tags,
-                       size_t in_flight, size_t *len)
+                       const struct svc_push_stats *push, const char *catalog_version,
+                       size_t courses, size_t tags, size_t in_flight, size_t *len)
 {
     struct text t = {0};
     add(&t, "# HELP skillpath_requests_total HTTP requests answered, by route and status\n"
@@ -139,6 +140,21 @@ char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *
             "# HELP skillpath_catalog_tags Skill tags in the catalog\n"
             "# TYPE skillpath_catalog_tags gauge\nskillpath_catalog_tags %zu\n",
         in_flight, catalog_version, courses, tags);
+    if (push)
+        add(&t, "# HELP skillpath_streams_open Server-Sent Events streams open\n"
+                "# TYPE skillpath_streams_open gauge\nskillpath_streams_open %llu\n"
+                "# HELP skillpath_streams_opened_total Streams ever opened\n"
+                "# TYPE skillpath_streams_opened_total counter\nskillpath_streams_opened_total %llu\n"
+                "# HELP skillpath_stream_clients_dropped_total Stream clients dropped for not reading\n"
+                "# TYPE skillpath_stream_clients_dropped_total counter\n"
+                "skillpath_stream_clients_dropped_total %llu\n"
+                "# HELP skillpath_push_published_total Updates published to every daemon\n"
+                "# TYPE skillpath_push_published_total counter\nskillpath_push_published_total %llu\n"
+                "# HELP skillpath_push_delivered_total Events written to streams\n"
+                "# TYPE skillpath_push_delivered_total counter\nskillpath_push_delivered_total %llu\n",
+            (unsigned long long)push->open, (unsigned long long)push->opened,
+            (unsigned long long)push->dropped, (unsigned long long)push->published,
+            (unsigned long long)push->delivered);
     if (t.oom) {
         free(t.p);
         return NULL;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct svc_store_stats;
+struct svc_push_stats;
 
 /* Plain counters: X(field, metric name, help). */
 #define SVC_COUNTERS(X)                                                                   \
@@ -21,7 +22,7 @@ struct svc_store_stats;
 
 #define SVC_ROUTES(X)                                                                     \
     X(none) X(healthz) X(readyz) X(metrics) X(catalog) X(course) X(recommend) X(learner)  \
-    X(next) X(events)
+    X(next) X(stream) X(events)
 
 enum svc_route {
 #define SVC_ROUTE_ENUM(name) SVC_ROUTE_##name,
@@ -57,7 +58,7 @@ void svc_stats_request(struct svc_stats *s, enum svc_route r, int status, double
 /* Render everything, with the store's counters and the catalog's version
  * and size, as Prometheus text; a malloc'ed string, or NULL on ENOMEM. */
 char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *store,
-                       const char *catalog_version, size_t courses, size_t tags,
-                       size_t in_flight, size_t *len);
+                       const struct svc_push_stats *push, const char *catalog_version,
+                       size_t courses, size_t tags, size_t in_flight, size_t *len);
 
 #endif

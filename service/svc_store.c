@@ -51,7 +51,7 @@ static const char WRITE_LUA[] =
     "end\n"
     "return 'OK'\n";
 
-enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD };
+enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD, CMD_PUBLISH };
 
 struct cmd {
     struct svc_store *st;
@@ -67,10 +67,20 @@ struct cmd {
     bool retried;
 };
 
-struct svc_store {
-    struct event_base *base;
+/* One Redis connection: the command link, or the subscriber (push). */
+struct link {
+    struct svc_store *st;
     redisAsyncContext *ac;      /* NULL while down */
     bool connected;             /* connect callback said OK */
+    bool subscriber;            /* SUBSCRIBE mode: no commands, messages only */
+    struct event *retry;        /* reconnect timer */
+    int backoff_ms;
+};
+
+struct svc_store {
+    struct event_base *base;
+    struct link main;           /* commands */
+    struct link sub;            /* pub/sub messages, when subscribed */
     bool closing;
     char *host;
     int port;
@@ -79,22 +89,23 @@ struct svc_store {
     int keep_s;
     long stream_maxlen;
     char sha[41];               /* the loaded script's sha, "" until then */
-    struct event *retry;        /* reconnect timer */
-    int backoff_ms;
+    char *channel;              /* subscribed channel (prefixed), or NULL */
+    svc_store_message_cb *on_message;
+    void *message_arg;
     struct svc_store_stats stats;
 };
 
-static void connect_now(struct svc_store *st);
+static void connect_now(struct link *l);
 
 /* ---------------------------------------------------------------- connection */
 
-static void schedule_reconnect(struct svc_store *st)
+static void schedule_reconnect(struct link *l)
 {
-    if (st->closing)
+    if (l->st->closing)
         return;
-    struct timeval tv = { st->backoff_ms / 1000, (st->backoff_ms % 1000) * 1000 };
-    evtimer_add(st->retry, &tv);
-    st->backoff_ms = st->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : st->backoff_ms * 2;
+    struct timeval tv = { l->backoff_ms / 1000, (l->backoff_ms % 1000) * 1000 };
+    evtimer_add(l->retry, &tv);
+    l->backoff_ms = l->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : l->backoff_ms * 2;
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -104,31 +115,32 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
     connect_now(arg);
 }
 
-static void drop(struct svc_store *st, const char *why)
+static void drop(struct link *l, const char *why)
 {
-    if (st->ac == NULL)
+    if (l->ac == NULL)
         return;
     svc_log(SVC_LOG_WARN, "msg=redis_drop reason=%s", why);
-    redisAsyncContext *ac = st->ac;
-    /* Pending callbacks run with NULL replies inside; on_disconnect clears st->ac. */
+    redisAsyncContext *ac = l->ac;
+    /* Pending callbacks run with NULL replies inside; on_disconnect clears l->ac. */
     redisAsyncFree(ac);
-    if (st->ac == ac) {         /* it was never connected: no disconnect callback */
-        st->ac = NULL;
-        st->connected = false;
-        schedule_reconnect(st);
+    if (l->ac == ac) {          /* it was never connected: no disconnect callback */
+        l->ac = NULL;
+        l->connected = false;
+        schedule_reconnect(l);
     }
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
-    struct svc_store *st = ac->data;
+    struct link *l = ac->data;
     (void)status;
-    st->ac = NULL;
-    st->connected = false;
-    st->sha[0] = '\0';
-    if (!st->closing) {
-        svc_log(SVC_LOG_WARN, "msg=redis_disconnected");
-        schedule_reconnect(st);
+    l->ac = NULL;
+    l->connected = false;
+    if (!l->subscriber)
+        l->st->sha[0] = '\0';
+    if (!l->st->closing) {
+        svc_log(SVC_LOG_WARN, "msg=redis_disconnected link=%s", l->subscriber ? "sub" : "main");
+        schedule_reconnect(l);
     }
 }
 
@@ -145,25 +157,47 @@ static void on_script_loaded(void *arg, int status, const char *data, size_t len
 
 static void load_script(struct svc_store *st);
 
-static void on_connect(const redisAsyncContext *ac, int status)
+/* Every message on the subscribed channel: ["message", channel, payload]. */
+static void on_sub_message(redisAsyncContext *ac, void *r, void *priv)
 {
-    struct svc_store *st = ac->data;
-    if (status != REDIS_OK) {
-        svc_log(SVC_LOG_WARN, "msg=redis_connect_failed err=\"%s\" retry_ms=%d", ac->errstr,
-                st->backoff_ms);
-        st->ac = NULL;          /* hiredis frees it after this callback */
-        schedule_reconnect(st);
+    struct svc_store *st = priv;
+    redisReply *reply = r;
+    (void)ac;
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
         return;
+    redisReply *kind = reply->element[0], *payload = reply->element[2];
+    if (kind->type == REDIS_REPLY_STRING && strcmp(kind->str, "message") == 0 &&
+        payload->type == REDIS_REPLY_STRING && st->on_message) {
+        st->stats.messages++;
+        st->on_message(st->message_arg, payload->str, payload->len);
     }
-    st->connected = true;
-    st->backoff_ms = BACKOFF_MIN_MS;
-    svc_log(SVC_LOG_INFO, "msg=redis_connected host=%s port=%d", st->host, st->port);
-    load_script(st);
 }
 
-static void connect_now(struct svc_store *st)
+static void on_connect(const redisAsyncContext *ac, int status)
 {
-    if (st->ac || st->closing)
+    struct link *l = ac->data;
+    struct svc_store *st = l->st;
+    if (status != REDIS_OK) {
+        svc_log(SVC_LOG_WARN, "msg=redis_connect_failed err=\"%s\" retry_ms=%d", ac->errstr,
+                l->backoff_ms);
+        l->ac = NULL;           /* hiredis frees it after this callback */
+        schedule_reconnect(l);
+        return;
+    }
+    l->connected = true;
+    l->backoff_ms = BACKOFF_MIN_MS;
+    svc_log(SVC_LOG_INFO, "msg=redis_connected link=%s host=%s port=%d",
+            l->subscriber ? "sub" : "main", st->host, st->port);
+    if (!l->subscriber)
+        load_script(st);
+    else
+        redisAsyncCommand(l->ac, on_sub_message, st, "SUBSCRIBE %s", st->channel);
+}
+
+static void connect_now(struct link *l)
+{
+    struct svc_store *st = l->st;
+    if (l->ac || st->closing)
         return;
     st->stats.reconnects++;
     redisAsyncContext *ac = redisAsyncConnect(st->host, st->port);
@@ -171,14 +205,33 @@ static void connect_now(struct svc_store *st)
         svc_log(SVC_LOG_WARN, "msg=redis_connect_failed err=\"%s\"", ac ? ac->errstr : "oom");
         if (ac)
             redisAsyncFree(ac);
-        schedule_reconnect(st);
+        schedule_reconnect(l);
         return;
     }
-    ac->data = st;
-    st->ac = ac;
+    ac->data = l;
+    l->ac = ac;
     redisLibeventAttach(ac, st->base);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
+}
+
+static int link_init(struct svc_store *st, struct link *l, bool subscriber)
+{
+    l->st = st;
+    l->subscriber = subscriber;
+    l->backoff_ms = BACKOFF_MIN_MS;
+    l->retry = evtimer_new(st->base, on_retry, l);
+    return l->retry ? 0 : -1;
+}
+
+static void link_deinit(struct link *l)
+{
+    if (l->ac)
+        redisAsyncFree(l->ac);
+    l->ac = NULL;
+    if (l->retry)
+        event_free(l->retry);
+    l->retry = NULL;
 }
 
 /* ---------------------------------------------------------------- commands */
@@ -235,8 +288,8 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
             c->argv[1] = strdup(WRITE_LUA);
             c->argvlen[0] = 4;
             c->argvlen[1] = sizeof WRITE_LUA - 1;
-            if (c->argv[0] && c->argv[1] && st->ac &&
-                redisAsyncCommandArgv(st->ac, on_reply, c, c->argc, (const char **)c->argv,
+            if (c->argv[0] && c->argv[1] && st->main.ac &&
+                redisAsyncCommandArgv(st->main.ac, on_reply, c, c->argc, (const char **)c->argv,
                                       c->argvlen) == REDIS_OK)
                 return;
         }
@@ -274,6 +327,9 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
         finish(c, reply->type == REDIS_REPLY_STRING ? SVC_STORE_OK : SVC_STORE_ERROR,
                reply->str, reply->len);
         break;
+    case CMD_PUBLISH:
+        finish(c, SVC_STORE_OK, NULL, 0);
+        break;
     }
     free_cmd(c);
 }
@@ -289,15 +345,15 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     finish(c, SVC_STORE_TIMEOUT, NULL, 0);
     /* Redis is not answering within the deadline: reconnect rather than let
      * commands pile up. hiredis hands the command back (NULL) and frees it. */
-    drop(st, "timeout");
+    drop(&st->main, "timeout");
 }
 
 static int submit(struct svc_store *st, struct cmd *c)
 {
-    if (!st->connected || st->ac == NULL)
+    if (!st->main.connected || st->main.ac == NULL)
         return -1;
     evtimer_assign(&c->timer, st->base, on_deadline, c);
-    if (redisAsyncCommandArgv(st->ac, on_reply, c, c->argc, (const char **)c->argv,
+    if (redisAsyncCommandArgv(st->main.ac, on_reply, c, c->argc, (const char **)c->argv,
                               c->argvlen) != REDIS_OK)
         return -1;
     struct timeval tv = { st->timeout_ms / 1000, (st->timeout_ms % 1000) * 1000 };
@@ -433,13 +489,12 @@ struct svc_store *svc_store_create(struct event_base *base, const struct svc_sto
     st->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 1000;
     st->keep_s = conf->keep_event_ids_s > 0 ? conf->keep_event_ids_s : 8 * 86400;
     st->stream_maxlen = conf->stream_maxlen > 0 ? conf->stream_maxlen : 10000;
-    st->backoff_ms = BACKOFF_MIN_MS;
-    st->retry = evtimer_new(base, on_retry, st);
-    if (!st->host || !st->prefix || !st->retry) {
+    if (!st->host || !st->prefix || link_init(st, &st->main, false) ||
+        link_init(st, &st->sub, true)) {
         svc_store_destroy(st);
         return NULL;
     }
-    connect_now(st);
+    connect_now(&st->main);
     return st;
 }
 
@@ -448,11 +503,9 @@ void svc_store_destroy(struct svc_store *st)
     if (st == NULL)
         return;
     st->closing = true;
-    if (st->ac)
-        redisAsyncFree(st->ac);
-    st->ac = NULL;
-    if (st->retry)
-        event_free(st->retry);
+    link_deinit(&st->main);
+    link_deinit(&st->sub);
+    free(st->channel);
     free(st->host);
     free(st->prefix);
     free(st);
@@ -460,7 +513,34 @@ void svc_store_destroy(struct svc_store *st)
 
 bool svc_store_ready(const struct svc_store *st)
 {
-    return st->connected && st->ac != NULL;
+    return st->main.connected && st->main.ac != NULL;
+}
+
+int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len)
+{
+    if (!svc_store_ready(st))
+        return -1;
+    struct cmd *c = new_cmd(st, CMD_PUBLISH, NULL, NULL, 3);
+    if (c == NULL)
+        return -1;
+    char ch[MAX_KEY];
+    snprintf(ch, sizeof ch, "%s%s", st->prefix, channel);
+    return go(st, c, set_str(c, 0, "PUBLISH") && set_str(c, 1, ch) && set_arg(c, 2, data, len));
+}
+
+int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_message_cb *cb,
+                        void *arg)
+{
+    char ch[MAX_KEY];
+    snprintf(ch, sizeof ch, "%s%s", st->prefix, channel);
+    free(st->channel);
+    st->channel = strdup(ch);
+    if (st->channel == NULL)
+        return -1;
+    st->on_message = cb;
+    st->message_arg = arg;
+    connect_now(&st->sub);
+    return 0;
 }
 
 void svc_store_get_stats(const struct svc_store *st, struct svc_store_stats *out)

@@ -74,6 +74,17 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
  * SVC_STORE_OK, or SVC_STORE_NOTFOUND when there was no learner. */
 int svc_store_delete(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg);
 
+/* Push: PUBLISH `data` on the prefixed channel, fire and forget (0, or -1
+ * with no connection). */
+int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len);
+
+/* Receive every message on the prefixed channel through `cb`, on a second
+ * connection that reconnects (and subscribes again) by itself. Messages
+ * published while it is down are lost: pub/sub does not queue. */
+typedef void svc_store_message_cb(void *arg, const char *data, size_t len);
+int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_message_cb *cb,
+                        void *arg);
+
 /* Counters for /metrics and tests. */
 struct svc_store_stats {
     uint64_t commands;
@@ -81,6 +92,7 @@ struct svc_store_stats {
     uint64_t errors;
     uint64_t reconnects;
     uint64_t noscript;
+    uint64_t messages;          /* pub/sub messages received */
     struct svc_hist latency;    /* round trips, submit to reply */
 };
 void svc_store_get_stats(const struct svc_store *st, struct svc_store_stats *out);

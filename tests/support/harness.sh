@@ -11,6 +11,7 @@ H_FAIL=0
 H_PIDS=()
 
 h_cleanup() {
+    [ -n "${KEEP_TMP:-}" ] && { echo "kept $H_TMP"; return; }
     for pid in "${H_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$H_TMP"
