@@ -24,13 +24,14 @@ struct option_def {
 #define OFF(f) offsetof(struct svc_conf, f)
 
 static const struct option_def options[] = {
-    { "catalog", T_PATH, OFF(catalog), "", 0, 0, "the course catalog (JSON), validated at start (required)" },
+    { "catalog", T_PATH, OFF(catalog), "", 0, 0, "the course catalog (JSON), validated at start; \"\": the current one in Redis" },
     { "redis", T_HOSTPORT, OFF(redis), "127.0.0.1:6379", 1, 65535, "learner store, HOST:PORT" },
     { "redis-prefix", T_STR, OFF(redis_prefix), "skillpath:", 0, 0, "prefix of every Redis key" },
     { "redis-timeout-ms", T_INT, OFF(redis_timeout_ms), "1000", 1, 600000, "deadline of every Redis command" },
     { "listen", T_HOSTPORT, OFF(listen), "127.0.0.1:8080", 0, 65535, "HTTP address, HOST:PORT (port 0: any free one)" },
     { "port-file", T_PATH, OFF(port_file), "", 0, 0, "write the bound port here once listening" },
     { "max-body", T_INT, OFF(max_body), "1048576", 1024, 268435456, "largest request body, bytes" },
+    { "max-catalog", T_INT, OFF(max_catalog), "67108864", 1024, 1073741824, "largest PUT /v1/catalog body, bytes" },
     { "max-batch", T_INT, OFF(max_batch), "1000", 1, 100000, "most events per POST /v1/events" },
     { "log-level", T_LEVEL, OFF(log_level), "info", 0, 0, "debug, info, warn or error" },
     { "keys-file", T_PATH, OFF(keys_file), "", 0, 0, "API keys, one \"SCOPE KEY\" or \"SCOPE sha256:HEX\" a line" },
@@ -248,10 +249,6 @@ int svc_conf_load(struct svc_conf *c, int argc, char **argv, char **envp, int *a
         }
         if (set(c, o, val, "flag", err, errlen) != 0)
             return -1;
-    }
-    if (c->catalog[0] == '\0') {
-        snprintf(err, errlen, "catalog: required (--catalog FILE, SKILLPATH_CATALOG or the config file)");
-        return -1;
     }
     split_hostport(c->redis, c->redis_host, sizeof c->redis_host, &c->redis_port, 1);
     split_hostport(c->listen, c->listen_host, sizeof c->listen_host, &c->listen_port, 0);

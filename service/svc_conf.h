@@ -18,6 +18,7 @@ struct svc_conf {
     char listen[SVC_CONF_STR];          /* HOST:PORT */
     char port_file[SVC_CONF_STR];       /* "" = none */
     long max_body;
+    long max_catalog;
     long max_batch;
     char log_level[SVC_CONF_STR];
     char keys_file[SVC_CONF_STR];       /* API keys: "SCOPE KEY" lines */

@@ -52,6 +52,9 @@ struct svc_http {
     void (*on_idle)(void *);
     void *idle_arg;
     struct svc_stats stats;
+    bool fetching;                      /* a catalog read from Redis is outstanding */
+    bool refetch;                       /* another announcement came meanwhile */
+    struct event *fetch_retry;          /* until a first catalog is loaded */
 };
 
 enum route {
@@ -77,6 +80,7 @@ struct req {
     int retries;
     uint32_t n;                         /* /next: lessons wanted */
     struct rs_learner next;             /* PUT and events: the state being written */
+    struct svc_catalog *new_cat;        /* PUT /v1/catalog: validated, being stored */
     bool created;                       /* PUT: there was no learner before */
     /* POST /v1/events */
     size_t ev_index;
@@ -98,6 +102,7 @@ static void req_free(struct req *r)
     free(r->results);
     free(r->result_ptrs);
     rs_learner_deinit(&r->next);
+    svc_catalog_unref(r->new_cat);
     svc_catalog_unref(r->cat);
     free(r);
     h->in_flight--;
@@ -256,9 +261,11 @@ static ProtobufCMessage *read_body(struct req *r, const ProtobufCMessageDescript
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
     size_t len = evbuffer_get_length(in);
-    if (len > r->h->conf.max_body) {
+    size_t limit = desc == &skillpath__v1__catalog__descriptor ? r->h->conf.max_catalog
+                                                                : r->h->conf.max_body;
+    if (len > limit) {
         reply_error(r, 413, "payload_too_large", "body of %zu bytes exceeds the limit of %zu",
-                    len, r->h->conf.max_body);
+                    len, limit);
         return NULL;
     }
     const void *data = len ? (const void *)evbuffer_pullup(in, -1) : (const void *)"";
@@ -307,10 +314,11 @@ static void handle_metrics(struct req *r)
     if (r->h->conf.push)
         svc_push_get_stats(r->h->conf.push, &ps);
     size_t len = 0;
+    const struct rs_catalog *cat = r->cat ? r->cat->cat : NULL;
     char *text = svc_stats_render(&r->h->stats, &st, r->h->conf.push ? &ps : NULL,
-                                  rs_catalog_version(r->cat->cat),
-                                  rs_catalog_n_courses(r->cat->cat), rs_catalog_n_tags(r->cat->cat),
-                                  r->h->in_flight, &len);
+                                  cat ? rs_catalog_version(cat) : "",
+                                  cat ? rs_catalog_n_courses(cat) : 0,
+                                  cat ? rs_catalog_n_tags(cat) : 0, r->h->in_flight, &len);
     if (text == NULL) {
         reply_error(r, 500, "internal", "out of memory");
         return;
@@ -880,6 +888,137 @@ static void handle_events(struct req *r)
     event_step(r);
 }
 
+/* ---------------------------------------------------------------- catalog */
+
+/* Serve `c` from now on; requests in flight finish on the one they hold. */
+void svc_http_set_catalog(struct svc_http *h, struct svc_catalog *c)
+{
+    struct svc_catalog *old = h->cat;
+    h->cat = svc_catalog_ref(c);
+    svc_catalog_unref(old);
+    svc_log(SVC_LOG_INFO, "msg=catalog_serving version=%s courses=%zu",
+            rs_catalog_version(c->cat), rs_catalog_n_courses(c->cat));
+}
+
+static void on_catalog_stored(void *arg, int status, const char *data, size_t len)
+{
+    struct req *r = arg;
+    (void)data;
+    (void)len;
+    if (status == SVC_STORE_OK)             /* switch even if the client has gone */
+        svc_http_set_catalog(r->h, r->new_cat);
+    if (!resume(r))
+        return;
+    if (status != SVC_STORE_OK)
+        reply_store_failure(r, status);
+    else {
+        svc_catalog_unref(r->cat);
+        r->cat = svc_catalog_ref(r->new_cat);
+        handle_catalog(r);
+    }
+    req_settle(r);
+}
+
+/* PUT /v1/catalog: validate (every error listed), store under its version,
+ * make it current and tell every daemon; then serve it. */
+static void handle_put_catalog(struct req *r)
+{
+    Skillpath__V1__Catalog *pb =
+        (Skillpath__V1__Catalog *)read_body(r, &skillpath__v1__catalog__descriptor);
+    if (pb == NULL)
+        return;
+    if (!valid_id(pb->version)) {
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+        reply_error(r, 400, "invalid_argument", "version: required, 1-%d of [A-Za-z0-9._:@-]", MAX_ID);
+        return;
+    }
+    size_t len = protobuf_c_message_get_packed_size(&pb->base);
+    uint8_t *bytes = malloc(len + 1);
+    char *err = malloc(65536);
+    char version[MAX_ID + 1];
+    snprintf(version, sizeof version, "%s", pb->version);
+    if (bytes == NULL || err == NULL) {
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+        reply_error(r, 500, "internal", "out of memory");
+        goto out;
+    }
+    protobuf_c_message_pack(&pb->base, bytes);
+    r->new_cat = svc_catalog_create(pb, err, 65536);    /* takes pb */
+    if (r->new_cat == NULL) {
+        for (char *p = err; *p; p++)
+            if (*p == '\n')
+                *p = ';';
+        reply_error(r, 400, "invalid_argument", "catalog refused: %.*s", 400, err);
+        goto out;
+    }
+    await_store(r, svc_store_catalog_put(r->h->store, version, bytes, len, on_catalog_stored, r));
+out:
+    free(bytes);
+    free(err);
+}
+
+static void fetch_catalog(struct svc_http *h);
+
+static void on_catalog_fetched(void *arg, int status, const char *data, size_t len)
+{
+    struct svc_http *h = arg;
+    h->fetching = false;
+    if (status == SVC_STORE_OK) {
+        char err[4096];
+        Skillpath__V1__Catalog *pb = (Skillpath__V1__Catalog *)protobuf_c_message_unpack(
+            &skillpath__v1__catalog__descriptor, NULL, len, (const uint8_t *)data);
+        struct svc_catalog *c = pb ? svc_catalog_create(pb, err, sizeof err) : NULL;
+        if (c) {
+            if (h->cat == NULL || strcmp(rs_catalog_version(c->cat), rs_catalog_version(h->cat->cat)))
+                svc_http_set_catalog(h, c);
+            svc_catalog_unref(c);
+        } else {
+            svc_log(SVC_LOG_ERROR, "msg=catalog_in_redis_invalid");
+        }
+    } else if (status == SVC_STORE_NOTFOUND && h->cat == NULL) {
+        svc_log(SVC_LOG_WARN, "msg=no_catalog_in_redis note=\"PUT /v1/catalog or start with --catalog\"");
+    }
+    if (h->refetch) {
+        h->refetch = false;
+        fetch_catalog(h);
+    } else if (h->cat == NULL) {
+        struct timeval tv = { 0, 500 * 1000 };
+        evtimer_add(h->fetch_retry, &tv);
+    }
+}
+
+static void fetch_catalog(struct svc_http *h)
+{
+    if (h->fetching) {
+        h->refetch = true;
+        return;
+    }
+    if (svc_store_catalog_get(h->store, on_catalog_fetched, h) == 0) {
+        h->fetching = true;
+    } else if (h->cat == NULL) {
+        struct timeval tv = { 0, 500 * 1000 };
+        evtimer_add(h->fetch_retry, &tv);
+    }
+}
+
+static void on_fetch_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fetch_catalog(arg);
+}
+
+/* Another daemon (or this one) made a catalog current: load it unless it
+ * is the one served. */
+static void on_catalog_announced(void *arg, const char *data, size_t len)
+{
+    struct svc_http *h = arg;
+    if (h->cat && strlen(rs_catalog_version(h->cat->cat)) == len &&
+        memcmp(rs_catalog_version(h->cat->cat), data, len) == 0)
+        return;
+    fetch_catalog(h);
+}
+
 /* ---------------------------------------------------------------- routing */
 
 static void method_not_allowed(struct req *r, const char *allow)
@@ -985,6 +1124,25 @@ static void route_learner(struct req *r, const char *rest, const char *query)
 static void dispatch(struct req *r, const char *path, const char *query)
 {
     enum evhttp_cmd_type m = r->method;
+    if (strcmp(path, "/v1/catalog") == 0) {
+        r->route = R_CATALOG;
+        if (m == EVHTTP_REQ_PUT) {
+            if (require(r, SVC_SCOPE_ADMIN) == 0)
+                handle_put_catalog(r);
+        } else if (m != EVHTTP_REQ_GET) {
+            method_not_allowed(r, "GET, PUT");
+        } else if (require(r, SVC_SCOPE_APP) == 0) {
+            if (r->cat)
+                handle_catalog(r);
+            else
+                reply_error(r, 503, "unavailable", "no catalog loaded yet");
+        }
+        return;
+    }
+    if (r->cat == NULL && strncmp(path, "/v1/", 4) == 0) {
+        reply_error(r, 503, "unavailable", "no catalog loaded yet");
+        return;
+    }
     if (strncmp(path, "/v1/learners/", 13) == 0) {
         route_learner(r, path + 13, query);
         return;
@@ -997,7 +1155,6 @@ static void dispatch(struct req *r, const char *path, const char *query)
         { "/healthz", R_HEALTHZ, EVHTTP_REQ_GET },
         { "/readyz", R_READYZ, EVHTTP_REQ_GET },
         { "/metrics", R_METRICS, EVHTTP_REQ_GET },
-        { "/v1/catalog", R_CATALOG, EVHTTP_REQ_GET },
         { "/v1/recommend", R_RECOMMEND, EVHTTP_REQ_POST },
         { "/v1/events", R_EVENTS, EVHTTP_REQ_POST },
     };
@@ -1014,17 +1171,15 @@ static void dispatch(struct req *r, const char *path, const char *query)
             send_raw(r, 200, "text/plain", "ok\n", 3);
             return;
         case R_READYZ:
-            if (svc_store_ready(r->h->store))
-                send_raw(r, 200, "text/plain", "ready\n", 6);
-            else
+            if (!svc_store_ready(r->h->store))
                 reply_error(r, 503, "unavailable", "learner store (Redis) not reachable");
+            else if (r->cat == NULL)
+                reply_error(r, 503, "unavailable", "no catalog loaded yet");
+            else
+                send_raw(r, 200, "text/plain", "ready\n", 6);
             return;
         case R_METRICS:
             handle_metrics(r);
-            return;
-        case R_CATALOG:
-            if (require(r, SVC_SCOPE_APP) == 0)
-                handle_catalog(r);
             return;
         case R_RECOMMEND:
             if (require(r, SVC_SCOPE_APP) == 0)
@@ -1062,7 +1217,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r->method = evhttp_request_get_command(ev);
     r->next.target = -1;
     clock_gettime(CLOCK_MONOTONIC, &r->start);
-    r->cat = svc_catalog_ref(h->cat);
+    r->cat = h->cat ? svc_catalog_ref(h->cat) : NULL;
     r->evcon = evhttp_request_get_connection(ev);
     if (r->evcon)
         evhttp_connection_set_closecb(r->evcon, on_client_gone, r);
@@ -1097,15 +1252,23 @@ struct svc_http *svc_http_create(struct event_base *base, struct evhttp *http,
     h->base = base;
     h->http = http;
     h->store = store;
-    h->cat = svc_catalog_ref(cat);
+    h->cat = cat ? svc_catalog_ref(cat) : NULL;
     h->conf = *conf;
     rs_model_default(&h->model);
+    h->fetch_retry = evtimer_new(base, on_fetch_retry, h);
+    if (h->fetch_retry == NULL || svc_store_subscribe(store, "catalog:", on_catalog_announced, h)) {
+        svc_http_destroy(h);
+        return NULL;
+    }
+    if (h->cat == NULL)
+        fetch_catalog(h);
     evhttp_set_gencb(http, on_request, h);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                          EVHTTP_REQ_DELETE);
     /* evhttp refuses bodies above this with its own 413; ours, in the
      * request's encoding, answers everything between max_body and it. */
-    evhttp_set_max_body_size(http, (ev_ssize_t)(conf->max_body * 4 + 4096));
+    size_t cap = conf->max_body * 4 + 4096;
+    evhttp_set_max_body_size(http, (ev_ssize_t)(cap > conf->max_catalog ? cap : conf->max_catalog + 4096));
     return h;
 }
 
@@ -1113,6 +1276,8 @@ void svc_http_destroy(struct svc_http *h)
 {
     if (h == NULL)
         return;
+    if (h->fetch_retry)
+        event_free(h->fetch_retry);
     svc_catalog_unref(h->cat);
     free(h);
 }

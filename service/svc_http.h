@@ -23,16 +23,22 @@ struct svc_http_conf {
     struct svc_push *push;          /* NULL: no streams, nothing published */
     unsigned push_lessons;          /* lessons per pushed update */
     size_t max_body;            /* larger bodies get 413 */
+    size_t max_catalog;         /* ... except PUT /v1/catalog's, up to this */
     size_t max_batch;           /* events per POST /v1/events */
     int max_retries;            /* recomputes on a version conflict */
 };
 
 /* Serve on `http` (borrowed) with `store` (borrowed) and catalog `cat` (a
- * reference is taken). NULL on ENOMEM. */
+ * reference is taken; NULL: load the current one from Redis, answering 503
+ * until then). Follows catalogs announced by other daemons. NULL on ENOMEM. */
 struct svc_http *svc_http_create(struct event_base *base, struct evhttp *http,
                                  struct svc_store *store, struct svc_catalog *cat,
                                  const struct svc_http_conf *conf);
 void svc_http_destroy(struct svc_http *h);
+
+/* Serve catalog `c` from now on (a reference is taken); requests in
+ * flight finish on the one they hold. */
+void svc_http_set_catalog(struct svc_http *h, struct svc_catalog *c);
 
 /* Requests in flight (received, not yet answered or abandoned). */
 size_t svc_http_in_flight(const struct svc_http *h);

@@ -30,6 +30,8 @@
 struct daemon {
     struct event_base *base;
     struct svc_push *push;
+    const char *catalog_path;           /* "" : catalogs come from Redis only */
+    struct event *sighup;
     struct evhttp *http;
     struct evhttp_bound_socket *sock;
     struct svc_http *api;
@@ -74,6 +76,29 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     svc_http_on_idle(d->api, on_idle, d);
 }
 
+/* SIGHUP: the catalog file again. An invalid one is refused with every
+ * error logged, and the current one keeps serving. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    struct daemon *d = arg;
+    (void)sig;
+    (void)what;
+    if (d->catalog_path[0] == '\0') {
+        svc_log(SVC_LOG_WARN, "msg=reload_skipped reason=\"no catalog file; catalogs come from Redis\"");
+        return;
+    }
+    char err[65536];
+    struct svc_catalog *c = svc_catalog_load(d->catalog_path, err, sizeof err);
+    if (c == NULL) {
+        char *save = NULL;
+        for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            svc_log(SVC_LOG_ERROR, "msg=reload_refused path=%s error=\"%s\"", d->catalog_path, line);
+        return;
+    }
+    svc_http_set_catalog(d->api, c);
+    svc_catalog_unref(c);
+}
+
 static int write_port_file(const char *path, int port)
 {
     char tmp[4096];
@@ -116,17 +141,26 @@ int main(int argc, char **argv)
     char err[65536];
     struct daemon d = {0};
     struct svc_store *store = NULL;
-    struct svc_catalog *cat = svc_catalog_load(c.catalog, err, sizeof err);
-    if (cat == NULL) {
+    struct svc_catalog *cat = NULL;
+    if (c.catalog[0] == '\0') {
+        svc_log(SVC_LOG_INFO, "msg=catalog_from_redis");
+        if (action == SVC_CONF_CHECKED) {
+            printf("configuration valid (the catalog will come from Redis)\n");
+            svc_auth_destroy(auth);
+            return 0;
+        }
+    } else if ((cat = svc_catalog_load(c.catalog, err, sizeof err)) == NULL) {
         svc_auth_destroy(auth);
         char *save = NULL;
         for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
             fprintf(stderr, "skillpathd: %s: %s\n", c.catalog, line);
         svc_log(SVC_LOG_ERROR, "msg=catalog_invalid path=%s", c.catalog);
         return 1;
+    } else {
+        svc_log(SVC_LOG_INFO, "msg=catalog_loaded version=%s courses=%zu tags=%zu",
+                rs_catalog_version(cat->cat), rs_catalog_n_courses(cat->cat),
+                rs_catalog_n_tags(cat->cat));
     }
-    svc_log(SVC_LOG_INFO, "msg=catalog_loaded version=%s courses=%zu tags=%zu",
-            rs_catalog_version(cat->cat), rs_catalog_n_courses(cat->cat), rs_catalog_n_tags(cat->cat));
     if (action == SVC_CONF_CHECKED) {
         printf("configuration and catalog valid\n");
         svc_catalog_unref(cat);
@@ -153,8 +187,8 @@ int main(int argc, char **argv)
                                 .max_buffer = (size_t)c.sse_max_buffer };
     d.push = store ? svc_push_create(d.base, store, &pc) : NULL;
     struct svc_http_conf hc = { .auth = auth, .push = d.push, .push_lessons = (unsigned)c.push_lessons,
-                                .max_body = (size_t)c.max_body, .max_batch = (size_t)c.max_batch,
-                                .max_retries = 200 };
+                                .max_body = (size_t)c.max_body, .max_catalog = (size_t)c.max_catalog,
+                                .max_batch = (size_t)c.max_batch, .max_retries = 200 };
     d.api = d.push ? svc_http_create(d.base, d.http, store, cat, &hc) : NULL;
     if (d.api == NULL) {
         svc_log(SVC_LOG_ERROR, "msg=init_failed what=out_of_memory");
@@ -177,6 +211,10 @@ int main(int argc, char **argv)
         svc_log(SVC_LOG_ERROR, "msg=port_file_failed path=%s err=\"%s\"", c.port_file, strerror(errno));
         goto out;
     }
+    d.catalog_path = c.catalog;
+    d.sighup = evsignal_new(d.base, SIGHUP, on_hup, &d);
+    if (d.sighup == NULL || evsignal_add(d.sighup, NULL))
+        goto out;
     d.sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);
     d.sigint = evsignal_new(d.base, SIGINT, on_signal, &d);
     d.deadline = evtimer_new(d.base, on_deadline, &d);
@@ -193,6 +231,8 @@ out:
         event_free(d.sigterm);
     if (d.sigint)
         event_free(d.sigint);
+    if (d.sighup)
+        event_free(d.sighup);
     if (d.deadline)
         event_free(d.deadline);
     if (d.http)

@@ -35,6 +35,7 @@
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
 #define MAX_KEY 512
+#define MAX_SUBS 4
 
 static const char WRITE_LUA[] =
     "if ARGV[3] ~= '' and redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 'DUP' end\n"
@@ -51,7 +52,20 @@ static const char WRITE_LUA[] =
     "end\n"
     "return 'OK'\n";
 
-enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD, CMD_PUBLISH };
+enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD, CMD_PUBLISH, CMD_CATALOG_PUT };
+
+/* A catalog: stored under its version, made current, announced; atomically. */
+static const char CATALOG_PUT_LUA[] =
+    "redis.call('SET', KEYS[1], ARGV[2])\n"
+    "redis.call('SET', KEYS[2], ARGV[1])\n"
+    "redis.call('PUBLISH', KEYS[3], ARGV[1])\n"
+    "return 'OK'\n";
+
+/* The current catalog, or nil. */
+static const char CATALOG_GET_LUA[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if not v then return false end\n"
+    "return redis.call('GET', ARGV[1] .. v)\n";
 
 struct cmd {
     struct svc_store *st;
@@ -89,9 +103,12 @@ struct svc_store {
     int keep_s;
     long stream_maxlen;
     char sha[41];               /* the loaded script's sha, "" until then */
-    char *channel;              /* subscribed channel (prefixed), or NULL */
-    svc_store_message_cb *on_message;
-    void *message_arg;
+    struct {
+        char *channel;          /* prefixed */
+        svc_store_message_cb *cb;
+        void *arg;
+    } subs[MAX_SUBS];           /* subscriptions, restored on every reconnect */
+    size_t n_subs;
     struct svc_store_stats stats;
 };
 
@@ -165,12 +182,14 @@ static void on_sub_message(redisAsyncContext *ac, void *r, void *priv)
     (void)ac;
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
         return;
-    redisReply *kind = reply->element[0], *payload = reply->element[2];
-    if (kind->type == REDIS_REPLY_STRING && strcmp(kind->str, "message") == 0 &&
-        payload->type == REDIS_REPLY_STRING && st->on_message) {
-        st->stats.messages++;
-        st->on_message(st->message_arg, payload->str, payload->len);
-    }
+    redisReply *kind = reply->element[0], *chan = reply->element[1], *payload = reply->element[2];
+    if (kind->type != REDIS_REPLY_STRING || strcmp(kind->str, "message") != 0 ||
+        chan->type != REDIS_REPLY_STRING || payload->type != REDIS_REPLY_STRING)
+        return;
+    st->stats.messages++;
+    for (size_t i = 0; i < st->n_subs; i++)
+        if (strcmp(chan->str, st->subs[i].channel) == 0)
+            st->subs[i].cb(st->subs[i].arg, payload->str, payload->len);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -191,7 +210,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     if (!l->subscriber)
         load_script(st);
     else
-        redisAsyncCommand(l->ac, on_sub_message, st, "SUBSCRIBE %s", st->channel);
+        for (size_t i = 0; i < st->n_subs; i++)
+            redisAsyncCommand(l->ac, on_sub_message, st, "SUBSCRIBE %s", st->subs[i].channel);
 }
 
 static void connect_now(struct link *l)
@@ -328,6 +348,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
                reply->str, reply->len);
         break;
     case CMD_PUBLISH:
+    case CMD_CATALOG_PUT:
         finish(c, SVC_STORE_OK, NULL, 0);
         break;
     }
@@ -505,7 +526,8 @@ void svc_store_destroy(struct svc_store *st)
     st->closing = true;
     link_deinit(&st->main);
     link_deinit(&st->sub);
-    free(st->channel);
+    for (size_t i = 0; i < st->n_subs; i++)
+        free(st->subs[i].channel);
     free(st->host);
     free(st->prefix);
     free(st);
@@ -514,6 +536,35 @@ void svc_store_destroy(struct svc_store *st)
 bool svc_store_ready(const struct svc_store *st)
 {
     return st->main.connected && st->main.ac != NULL;
+}
+
+int svc_store_catalog_put(struct svc_store *st, const char *version, const void *data, size_t len,
+                          svc_store_cb *cb, void *arg)
+{
+    if (!svc_store_ready(st))
+        return -1;
+    struct cmd *c = new_cmd(st, CMD_CATALOG_PUT, cb, arg, 8);
+    if (c == NULL)
+        return -1;
+    char key[MAX_KEY];
+    snprintf(key, sizeof key, "%scatalog:%s", st->prefix, version);
+    return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, CATALOG_PUT_LUA) && set_str(c, 2, "3") &&
+                         set_str(c, 3, key) && set_key(st, c, 4, "catalog", "current") &&
+                         set_key(st, c, 5, "catalog", "") && set_str(c, 6, version) &&
+                         set_arg(c, 7, data, len));
+}
+
+int svc_store_catalog_get(struct svc_store *st, svc_store_cb *cb, void *arg)
+{
+    if (!svc_store_ready(st))
+        return -1;
+    struct cmd *c = new_cmd(st, CMD_GET, cb, arg, 5);
+    if (c == NULL)
+        return -1;
+    char prefix[MAX_KEY];
+    snprintf(prefix, sizeof prefix, "%scatalog:", st->prefix);
+    return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, CATALOG_GET_LUA) && set_str(c, 2, "1") &&
+                         set_key(st, c, 3, "catalog", "current") && set_str(c, 4, prefix));
 }
 
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len)
@@ -531,15 +582,21 @@ int svc_store_publish(struct svc_store *st, const char *channel, const void *dat
 int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_message_cb *cb,
                         void *arg)
 {
+    if (st->n_subs == MAX_SUBS)
+        return -1;
     char ch[MAX_KEY];
     snprintf(ch, sizeof ch, "%s%s", st->prefix, channel);
-    free(st->channel);
-    st->channel = strdup(ch);
-    if (st->channel == NULL)
+    char *copy = strdup(ch);
+    if (copy == NULL)
         return -1;
-    st->on_message = cb;
-    st->message_arg = arg;
-    connect_now(&st->sub);
+    st->subs[st->n_subs].channel = copy;
+    st->subs[st->n_subs].cb = cb;
+    st->subs[st->n_subs].arg = arg;
+    st->n_subs++;
+    if (st->sub.connected)          /* already up: subscribe now; else on connect */
+        redisAsyncCommand(st->sub.ac, on_sub_message, st, "SUBSCRIBE %s", copy);
+    else
+        connect_now(&st->sub);
     return 0;
 }
 

@@ -85,6 +85,14 @@ typedef void svc_store_message_cb(void *arg, const char *data, size_t len);
 int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_message_cb *cb,
                         void *arg);
 
+/* Catalogs in Redis: P catalog:VERSION holds the Catalog protobuf, P
+ * catalog:current the version; a put also PUBLISHes the version on the
+ * "catalog:" channel (P catalog:), all in one atomic script. A get answers
+ * SVC_STORE_OK with the current catalog, or SVC_STORE_NOTFOUND. */
+int svc_store_catalog_put(struct svc_store *st, const char *version, const void *data, size_t len,
+                          svc_store_cb *cb, void *arg);
+int svc_store_catalog_get(struct svc_store *st, svc_store_cb *cb, void *arg);
+
 /* Counters for /metrics and tests. */
 struct svc_store_stats {
     uint64_t commands;
