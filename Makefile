@@ -8,7 +8,7 @@ SANITIZER ?=
 
 # Debian packages this project builds, tests and runs with.
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c-dev \
-            protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev libssl-dev redis-server curl
+            protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev libssl-dev redis-server curl socat
 
 PKGS      := openblas libprotobuf-c jansson libevent hiredis libcrypto
 CC        ?= cc
@@ -42,7 +42,8 @@ SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
 BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/svc_log.c \
-              service/svc_stats.c service/svc_conf.c service/svc_auth.c service/svc_push.c
+              service/svc_stats.c service/svc_conf.c service/svc_auth.c service/svc_push.c \
+              service/svc_notify.c
 
 .SECONDARY:
 .PHONY: all deps test check run run-cli bench bench-core clean

@@ -20,6 +20,7 @@
 #include "svc_conf.h"
 #include "svc_http.h"
 #include "svc_log.h"
+#include "svc_notify.h"
 #include "svc_push.h"
 #include "svc_store.h"
 
@@ -65,6 +66,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     if (d->draining)
         return;
     d->draining = true;
+    svc_notify("STOPPING=1");
     svc_log(SVC_LOG_INFO, "msg=stopping signal=%d in_flight=%zu", (int)sig, svc_http_in_flight(d->api));
     /* Stop accepting; answer what is in flight; then leave the loop. */
     if (d->sock)
@@ -87,15 +89,18 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
         svc_log(SVC_LOG_WARN, "msg=reload_skipped reason=\"no catalog file; catalogs come from Redis\"");
         return;
     }
+    svc_notify_reloading();
     char err[65536];
     struct svc_catalog *c = svc_catalog_load(d->catalog_path, err, sizeof err);
     if (c == NULL) {
         char *save = NULL;
         for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
             svc_log(SVC_LOG_ERROR, "msg=reload_refused path=%s error=\"%s\"", d->catalog_path, line);
+        svc_notify("READY=1\nSTATUS=reload refused: the catalog file is invalid");
         return;
     }
     svc_http_set_catalog(d->api, c);
+    svc_notify("READY=1\nSTATUS=serving (reloaded)");
     svc_catalog_unref(c);
 }
 
@@ -223,6 +228,9 @@ int main(int argc, char **argv)
         goto out;
     svc_log(SVC_LOG_INFO, "msg=\"ready: listening on %s:%d\" redis=%s:%d prefix=%s", c.listen_host,
             port, c.redis_host, c.redis_port, c.redis_prefix);
+    char status[400];
+    snprintf(status, sizeof status, "READY=1\nSTATUS=listening on %s:%d", c.listen_host, port);
+    svc_notify(status);
     event_base_dispatch(d.base);
     rc = 0;
     svc_log(SVC_LOG_INFO, "msg=stopped");

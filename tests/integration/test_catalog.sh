@@ -79,6 +79,18 @@ for n in a b; do
     check "daemon $n served requests meanwhile ($reqs)" test "${reqs:-0}" -gt 100
 done
 
+# ---- systemd notify: READY, RELOADING (with MONOTONIC_USEC) then READY, STOPPING
+socat -u UNIX-RECVFROM:"$H_TMP/notify.sock",fork - >"$H_TMP/notify.out" 2>/dev/null & H_PIDS+=($!)
+check "notify socket up" wait_for 3 test -S "$H_TMP/notify.sock"
+NOTIFY_SOCKET="$H_TMP/notify.sock" start_daemon n || exit 1
+check "READY=1 once listening" wait_for 3 grep -q '^READY=1' "$H_TMP/notify.out"
+has "status line" "$(cat "$H_TMP/notify.out")" "STATUS=listening on 127.0.0.1:"
+kill -HUP "$PID_n"
+check "RELOADING=1 with MONOTONIC_USEC" wait_for 3 grep -q '^MONOTONIC_USEC=[0-9]' "$H_TMP/notify.out"
+check "READY again after the reload" wait_for 3 grep -q 'STATUS=serving (reloaded)' "$H_TMP/notify.out"
+stop_daemon n; eq "n exits 0" "$STOP_STATUS" 0
+check "STOPPING=1" grep -q '^STOPPING=1' "$H_TMP/notify.out"
+
 stop_daemon a; eq "a exits 0" "$STOP_STATUS" 0
 stop_daemon b; eq "b exits 0" "$STOP_STATUS" 0
 check "no sanitizer reports" test -z "$(grep -l 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$H_TMP"/a.log "$H_TMP"/b.log)"
