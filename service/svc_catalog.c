@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Catalog snapshots: load, validate, reference-count. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,11 +50,6 @@ struct svc_catalog *svc_catalog_create(Skillpath__V1__Catalog *pb, char *err, si
         }
         c->profile[p->tier] = p->capability;
     }
-    c->ws = rs_path_ws_create(c->cat);
-    if (c->ws == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
     return c;
 fail:
     c->refs = 0;
@@ -88,15 +84,14 @@ struct svc_catalog *svc_catalog_load(const char *path, char *err, size_t errlen)
 
 struct svc_catalog *svc_catalog_ref(struct svc_catalog *c)
 {
-    c->refs++;
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
     return c;
 }
 
 void svc_catalog_unref(struct svc_catalog *c)
 {
-    if (c == NULL || --c->refs > 0)
+    if (c == NULL || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) > 1)
         return;
-    rs_path_ws_destroy(c->ws);
     rs_catalog_destroy(c->cat);
     protobuf_c_message_free_unpacked(&c->pb->base, NULL);
     free(c);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * The catalog snapshot the daemon serves: the core catalog, the wire catalog
- * it came from (for GET /v1/courses/{id}), the tier profiles and a path
- * workspace. Immutable once built, reference-counted: a request holds its
- * snapshot until it replies, so a reload never pulls one from under it. */
+ * it came from (for GET /v1/courses/{id}) and the tier profiles. Immutable
+ * once built, so every worker thread shares it; reference-counted
+ * atomically: a request holds its snapshot until it replies, so a reload
+ * never pulls one from under it. */
 #ifndef SVC_CATALOG_H
 #define SVC_CATALOG_H
 
@@ -12,11 +13,10 @@
 #include "recsys.h"
 
 struct svc_catalog {
-    int refs;                           /* owners; freed at zero */
+    _Atomic int refs;                   /* owners, on any thread; freed at zero */
     struct rs_catalog *cat;             /* the core catalog */
     Skillpath__V1__Catalog *pb;         /* the wire catalog, same course order */
     const float *profile[4];            /* by tier: a new learner's capability, or NULL */
-    struct rs_path_ws *ws;              /* path scratch: one loop thread uses it */
 };
 
 /* Load and validate a catalog file (JSON). NULL with every problem, one per

@@ -52,6 +52,8 @@ struct svc_http {
     void (*on_idle)(void *);
     void *idle_arg;
     struct svc_stats stats;
+    struct rs_path_ws *ws;              /* path scratch of this loop ... */
+    struct svc_catalog *ws_cat;         /* ... for this catalog (a reference) */
     bool fetching;                      /* a catalog read from Redis is outstanding */
     bool refetch;                       /* another announcement came meanwhile */
     struct event *fetch_retry;          /* until a first catalog is loaded */
@@ -337,6 +339,20 @@ static void handle_course(struct req *r, const char *id)
     reply(r, 200, &r->cat->pb->courses[j]->base);
 }
 
+/* This loop's path scratch for catalog `c`, remade when the catalog
+ * changed. It holds a reference, so an address reused by a later catalog
+ * can never be mistaken for the one the scratch was sized for. */
+static struct rs_path_ws *path_ws(struct svc_http *h, struct svc_catalog *c)
+{
+    if (h->ws_cat != c) {
+        rs_path_ws_destroy(h->ws);
+        svc_catalog_unref(h->ws_cat);
+        h->ws = rs_path_ws_create(c->cat);
+        h->ws_cat = h->ws ? svc_catalog_ref(c) : NULL;
+    }
+    return h->ws;
+}
+
 /* Build a path for `l` from request options; answers on error. */
 static int build_path(struct req *r, const struct rs_learner *l,
                       const Skillpath__V1__RecommendRequest *req, struct rs_path *p)
@@ -349,7 +365,8 @@ static int build_path(struct req *r, const struct rs_learner *l,
     }
     if (q.now == 0)
         q.now = now_s();
-    int rc = rs_path_build(r->cat->cat, &r->h->model, &q, r->cat->ws, p, err, sizeof err);
+    struct rs_path_ws *ws = path_ws(r->h, r->cat);
+    int rc = ws ? rs_path_build(r->cat->cat, &r->h->model, &q, ws, p, err, sizeof err) : RS_ENOMEM;
     svc_model_query_deinit(&q);
     if (rc != 0) {
         reply_error(r, rc == RS_ENOMEM ? 500 : 400, rc == RS_ENOMEM ? "internal" : "invalid_argument",
@@ -1278,6 +1295,8 @@ void svc_http_destroy(struct svc_http *h)
         return;
     if (h->fetch_retry)
         event_free(h->fetch_retry);
+    rs_path_ws_destroy(h->ws);
+    svc_catalog_unref(h->ws_cat);
     svc_catalog_unref(h->cat);
     free(h);
 }
