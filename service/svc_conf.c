@@ -39,6 +39,7 @@ static const struct option_def options[] = {
     { "no-auth", T_BOOL, OFF(no_auth), "no", 0, 0, "check no API keys: local development only" },
     { "sse-heartbeat-ms", T_INT, OFF(sse_heartbeat_ms), "15000", 50, 3600000, "a comment on every stream this often" },
     { "sse-max-buffer", T_INT, OFF(sse_max_buffer), "262144", 1024, 67108864, "bytes queued for a stream client before it is dropped" },
+    { "workers", T_INT, OFF(workers), "0", 0, 64, "event loops sharing the port (SO_REUSEPORT); 0: one per core" },
     { "push-lessons", T_INT, OFF(push_lessons), "3", 1, 20, "lessons per streamed update" },
 };
 #define N_OPTIONS (sizeof options / sizeof *options)

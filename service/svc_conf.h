@@ -27,6 +27,7 @@ struct svc_conf {
     long sse_heartbeat_ms;
     long sse_max_buffer;
     long push_lessons;
+    long workers;                       /* 0: one per core */
     /* derived */
     char redis_host[SVC_CONF_STR];
     int redis_port;

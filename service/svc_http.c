@@ -57,6 +57,7 @@ struct svc_http {
     bool fetching;                      /* a catalog read from Redis is outstanding */
     bool refetch;                       /* another announcement came meanwhile */
     struct event *fetch_retry;          /* until a first catalog is loaded */
+    struct event *publish;              /* copies counters to the hub */
 };
 
 enum route {
@@ -178,8 +179,8 @@ static void send_raw(struct req *r, int status, const char *ctype, const void *b
     evhttp_send_reply(r->ev, status, reason_phrase(status), buf);
     if (buf)
         evbuffer_free(buf);
-    svc_log(SVC_LOG_INFO, "msg=request id=%llu method=%s route=%s status=%d dur_ms=%.3f",
-            (unsigned long long)r->id,
+    svc_log(SVC_LOG_INFO, "msg=request worker=%zu id=%llu method=%s route=%s status=%d dur_ms=%.3f",
+            r->h->conf.worker, (unsigned long long)r->id,
             r->method == EVHTTP_REQ_GET ? "GET" : r->method == EVHTTP_REQ_POST ? "POST"
             : r->method == EVHTTP_REQ_PUT ? "PUT" : r->method == EVHTTP_REQ_DELETE ? "DELETE"
             : "OTHER", svc_route_name((enum svc_route)r->route), status, ms_since(&r->start));
@@ -311,16 +312,25 @@ static void handle_catalog(struct req *r)
 static void handle_metrics(struct req *r)
 {
     struct svc_store_stats st;
-    struct svc_push_stats ps;
+    struct svc_push_stats ps = {0};
+    struct svc_stats *all = malloc(sizeof *all);
+    if (all == NULL) {
+        reply_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    *all = r->h->stats;
     svc_store_get_stats(r->h->store, &st);
     if (r->h->conf.push)
         svc_push_get_stats(r->h->conf.push, &ps);
+    if (r->h->conf.hub)             /* the other workers' latest copies */
+        svc_stats_hub_sum(r->h->conf.hub, r->h->conf.worker, all, &st, &ps);
     size_t len = 0;
     const struct rs_catalog *cat = r->cat ? r->cat->cat : NULL;
-    char *text = svc_stats_render(&r->h->stats, &st, r->h->conf.push ? &ps : NULL,
+    char *text = svc_stats_render(all, &st, r->h->conf.push ? &ps : NULL,
                                   cat ? rs_catalog_version(cat) : "",
                                   cat ? rs_catalog_n_courses(cat) : 0,
                                   cat ? rs_catalog_n_tags(cat) : 0, r->h->in_flight, &len);
+    free(all);
     if (text == NULL) {
         reply_error(r, 500, "internal", "out of memory");
         return;
@@ -1018,6 +1028,19 @@ static void fetch_catalog(struct svc_http *h)
     }
 }
 
+static void on_publish_stats(evutil_socket_t fd, short what, void *arg)
+{
+    struct svc_http *h = arg;
+    struct svc_store_stats st;
+    struct svc_push_stats ps;
+    (void)fd;
+    (void)what;
+    svc_store_get_stats(h->store, &st);
+    if (h->conf.push)
+        svc_push_get_stats(h->conf.push, &ps);
+    svc_stats_hub_publish(h->conf.hub, h->conf.worker, &h->stats, &st, h->conf.push ? &ps : NULL);
+}
+
 static void on_fetch_retry(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -1279,6 +1302,14 @@ struct svc_http *svc_http_create(struct event_base *base, struct evhttp *http,
     }
     if (h->cat == NULL)
         fetch_catalog(h);
+    if (conf->hub) {
+        h->publish = event_new(base, -1, EV_PERSIST, on_publish_stats, h);
+        struct timeval tv = { 0, 100 * 1000 };
+        if (h->publish == NULL || event_add(h->publish, &tv) != 0) {
+            svc_http_destroy(h);
+            return NULL;
+        }
+    }
     evhttp_set_gencb(http, on_request, h);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                          EVHTTP_REQ_DELETE);
@@ -1295,6 +1326,8 @@ void svc_http_destroy(struct svc_http *h)
         return;
     if (h->fetch_retry)
         event_free(h->fetch_retry);
+    if (h->publish)
+        event_free(h->publish);
     rs_path_ws_destroy(h->ws);
     svc_catalog_unref(h->ws_cat);
     svc_catalog_unref(h->cat);

@@ -17,11 +17,14 @@ struct svc_http;
 
 struct svc_auth;
 struct svc_push;
+struct svc_stats_hub;
 
 struct svc_http_conf {
     const struct svc_auth *auth;    /* NULL: no API keys checked */
     struct svc_push *push;          /* NULL: no streams, nothing published */
     unsigned push_lessons;          /* lessons per pushed update */
+    struct svc_stats_hub *hub;      /* NULL: one loop; else counters are shared through it */
+    size_t worker;                  /* this loop's slot in the hub */
     size_t max_body;            /* larger bodies get 413 */
     size_t max_catalog;         /* ... except PUT /v1/catalog's, up to this */
     size_t max_batch;           /* events per POST /v1/events */

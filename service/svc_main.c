@@ -1,13 +1,27 @@
 /* SPDX-License-Identifier: MIT
- * skillpathd: parse the flags, load the catalog, connect the store, serve
- * HTTP on one libevent loop, and on SIGTERM stop accepting, finish what is in
- * flight and exit 0. Modules start in this order and stop in reverse. */
+ * skillpathd: load the configuration and the catalog, start N worker loops
+ * that share the listening port (SO_REUSEPORT), and run signals on the main
+ * thread: SIGHUP reloads the catalog file, SIGTERM stops accepting, finishes
+ * what is in flight and exits 0. Modules start in this order and stop in
+ * reverse.
+ *
+ * DESIGN
+ * Each worker owns one event loop and everything on it: its evhttp, its
+ * Redis connections (store and push), its routes, counters and path scratch.
+ * Workers share only immutable data: the catalog snapshot (atomically
+ * reference-counted) and the API keys. The main thread talks to a worker
+ * through a pipe ('T' stop, 'R' take the catalog in its mailbox), so no lock
+ * is ever taken on the request path; counters reach /metrics through the
+ * stats hub, which each worker feeds from a timer. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,60 +36,125 @@
 #include "svc_log.h"
 #include "svc_notify.h"
 #include "svc_push.h"
+#include "svc_stats.h"
 #include "svc_store.h"
 
 #define DRAIN_SECONDS 10
+#define MAX_WORKERS 64
 
-/* ---------------------------------------------------------------- shutdown */
-
-struct daemon {
+struct worker {
+    size_t id;
+    pthread_t thread;
+    bool started;
     struct event_base *base;
-    struct svc_push *push;
-    const char *catalog_path;           /* "" : catalogs come from Redis only */
-    struct event *sighup;
     struct evhttp *http;
     struct evhttp_bound_socket *sock;
+    struct svc_store *store;
+    struct svc_push *push;
     struct svc_http *api;
-    struct event *sigterm, *sigint, *deadline;
+    int pipe[2];                        /* main -> worker commands */
+    struct event *cmd;
+    struct event *deadline;
     bool draining;
+    pthread_mutex_t mu;                 /* guards mailbox */
+    struct svc_catalog *mailbox;        /* a catalog to switch to ('R') */
 };
+
+/* ---------------------------------------------------------------- worker side */
 
 static void on_idle(void *arg)
 {
-    struct daemon *d = arg;
-    svc_log(SVC_LOG_INFO, "msg=drained");
+    struct worker *w = arg;
+    svc_log(SVC_LOG_INFO, "msg=drained worker=%zu", w->id);
     /* The last replies are queued, not yet written: give the loop a moment
      * to flush them before it ends. */
     struct timeval flush = { 0, 200 * 1000 };
-    event_base_loopexit(d->base, &flush);
+    event_base_loopexit(w->base, &flush);
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
-    struct daemon *d = arg;
+    struct worker *w = arg;
     (void)fd;
     (void)what;
-    svc_log(SVC_LOG_WARN, "msg=drain_timeout in_flight=%zu", svc_http_in_flight(d->api));
-    event_base_loopexit(d->base, NULL);
+    svc_log(SVC_LOG_WARN, "msg=drain_timeout worker=%zu in_flight=%zu", w->id,
+            svc_http_in_flight(w->api));
+    event_base_loopexit(w->base, NULL);
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+static void drain(struct worker *w)
+{
+    if (w->draining)
+        return;
+    w->draining = true;
+    /* Stop accepting; end the streams; answer what is in flight; leave. */
+    if (w->sock)
+        evhttp_del_accept_socket(w->http, w->sock);
+    w->sock = NULL;
+    svc_push_close_all(w->push);
+    struct timeval tv = { DRAIN_SECONDS, 0 };
+    evtimer_add(w->deadline, &tv);
+    svc_http_on_idle(w->api, on_idle, w);
+}
+
+static void on_command(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    (void)what;
+    char cmd;
+    while (read(fd, &cmd, 1) == 1) {
+        if (cmd == 'T') {
+            drain(w);
+        } else if (cmd == 'R') {
+            pthread_mutex_lock(&w->mu);
+            struct svc_catalog *c = w->mailbox;
+            w->mailbox = NULL;
+            pthread_mutex_unlock(&w->mu);
+            if (c) {
+                svc_http_set_catalog(w->api, c);
+                svc_catalog_unref(c);
+            }
+        }
+    }
+}
+
+static void *run_worker(void *arg)
+{
+    struct worker *w = arg;
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- main side */
+
+static void tell(struct worker *w, char cmd)
+{
+    ssize_t n;
+    do
+        n = write(w->pipe[1], &cmd, 1);
+    while (n < 0 && errno == EINTR);
+}
+
+struct daemon {
+    struct event_base *base;            /* the main thread's: signals only */
+    struct worker *workers;
+    size_t n;
+    const char *catalog_path;           /* "" : catalogs come from Redis only */
+    bool stopping;
+};
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct daemon *d = arg;
     (void)what;
-    if (d->draining)
+    if (d->stopping)
         return;
-    d->draining = true;
+    d->stopping = true;
     svc_notify("STOPPING=1");
-    svc_log(SVC_LOG_INFO, "msg=stopping signal=%d in_flight=%zu", (int)sig, svc_http_in_flight(d->api));
-    /* Stop accepting; answer what is in flight; then leave the loop. */
-    if (d->sock)
-        evhttp_del_accept_socket(d->http, d->sock);
-    d->sock = NULL;
-    svc_push_close_all(d->push);        /* streams end cleanly, then the rest drains */
-    struct timeval tv = { DRAIN_SECONDS, 0 };
-    evtimer_add(d->deadline, &tv);
-    svc_http_on_idle(d->api, on_idle, d);
+    svc_log(SVC_LOG_INFO, "msg=stopping signal=%d", (int)sig);
+    for (size_t i = 0; i < d->n; i++)
+        tell(&d->workers[i], 'T');
+    event_base_loopexit(d->base, NULL);
 }
 
 /* SIGHUP: the catalog file again. An invalid one is refused with every
@@ -99,9 +178,51 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
         svc_notify("READY=1\nSTATUS=reload refused: the catalog file is invalid");
         return;
     }
-    svc_http_set_catalog(d->api, c);
-    svc_notify("READY=1\nSTATUS=serving (reloaded)");
+    for (size_t i = 0; i < d->n; i++) {
+        struct worker *w = &d->workers[i];
+        pthread_mutex_lock(&w->mu);
+        svc_catalog_unref(w->mailbox);
+        w->mailbox = svc_catalog_ref(c);
+        pthread_mutex_unlock(&w->mu);
+        tell(w, 'R');
+    }
     svc_catalog_unref(c);
+    svc_notify("READY=1\nSTATUS=serving (reloaded)");
+}
+
+/* A listening socket that shares its port with the other workers'. */
+static int listen_socket(const char *host, int port, char *err, size_t errlen)
+{
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res = NULL;
+    char ports[16];
+    snprintf(ports, sizeof ports, "%d", port);
+    int rc = getaddrinfo(host, ports, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        snprintf(err, errlen, "%s:%d: %s", host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static int bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return -1;
+    return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
 }
 
 static int write_port_file(const char *path, int port)
@@ -115,6 +236,65 @@ static int write_port_file(const char *path, int port)
     if (fclose(f) != 0)
         return -1;
     return rename(tmp, path);
+}
+
+static void worker_free(struct worker *w)
+{
+    if (w->cmd)
+        event_free(w->cmd);
+    if (w->deadline)
+        event_free(w->deadline);
+    if (w->http)
+        evhttp_free(w->http);           /* before the store: no request outlives it */
+    svc_http_destroy(w->api);
+    svc_store_destroy(w->store);        /* no more messages for push */
+    svc_push_destroy(w->push);
+    if (w->base)
+        event_base_free(w->base);
+    for (int i = 0; i < 2; i++)
+        if (w->pipe[i] >= 0)
+            close(w->pipe[i]);
+    svc_catalog_unref(w->mailbox);
+    pthread_mutex_destroy(&w->mu);
+}
+
+/* Everything of worker w, on its own base, before its thread starts. */
+static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_catalog *cat,
+                       const struct svc_auth *auth, struct svc_stats_hub *hub, int fd)
+{
+    w->base = event_base_new();
+    w->http = w->base ? evhttp_new(w->base) : NULL;
+    if (w->http == NULL || pipe2(w->pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+        return -1;
+    struct svc_store_conf sc = {
+        .host = c->redis_host, .port = c->redis_port, .prefix = c->redis_prefix,
+        .timeout_ms = (int)c->redis_timeout_ms,
+    };
+    w->store = svc_store_create(w->base, &sc);
+    struct svc_push_conf pc = { .heartbeat_ms = (int)c->sse_heartbeat_ms,
+                                .max_buffer = (size_t)c->sse_max_buffer };
+    w->push = w->store ? svc_push_create(w->base, w->store, &pc) : NULL;
+    struct svc_http_conf hc = {
+        .auth = auth, .push = w->push, .push_lessons = (unsigned)c->push_lessons,
+        .hub = hub, .worker = w->id, .max_body = (size_t)c->max_body,
+        .max_catalog = (size_t)c->max_catalog, .max_batch = (size_t)c->max_batch,
+        .max_retries = 200,
+    };
+    w->api = w->push ? svc_http_create(w->base, w->http, w->store, cat, &hc) : NULL;
+    if (w->api == NULL)
+        return -1;
+    struct evconnlistener *l = evconnlistener_new(w->base, NULL, NULL,
+                                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1, fd);
+    if (l == NULL) {
+        close(fd);
+        return -1;
+    }
+    w->sock = evhttp_bind_listener(w->http, l);
+    w->cmd = event_new(w->base, w->pipe[0], EV_READ | EV_PERSIST, on_command, w);
+    w->deadline = evtimer_new(w->base, on_deadline, w);
+    if (w->sock == NULL || w->cmd == NULL || w->deadline == NULL || event_add(w->cmd, NULL))
+        return -1;
+    return 0;
 }
 
 extern char **environ;
@@ -144,8 +324,6 @@ int main(int argc, char **argv)
 
     int rc = 1;
     char err[65536];
-    struct daemon d = {0};
-    struct svc_store *store = NULL;
     struct svc_catalog *cat = NULL;
     if (c.catalog[0] == '\0') {
         svc_log(SVC_LOG_INFO, "msg=catalog_from_redis");
@@ -177,80 +355,90 @@ int main(int argc, char **argv)
     else
         svc_log(SVC_LOG_WARN, "msg=auth_off note=\"no-auth: every caller may do everything; development only\"");
 
+    size_t n = c.workers > 0 ? (size_t)c.workers : (size_t)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > MAX_WORKERS)
+        n = MAX_WORKERS;
+    struct daemon d = { .n = n, .catalog_path = c.catalog };
+    struct svc_stats_hub *hub = n > 1 ? svc_stats_hub_create(n) : NULL;
+    struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
+    d.workers = calloc(n, sizeof *d.workers);
     d.base = event_base_new();
-    d.http = d.base ? evhttp_new(d.base) : NULL;
-    if (d.http == NULL) {
-        svc_log(SVC_LOG_ERROR, "msg=init_failed what=event_base");
+    if (d.workers == NULL || d.base == NULL || (n > 1 && hub == NULL))
         goto out;
+    for (size_t i = 0; i < n; i++) {
+        d.workers[i].id = i;
+        d.workers[i].pipe[0] = d.workers[i].pipe[1] = -1;
+        pthread_mutex_init(&d.workers[i].mu, NULL);
     }
-    struct svc_store_conf sc = {
-        .host = c.redis_host, .port = c.redis_port, .prefix = c.redis_prefix,
-        .timeout_ms = (int)c.redis_timeout_ms,
-    };
-    store = svc_store_create(d.base, &sc);
-    struct svc_push_conf pc = { .heartbeat_ms = (int)c.sse_heartbeat_ms,
-                                .max_buffer = (size_t)c.sse_max_buffer };
-    d.push = store ? svc_push_create(d.base, store, &pc) : NULL;
-    struct svc_http_conf hc = { .auth = auth, .push = d.push, .push_lessons = (unsigned)c.push_lessons,
-                                .max_body = (size_t)c.max_body, .max_catalog = (size_t)c.max_catalog,
-                                .max_batch = (size_t)c.max_batch, .max_retries = 200 };
-    d.api = d.push ? svc_http_create(d.base, d.http, store, cat, &hc) : NULL;
-    if (d.api == NULL) {
-        svc_log(SVC_LOG_ERROR, "msg=init_failed what=out_of_memory");
-        goto out;
-    }
-    d.sock = evhttp_bind_socket_with_handle(d.http, c.listen_host, (ev_uint16_t)c.listen_port);
-    if (d.sock == NULL) {
-        svc_log(SVC_LOG_ERROR, "msg=listen_failed addr=%s:%d err=\"%s\"", c.listen_host,
-                c.listen_port, strerror(errno));
-        goto out;
-    }
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
+    /* The first socket picks the port (port 0: any free one); the others share it. */
     int port = c.listen_port;
-    evutil_socket_t fd = evhttp_bound_socket_get_fd(d.sock);
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-        port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                              : ((struct sockaddr_in *)&ss)->sin_port);
+    for (size_t i = 0; i < n; i++) {
+        int fd = listen_socket(c.listen_host, port, err, sizeof err);
+        if (fd < 0) {
+            svc_log(SVC_LOG_ERROR, "msg=listen_failed err=\"%s\"", err);
+            goto out;
+        }
+        if (i == 0)
+            port = bound_port(fd);
+        if (worker_init(&d.workers[i], &c, cat, auth, hub, fd) != 0) {
+            svc_log(SVC_LOG_ERROR, "msg=init_failed worker=%zu", i);
+            goto out;
+        }
+    }
     if (c.port_file[0] && write_port_file(c.port_file, port) != 0) {
         svc_log(SVC_LOG_ERROR, "msg=port_file_failed path=%s err=\"%s\"", c.port_file, strerror(errno));
         goto out;
     }
-    d.catalog_path = c.catalog;
-    d.sighup = evsignal_new(d.base, SIGHUP, on_hup, &d);
-    if (d.sighup == NULL || evsignal_add(d.sighup, NULL))
+    sigterm = evsignal_new(d.base, SIGTERM, on_stop, &d);
+    sigint = evsignal_new(d.base, SIGINT, on_stop, &d);
+    sighup = evsignal_new(d.base, SIGHUP, on_hup, &d);
+    if (!sigterm || !sigint || !sighup || evsignal_add(sigterm, NULL) || evsignal_add(sigint, NULL) ||
+        evsignal_add(sighup, NULL))
         goto out;
-    d.sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);
-    d.sigint = evsignal_new(d.base, SIGINT, on_signal, &d);
-    d.deadline = evtimer_new(d.base, on_deadline, &d);
-    if (!d.sigterm || !d.sigint || !d.deadline || evsignal_add(d.sigterm, NULL) ||
-        evsignal_add(d.sigint, NULL))
-        goto out;
-    svc_log(SVC_LOG_INFO, "msg=\"ready: listening on %s:%d\" redis=%s:%d prefix=%s", c.listen_host,
-            port, c.redis_host, c.redis_port, c.redis_prefix);
+    /* Workers never see the signals: the main thread handles them all. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (size_t i = 0; i < n; i++)
+        d.workers[i].started = pthread_create(&d.workers[i].thread, NULL, run_worker,
+                                              &d.workers[i]) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    svc_log(SVC_LOG_INFO, "msg=\"ready: listening on %s:%d\" workers=%zu redis=%s:%d prefix=%s",
+            c.listen_host, port, n, c.redis_host, c.redis_port, c.redis_prefix);
     char status[400];
-    snprintf(status, sizeof status, "READY=1\nSTATUS=listening on %s:%d", c.listen_host, port);
+    snprintf(status, sizeof status, "READY=1\nSTATUS=listening on %s:%d, %zu workers",
+             c.listen_host, port, n);
     svc_notify(status);
     event_base_dispatch(d.base);
     rc = 0;
-    svc_log(SVC_LOG_INFO, "msg=stopped");
 out:
-    if (d.sigterm)
-        event_free(d.sigterm);
-    if (d.sigint)
-        event_free(d.sigint);
-    if (d.sighup)
-        event_free(d.sighup);
-    if (d.deadline)
-        event_free(d.deadline);
-    if (d.http)
-        evhttp_free(d.http);        /* before the store: no request outlives it */
-    svc_http_destroy(d.api);
-    svc_store_destroy(store);           /* no more messages for push */
-    svc_push_destroy(d.push);
-    svc_catalog_unref(cat);
-    svc_auth_destroy(auth);
+    for (size_t i = 0; d.workers && i < n; i++) {
+        if (d.workers[i].started) {
+            if (rc != 0)
+                tell(&d.workers[i], 'T');
+            pthread_join(d.workers[i].thread, NULL);
+        }
+    }
+    for (size_t i = 0; d.workers && i < n; i++)
+        worker_free(&d.workers[i]);
+    if (rc == 0)
+        svc_log(SVC_LOG_INFO, "msg=stopped");
+    if (sigterm)
+        event_free(sigterm);
+    if (sigint)
+        event_free(sigint);
+    if (sighup)
+        event_free(sighup);
     if (d.base)
         event_base_free(d.base);
+    free(d.workers);
+    svc_stats_hub_destroy(hub);
+    svc_catalog_unref(cat);
+    svc_auth_destroy(auth);
     return rc;
 }

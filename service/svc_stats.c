@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * Metrics: declared once (the X-macro lists in svc_stats.h), rendered here. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "svc_push.h"
@@ -161,4 +163,103 @@ char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *
     }
     *len = t.len;
     return t.p;
+}
+
+/* ---------------------------------------------------------------- hub */
+
+struct slot {
+    pthread_mutex_t mu;
+    bool set;
+    struct svc_stats s;
+    struct svc_store_stats st;
+    struct svc_push_stats ps;
+};
+
+struct svc_stats_hub {
+    size_t n;
+    struct slot slot[];
+};
+
+struct svc_stats_hub *svc_stats_hub_create(size_t workers)
+{
+    struct svc_stats_hub *hub = calloc(1, sizeof *hub + workers * sizeof(struct slot));
+    if (hub == NULL)
+        return NULL;
+    hub->n = workers;
+    for (size_t i = 0; i < workers; i++)
+        pthread_mutex_init(&hub->slot[i].mu, NULL);
+    return hub;
+}
+
+void svc_stats_hub_destroy(struct svc_stats_hub *hub)
+{
+    if (hub == NULL)
+        return;
+    for (size_t i = 0; i < hub->n; i++)
+        pthread_mutex_destroy(&hub->slot[i].mu);
+    free(hub);
+}
+
+void svc_stats_hub_publish(struct svc_stats_hub *hub, size_t worker, const struct svc_stats *s,
+                           const struct svc_store_stats *st, const struct svc_push_stats *ps)
+{
+    struct slot *sl = &hub->slot[worker];
+    pthread_mutex_lock(&sl->mu);
+    sl->s = *s;
+    sl->st = *st;
+    if (ps)
+        sl->ps = *ps;
+    sl->set = true;
+    pthread_mutex_unlock(&sl->mu);
+}
+
+static void add_hist(struct svc_hist *into, const struct svc_hist *h)
+{
+    for (size_t b = 0; b <= SVC_LAT_BUCKETS; b++)
+        into->bucket[b] += h->bucket[b];
+    into->count += h->count;
+    into->sum += h->sum;
+}
+
+static void add_stats(struct svc_stats *into, const struct svc_stats *s)
+{
+#define SVC_COUNTER_ADD(field, name, help) into->field += s->field;
+    SVC_COUNTERS(SVC_COUNTER_ADD)
+#undef SVC_COUNTER_ADD
+    for (int r = 0; r < SVC_ROUTE_COUNT; r++) {
+        for (int c = 0; c < 6; c++)
+            into->requests[r][c] += s->requests[r][c];
+        for (int c = 0; c < 600; c++)
+            into->by_status[r][c] += s->by_status[r][c];
+        add_hist(&into->latency[r], &s->latency[r]);
+    }
+}
+
+void svc_stats_hub_sum(struct svc_stats_hub *hub, size_t self, struct svc_stats *s,
+                       struct svc_store_stats *st, struct svc_push_stats *ps)
+{
+    for (size_t i = 0; i < hub->n; i++) {
+        if (i == self)
+            continue;
+        struct slot *sl = &hub->slot[i];
+        pthread_mutex_lock(&sl->mu);
+        if (sl->set) {
+            add_stats(s, &sl->s);
+            st->commands += sl->st.commands;
+            st->timeouts += sl->st.timeouts;
+            st->errors += sl->st.errors;
+            st->reconnects += sl->st.reconnects;
+            st->noscript += sl->st.noscript;
+            st->messages += sl->st.messages;
+            add_hist(&st->latency, &sl->st.latency);
+            if (ps) {
+                ps->open += sl->ps.open;
+                ps->opened += sl->ps.opened;
+                ps->dropped += sl->ps.dropped;
+                ps->published += sl->ps.published;
+                ps->delivered += sl->ps.delivered;
+            }
+        }
+        pthread_mutex_unlock(&sl->mu);
+    }
 }

@@ -50,6 +50,19 @@ struct svc_stats {
 
 const char *svc_route_name(enum svc_route r);
 
+/* Several worker loops: each publishes a copy of its counters into its slot
+ * of a shared hub now and then (its own thread never locks for a request),
+ * and /metrics on any worker sums the slots, its own live counters in place
+ * of its slot. */
+struct svc_push_stats;
+struct svc_stats_hub;
+struct svc_stats_hub *svc_stats_hub_create(size_t workers);
+void svc_stats_hub_destroy(struct svc_stats_hub *hub);
+void svc_stats_hub_publish(struct svc_stats_hub *hub, size_t worker, const struct svc_stats *s,
+                           const struct svc_store_stats *st, const struct svc_push_stats *ps);
+void svc_stats_hub_sum(struct svc_stats_hub *hub, size_t self, struct svc_stats *s,
+                       struct svc_store_stats *st, struct svc_push_stats *ps);
+
 void svc_hist_add(struct svc_hist *h, double seconds);
 
 /* Count one answered request. */

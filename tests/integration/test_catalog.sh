@@ -79,6 +79,23 @@ for n in a b; do
     check "daemon $n served requests meanwhile ($reqs)" test "${reqs:-0}" -gt 100
 done
 
+# ---- several worker loops share the port; /metrics sums them all
+start_daemon w --workers 3 || exit 1
+W="http://127.0.0.1:$PORT_w"
+for i in $(seq 1 60); do curl -s -m 5 -o /dev/null "$W/v1/catalog"; done
+workers=$(grep 'route=catalog status=200' "$H_TMP/w.log" | sed -n 's/.*worker=\([0-9]*\).*/\1/p' | sort -u | wc -l)
+check "requests spread over the workers ($workers of 3)" test "$workers" -ge 2
+has "ready line counts the workers" "$(cat "$H_TMP/w.log")" "workers=3"
+sleep 0.3
+m=$(curl -s -m 5 "$W/metrics")
+total=$(echo "$m" | sed -n 's/^skillpath_requests_total{route="catalog",status="200"} \([0-9]*\)$/\1/p')
+eq "metrics sum every worker" "$total" 60
+r=$(req PUT "$W/v1/catalog" "${JSON[@]}" --data-binary @"$H_TMP/v3.json"); check "PUT on one worker" test "${r%% *}" = 200
+sleep 0.5
+seen=$(for i in $(seq 1 20); do curl -s -m 5 "$W/v1/catalog" | grep -o '"version":"[^"]*"'; done | sort -u)
+eq "every worker serves the new catalog" "$seen" '"version":"v3"'
+stop_daemon w; eq "w exits 0" "$STOP_STATUS" 0
+
 # ---- systemd notify: READY, RELOADING (with MONOTONIC_USEC) then READY, STOPPING
 socat -u UNIX-RECVFROM:"$H_TMP/notify.sock",fork - >"$H_TMP/notify.out" 2>/dev/null & H_PIDS+=($!)
 check "notify socket up" wait_for 3 test -S "$H_TMP/notify.sock"
