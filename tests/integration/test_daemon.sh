@@ -239,6 +239,12 @@ for spec in "${routes[@]}"; do
     r=$(req "$method" "$K$path" "${data[@]}" -H "Authorization: Bearer $KD")
     check "$method $path with the admin key (${r%% *})" test "${r%% *}" != 401 -a "${r%% *}" != 403
 done
+code() { curl -s -m 1 -o /dev/null -w '%{http_code}' "$@"; }
+eq "stream without a key" "$(code "$K/v1/learners/u1/stream")" 401
+eq "stream with the ingest key" "$(code -H "Authorization: Bearer $KI" "$K/v1/learners/u1/stream")" 403
+eq "stream with the app key" "$(code -H "Authorization: Bearer $KA" "$K/v1/learners/u1/stream")" 200
+r=$(req PUT "$K/v1/catalog" -H 'Content-Type: application/json' -d '{}' -H "Authorization: Bearer $KA")
+eq "catalog PUT needs admin" "${r%% *}" 403
 r=$(req GET "$K/v1/catalog"); has "401 names the fix" "$r" '"code":"unauthenticated","message":"missing API key: send Authorization: Bearer <key>"'
 r=$(req GET "$K/v1/catalog" -H "Authorization: Bearer $KI"); has "403 names the scope" "$r" "lacks the 'app' scope"
 for open in healthz readyz metrics; do r=$(req GET "$K/$open"); eq "/$open stays open" "${r%% *}" 200; done
