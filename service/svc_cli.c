@@ -344,7 +344,7 @@ static int cmd_recommend(int argc, char **argv)
             goto out;
         }
         print_json(&r->base);
-        protobuf_c_message_free_unpacked(&r->base, NULL);
+        svc_model_path_free(r);
     } else {
         print_table(cat, &l, lpb->id, q.target, &path);
     }

@@ -399,7 +399,7 @@ static void answer_recommend(struct req *r, const struct rs_learner *l, const ch
         return;
     }
     reply(r, 200, &resp->base);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    svc_model_path_free(resp);
 }
 
 /* A learner's next lessons, as the NextLessons message (its parts owned by

@@ -44,6 +44,23 @@ static void json_name(const char *name, char *out, size_t cap)
     out[n] = '\0';
 }
 
+/* The output name of a field, cached per thread: encoding is hot and the
+ * descriptors never change. */
+#define NAME_CACHE 256
+static const char *out_name(const ProtobufCFieldDescriptor *f)
+{
+    static _Thread_local struct {
+        const ProtobufCFieldDescriptor *f;
+        char name[MAX_NAME];
+    } cache[NAME_CACHE];
+    size_t slot = ((uintptr_t)f >> 4) % NAME_CACHE;
+    if (cache[slot].f != f) {
+        json_name(f->name, cache[slot].name, sizeof cache[slot].name);
+        cache[slot].f = f;
+    }
+    return cache[slot].name;
+}
+
 static size_t elem_size(ProtobufCType t)
 {
     switch (t) {
@@ -82,7 +99,7 @@ static void put(struct out *o, const char *s, size_t n)
     if (o->oom)
         return;
     if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 256;
+        size_t cap = o->cap ? o->cap : 4096;     /* most replies fit at once */
         while (cap < o->len + n + 1)
             cap *= 2;
         char *grown = realloc(o->p, cap);
@@ -360,8 +377,7 @@ static void encode_message(struct out *o, const ProtobufCMessage *m, int depth)
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         if (!is_present(m, f))
             continue;
-        char name[MAX_NAME];
-        json_name(f->name, name, sizeof name);
+        const char *name = out_name(f);
         if (!first)
             put(o, ",", 1);
         first = false;

@@ -279,51 +279,56 @@ Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *
                                                        const struct rs_path *p,
                                                        const char *learner_id)
 {
-    Skillpath__V1__RecommendResponse *r = malloc(sizeof *r);
-    if (r == NULL)
+    /* One block: the response, its items and their tag changes; the strings
+     * are borrowed from the catalog. It answers every recommendation, so it
+     * makes one allocation, not one per item, change and string. */
+    size_t bytes = sizeof(Skillpath__V1__RecommendResponse) +
+                   p->n_items * (sizeof(Skillpath__V1__PathItem *) + sizeof(Skillpath__V1__PathItem)) +
+                   p->n_changes * (sizeof(Skillpath__V1__TagChange *) + sizeof(Skillpath__V1__TagChange));
+    char *block = malloc(bytes);
+    if (block == NULL)
         return NULL;
+    Skillpath__V1__RecommendResponse *r = (Skillpath__V1__RecommendResponse *)block;
+    Skillpath__V1__PathItem *items = (Skillpath__V1__PathItem *)(r + 1);
+    Skillpath__V1__TagChange *changes = (Skillpath__V1__TagChange *)(items + p->n_items);
+    Skillpath__V1__PathItem **item_ptrs = (Skillpath__V1__PathItem **)(changes + p->n_changes);
+    Skillpath__V1__TagChange **change_ptrs = (Skillpath__V1__TagChange **)(item_ptrs + p->n_items);
     skillpath__v1__recommend_response__init(r);
-    r->learner_id = dupstr(learner_id);
-    r->catalog_version = dupstr(rs_catalog_version(cat));
-    r->items = calloc(p->n_items + 1, sizeof *r->items);
-    if (!r->learner_id || !r->catalog_version || !r->items)
-        goto fail;
+    r->learner_id = (char *)(learner_id ? learner_id : "");
+    r->catalog_version = (char *)rs_catalog_version(cat);
     r->total_min = p->total_min;
     r->gap_before = p->gap_before;
     r->gap_after = p->gap_after;
+    r->items = item_ptrs;
+    r->n_items = p->n_items;
     for (size_t i = 0; i < p->n_items; i++) {
         const struct rs_path_item *it = &p->items[i];
-        Skillpath__V1__PathItem *pi = malloc(sizeof *pi);
-        if (pi == NULL)
-            goto fail;
+        Skillpath__V1__PathItem *pi = &items[i];
         skillpath__v1__path_item__init(pi);
-        r->items[r->n_items++] = pi;
-        pi->course_id = dupstr(rs_catalog_course_id(cat, it->course));
-        pi->title = dupstr(rs_catalog_course_title(cat, it->course));
-        pi->closes = calloc(it->n_changes + 1, sizeof *pi->closes);
-        if (!pi->course_id || !pi->title || !pi->closes)
-            goto fail;
+        item_ptrs[i] = pi;
+        pi->course_id = (char *)rs_catalog_course_id(cat, it->course);
+        pi->title = (char *)rs_catalog_course_title(cat, it->course);
         pi->duration_min = it->duration_min;
         pi->gain = it->gain;
         pi->reason = (Skillpath__V1__Reason)it->reason;
+        pi->closes = change_ptrs + it->first_change;
+        pi->n_closes = it->n_changes;
         for (size_t c = 0; c < it->n_changes; c++) {
-            const struct rs_tag_change *tc = &p->changes[it->first_change + c];
-            Skillpath__V1__TagChange *t = malloc(sizeof *t);
-            if (t == NULL)
-                goto fail;
-            skillpath__v1__tag_change__init(t);
-            pi->closes[pi->n_closes++] = t;
-            t->tag_id = dupstr(rs_catalog_tag_id(cat, tc->tag));
-            if (t->tag_id == NULL)
-                goto fail;
-            t->before = tc->before;
-            t->after = tc->after;
+            size_t k = it->first_change + c;
+            const struct rs_tag_change *tc = &p->changes[k];
+            skillpath__v1__tag_change__init(&changes[k]);
+            change_ptrs[k] = &changes[k];
+            changes[k].tag_id = (char *)rs_catalog_tag_id(cat, tc->tag);
+            changes[k].before = tc->before;
+            changes[k].after = tc->after;
         }
     }
     return r;
-fail:
-    protobuf_c_message_free_unpacked(&r->base, NULL);
-    return NULL;
+}
+
+void svc_model_path_free(Skillpath__V1__RecommendResponse *r)
+{
+    free(r);
 }
 
 /* ---------------------------------------------------------------- stored form */

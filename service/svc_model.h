@@ -40,10 +40,13 @@ int svc_model_query_from_pb(const struct rs_catalog *cat, const Skillpath__V1__R
                             size_t errlen);
 void svc_model_query_deinit(struct rs_path_query *q);
 
-/* A new RecommendResponse for a built path, or NULL when out of memory. */
+/* A RecommendResponse for a built path, or NULL when out of memory. Its
+ * strings are borrowed from `cat` and `learner_id`: free it with
+ * svc_model_path_free() (not protobuf_c_message_free_unpacked) before them. */
 Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *cat,
                                                        const struct rs_path *p,
                                                        const char *learner_id);
+void svc_model_path_free(Skillpath__V1__RecommendResponse *r);
 
 /* The stored form of a learner (Redis): an 8-byte big-endian version, then
  * the Learner protobuf. Encode: a malloc'ed buffer, or NULL on ENOMEM.

@@ -116,7 +116,7 @@ static void test_model_demo_new_hire_path_is_sensible(void **state)
             assert_int_equal(r->n_items, 10);
             assert_int_equal(r->total_min, 150);
             assert_string_equal(r->catalog_version, rs_catalog_version(cat));
-            protobuf_c_message_free_unpacked(&r->base, NULL);
+            svc_model_path_free(r);
         }
         rs_path_deinit(&p);
         svc_model_query_deinit(&q);
