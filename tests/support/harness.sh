@@ -11,10 +11,9 @@ H_FAIL=0
 H_PIDS=()
 
 h_cleanup() {
-    [ -n "${KEEP_TMP:-}" ] && { echo "kept $H_TMP"; return; }
     for pid in "${H_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
     wait 2>/dev/null
-    rm -rf "$H_TMP"
+    if [ -n "${KEEP_TMP:-}" ]; then echo "kept $H_TMP (logs)"; else rm -rf "$H_TMP"; fi
 }
 trap h_cleanup EXIT
 
