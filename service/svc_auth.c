@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "svc_auth.h"
+#include "svc_conf.h"
 
 #define MIN_KEY 16
 
@@ -87,32 +88,21 @@ static int add(struct svc_auth *a, const char *scope, size_t slen, const char *k
     return 0;
 }
 
+static int add_pair(void *arg, const char *scope, size_t slen, const char *key, const char *where,
+                    char *err, size_t errlen)
+{
+    char at[600];
+    snprintf(at, sizeof at, "keys file %s", where);
+    return add(arg, scope, slen, key, strcspn(key, " \t"), at, err, errlen);
+}
+
 static int load_file(struct svc_auth *a, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "keys file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    char line[1024], where[512];
-    int n = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        n++;
-        char *p = line;
-        while (isspace((unsigned char)*p))
-            p++;
-        if (*p == '#' || *p == '\0')
-            continue;
-        size_t slen = strcspn(p, " \t");
-        char *key = p + slen;
-        while (*key == ' ' || *key == '\t')
-            key++;
-        size_t klen = strcspn(key, " \t\r\n");
-        snprintf(where, sizeof where, "keys file %s:%d", path, n);
-        rc = add(a, p, slen, key, klen, where, err, errlen);
-    }
-    fclose(f);
-    return rc;
+    char why[700];
+    if (svc_conf_read_pairs(path, add_pair, a, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "%s%s", strncmp(why, "keys file", 9) ? "keys file " : "", why);
+    return -1;
 }
 
 static int load_list(struct svc_auth *a, const char *list, char *err, size_t errlen)

@@ -123,11 +123,12 @@ static int set(struct svc_conf *c, const struct option_def *o, const char *value
     return 0;
 }
 
-static int load_file(struct svc_conf *c, const char *path, char *err, size_t errlen)
+int svc_conf_read_pairs(const char *path, svc_conf_pair_fn *fn, void *arg, char *err,
+                        size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        snprintf(err, errlen, "--config: %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     char line[1024];
@@ -146,23 +147,37 @@ static int load_file(struct svc_conf *c, const char *path, char *err, size_t err
         char *val = p + klen;
         while (isspace((unsigned char)*val))
             val++;
-        char from[SVC_CONF_STR + 32];
-        snprintf(from, sizeof from, "%s:%d", path, n);
-        const struct option_def *o = find(p, klen);
-        if (o == NULL) {
-            snprintf(err, errlen, "%s: unknown option '%.*s'", from, (int)klen, p);
-            rc = -1;
-        } else {
-            size_t vlen = strlen(val);
-            if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {   /* "" = empty */
-                val[vlen - 1] = '\0';
-                val++;
-            }
-            rc = set(c, o, val, from, err, errlen);
+        size_t vlen = strlen(val);
+        if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {   /* "" = empty */
+            val[vlen - 1] = '\0';
+            val++;
         }
+        char where[SVC_CONF_STR + 32];
+        snprintf(where, sizeof where, "%s:%d", path, n);
+        rc = fn(arg, p, klen, val, where, err, errlen) != 0 ? -1 : 0;
     }
     fclose(f);
     return rc;
+}
+
+static int set_pair(void *arg, const char *word, size_t len, const char *value, const char *where,
+                    char *err, size_t errlen)
+{
+    const struct option_def *o = find(word, len);
+    if (o == NULL) {
+        snprintf(err, errlen, "%s: unknown option '%.*s'", where, (int)len, word);
+        return -1;
+    }
+    return set(arg, o, value, where, err, errlen);
+}
+
+static int load_file(struct svc_conf *c, const char *path, char *err, size_t errlen)
+{
+    char why[512];
+    if (svc_conf_read_pairs(path, set_pair, c, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "%s%s", strncmp(why, path, strlen(path)) ? "--config: " : "", why);
+    return -1;
 }
 
 static void env_name(const char *opt, char *out, size_t len)

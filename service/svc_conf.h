@@ -48,4 +48,13 @@ enum svc_conf_action {
 int svc_conf_load(struct svc_conf *c, int argc, char **argv, char **envp, int *action,
                   char *err, size_t errlen);
 
+/* Read a file of "WORD VALUE" lines ('#' comments, blank lines skipped,
+ * surrounding blanks trimmed, a value in "quotes" unquoted) and call
+ * fn(arg, word, value, where) for each, where = "PATH:LINE"; stops at the
+ * first nonzero return. 0, or -1 with the reason in err (fn fills err). */
+typedef int svc_conf_pair_fn(void *arg, const char *word, size_t word_len, const char *value,
+                             const char *where, char *err, size_t errlen);
+int svc_conf_read_pairs(const char *path, svc_conf_pair_fn *fn, void *arg, char *err,
+                        size_t errlen);
+
 #endif
