@@ -8,7 +8,7 @@ SANITIZER ?=
 
 # Debian packages this project builds, tests and runs with.
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c-dev \
-            protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev libssl-dev redis-server curl socat
+            protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev libssl-dev redis-server curl socat iproute2
 
 PKGS      := openblas libprotobuf-c jansson libevent hiredis libcrypto
 CC        ?= cc

@@ -271,11 +271,14 @@ dup=$(echo "$m" | sed -n 's/^skillpath_events_duplicate_total \([0-9]*\)$/\1/p')
 check "duplicates >= 5 ($dup)" test "${dup:-0}" -ge 5
 
 # ---- SIGTERM: the request in flight completes, exit 0
-redis-cli -p "$REDIS_PORT" DEBUG SLEEP 0.5 >/dev/null & sleeper=$!
+redis-cli -p "$REDIS_PORT" DEBUG SLEEP 0.8 >/dev/null & sleeper=$!   # under the 1 s deadline
 sleep 0.1
-curl -s -m 5 -o "$H_TMP/inflight.out" -w '%{http_code}' "$A/v1/learners/u1" >"$H_TMP/inflight.code" &
+curl -s -m 10 -o "$H_TMP/inflight.out" -w '%{http_code}' "$A/v1/learners/u1" >"$H_TMP/inflight.code" &
 cp=$!
-sleep 0.1
+# TERM only once the request is surely in: its connection is established
+# (the daemon reads a request as soon as it is accepted).
+wait_for 3 sh -c "ss -Htn state established '( dport = :$PORT_a )' | grep -q ."
+sleep 0.2
 stop_daemon a; eq "daemon a exits 0 on TERM" "$STOP_STATUS" 0
 wait $cp $sleeper
 eq "in-flight request answered" "$(cat "$H_TMP/inflight.code")" 200

@@ -11,7 +11,7 @@ source tests/support/harness.sh
 JSON=(-H 'Content-Type: application/json')
 
 start_redis || exit 1
-start_daemon a --sse-heartbeat-ms 200 --sse-max-buffer 4096 || exit 1
+start_daemon a --sse-heartbeat-ms 200 --sse-max-buffer 65536 || exit 1
 start_daemon b || exit 1
 A="http://127.0.0.1:$PORT_a"; B="http://127.0.0.1:$PORT_b"
 r=$(req PUT "$A/v1/learners/s1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"pro-2"}')
@@ -45,7 +45,7 @@ r=$(req POST "$A/v1/learners/s1/stream"); has "stream is GET only" "$r" '405'
 exec 3<>/dev/tcp/127.0.0.1/"$PORT_a"
 printf 'GET /v1/learners/s1/stream HTTP/1.1\r\nHost: t\r\n\r\n' >&3       # and never read
 sleep 0.3
-for b in $(seq 0 11); do
+for b in $(seq 0 14); do
     body='{"events":['
     for i in $(seq 0 99); do
         [ "$i" -gt 0 ] && body+=','
@@ -54,9 +54,9 @@ for b in $(seq 0 11); do
     body+=']}'
     curl -s -m 30 "${JSON[@]}" -d "$body" "$B/v1/events" >/dev/null
 done
-want=$((2 + 1200))
+want=$((2 + 1500))
 t0=$(date +%s%N)
-check "the reading client got every update" wait_for 2 test "$(last_id "$H_TMP/s1.out")" = "$want"
+check "the reading client got every update" wait_for 5 test "$(last_id "$H_TMP/s1.out")" = "$want"
 m=$(curl -s -m 5 "$A/metrics")
 dropped=$(echo "$m" | sed -n 's/^skillpath_stream_clients_dropped_total \([0-9]*\)$/\1/p')
 check "the stalled client was dropped ($dropped)" test "${dropped:-0}" -ge 1
