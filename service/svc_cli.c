@@ -623,7 +623,8 @@ static int cmd_team(int argc, char **argv)
             status = bad("out of memory");
             break;
         }
-        rs_catalog_find_target(cat, target, (size_t *)&l.target);
+        size_t ti;
+        l.target = rs_catalog_find_target(cat, target, &ti) == 0 ? (long)ti : -1;
         l.tier = tier;
         const float *prof = NULL;
         for (size_t p = 0; pb && p < pb->n_profiles; p++)
