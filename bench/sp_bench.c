@@ -557,7 +557,14 @@ static int cmd_run(int argc, char **argv)
     bench_hist_init(&r.hist);
     for (int k = 0; k < K_COUNT; k++)
         bench_hist_init(&r.kind_hist[k]);
-    r.base = event_base_new();
+    /* Open loop: a precise timer (timerfd) and a 200 µs tick, so requests
+     * leave close to when they fall due instead of in 1 ms bursts. */
+    struct event_config *cfg = event_config_new();
+    if (cfg && o.rate > 0)
+        event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+    r.base = cfg ? event_base_new_with_config(cfg) : NULL;
+    if (cfg)
+        event_config_free(cfg);
     r.conns = calloc((size_t)o.conns, sizeof *r.conns);
     if (!r.base || !r.conns)
         return usage_error("out of memory");
@@ -571,7 +578,7 @@ static int cmd_run(int argc, char **argv)
     r.start = r.last_t = now_s();
     r.tick = event_new(r.base, -1, EV_PERSIST, on_tick, &r);
     r.progress = event_new(r.base, -1, EV_PERSIST, on_progress, &r);
-    struct timeval ms1 = { 0, 1000 }, s1 = { 1, 0 };
+    struct timeval ms1 = { 0, o.rate > 0 ? 200 : 1000 }, s1 = { 1, 0 };
     event_add(r.tick, &ms1);
     if (!o.json)
         event_add(r.progress, &s1);
