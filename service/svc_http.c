@@ -771,13 +771,12 @@ static void event_done(struct req *r, Skillpath__V1__EventStatus st, const char 
 static void on_event_written(void *arg, int status, const char *data, size_t len)
 {
     struct req *r = arg;
-    (void)data;
-    (void)len;
     if (!resume(r))
         return;
     if (status == SVC_STORE_OK) {
         const Skillpath__V1__EventBatch *batch = (const Skillpath__V1__EventBatch *)r->body;
-        publish(r, &r->next, batch->events[r->ev_index]->learner_id);
+        if (len == 1 && data[0] == '+')     /* someone streams this learner */
+            publish(r, &r->next, batch->events[r->ev_index]->learner_id);
         event_done(r, SKILLPATH__V1__EVENT_STATUS__APPLIED, NULL, r->next.version);
     } else if (status == SVC_STORE_DUP) {
         event_done(r, SKILLPATH__V1__EVENT_STATUS__DUPLICATE, NULL, 0);

@@ -28,6 +28,7 @@
 #define BUCKETS 1024
 #define SNDBUF (32 * 1024)
 #define CHANNEL "push"
+#define WATCH_TTL_S 60          /* a stream's mark outlives its daemon by this much */
 
 struct stream {
     struct svc_push *p;
@@ -71,6 +72,7 @@ static void on_stream_closed(struct evhttp_connection *evcon, void *arg)
     struct stream *s = arg;
     (void)evcon;
     svc_log(SVC_LOG_INFO, "msg=stream_closed");
+    svc_store_watch(s->p->store, s->id, -1, WATCH_TTL_S);
     /* A client that hung up: libevent detached the request it still owed us
      * a reply for (its connection is NULL now) and frees only the
      * connection, so the request is ours to free. When we dropped the
@@ -149,6 +151,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
     for (size_t b = 0; b < BUCKETS; b++)
         for (struct stream *s = p->bucket[b], *after; s; s = after) {
             after = s->next;
+            svc_store_watch(p->store, s->id, 0, WATCH_TTL_S);   /* still here */
             write_frame(s, ": ping\n\n", 8);
         }
 }
@@ -185,6 +188,7 @@ int svc_push_attach(struct svc_push *p, struct evhttp_request *req, const char *
     p->bucket[b] = s;
     p->stats.open++;
     p->stats.opened++;
+    svc_store_watch(p->store, id, +1, WATCH_TTL_S);
     evhttp_send_reply_start(req, 200, "OK");
     write_frame(s, frame, flen);
     free(frame);
@@ -209,6 +213,7 @@ void svc_push_close_all(struct svc_push *p)
         while (p->bucket[b]) {
             struct stream *s = p->bucket[b];
             evhttp_connection_set_closecb(s->evcon, NULL, NULL);
+            svc_store_watch(p->store, s->id, -1, WATCH_TTL_S);
             unlink_stream(s);
             evhttp_send_reply_end(s->req);
             free(s);

@@ -50,6 +50,8 @@ static const char WRITE_LUA[] =
     "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[5]))\n"
     "  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'event', ARGV[6])\n"
     "end\n"
+    "local watched = tonumber(redis.call('GET', KEYS[4]) or '0')\n"
+    "if watched > 0 then return 'OK+' end\n"
     "return 'OK'\n";
 
 enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD, CMD_PUBLISH, CMD_CATALOG_PUT };
@@ -59,6 +61,14 @@ static const char CATALOG_PUT_LUA[] =
     "redis.call('SET', KEYS[1], ARGV[2])\n"
     "redis.call('SET', KEYS[2], ARGV[1])\n"
     "redis.call('PUBLISH', KEYS[3], ARGV[1])\n"
+    "return 'OK'\n";
+
+/* Open streams of a learner, across daemons: a counter that expires unless
+ * its streams' heartbeats keep refreshing it (a crashed daemon's streams
+ * fade out by themselves). */
+static const char WATCH_LUA[] =
+    "local n = redis.call('INCRBY', KEYS[1], ARGV[1])\n"
+    "if n <= 0 then redis.call('DEL', KEYS[1]) else redis.call('EXPIRE', KEYS[1], ARGV[2]) end\n"
     "return 'OK'\n";
 
 /* The current catalog, or nil. */
@@ -330,10 +340,11 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
         break;
     case CMD_WRITE:
         if (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_STRING) {
-            int s = strcmp(reply->str, "OK") == 0 ? SVC_STORE_OK
+            bool watched = strcmp(reply->str, "OK+") == 0;
+            int s = strcmp(reply->str, "OK") == 0 || watched ? SVC_STORE_OK
                   : strcmp(reply->str, "DUP") == 0 ? SVC_STORE_DUP
                   : strcmp(reply->str, "CONFLICT") == 0 ? SVC_STORE_CONFLICT : SVC_STORE_ERROR;
-            finish(c, s, NULL, 0);
+            finish(c, s, watched ? "+" : NULL, watched ? 1 : 0);
         } else {
             finish(c, SVC_STORE_ERROR, NULL, 0);
         }
@@ -462,7 +473,7 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
 {
     if (!svc_store_ready(st))
         return -1;
-    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 13);
+    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 14);
     if (c == NULL)
         return -1;
     char now[32], keep[32], maxlen[32];
@@ -473,13 +484,14 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
     bool have_sha = st->sha[0] != '\0';
     c->retried = !have_sha;
     bool ok = set_str(c, 0, have_sha ? "EVALSHA" : "EVAL") &&
-              set_str(c, 1, have_sha ? st->sha : WRITE_LUA) && set_str(c, 2, "3") &&
+              set_str(c, 1, have_sha ? st->sha : WRITE_LUA) && set_str(c, 2, "4") &&
               set_key(st, c, 3, "l", w->id) && set_key(st, c, 4, "seen", w->id) &&
-              set_key(st, c, 5, "ev", w->id) && set_arg(c, 6, w->expect, w->expect_len) &&
-              set_arg(c, 7, w->value, w->value_len) && set_str(c, 8, eid) &&
-              set_str(c, 9, now) && set_str(c, 10, keep) &&
-              set_arg(c, 11, w->event ? w->event : "", w->event ? w->event_len : 0) &&
-              set_str(c, 12, maxlen);
+              set_key(st, c, 5, "ev", w->id) && set_key(st, c, 6, "streams", w->id) &&
+              set_arg(c, 7, w->expect, w->expect_len) &&
+              set_arg(c, 8, w->value, w->value_len) && set_str(c, 9, eid) &&
+              set_str(c, 10, now) && set_str(c, 11, keep) &&
+              set_arg(c, 12, w->event ? w->event : "", w->event ? w->event_len : 0) &&
+              set_str(c, 13, maxlen);
     return go(st, c, ok);
 }
 
@@ -565,6 +577,20 @@ int svc_store_catalog_get(struct svc_store *st, svc_store_cb *cb, void *arg)
     snprintf(prefix, sizeof prefix, "%scatalog:", st->prefix);
     return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, CATALOG_GET_LUA) && set_str(c, 2, "1") &&
                          set_key(st, c, 3, "catalog", "current") && set_str(c, 4, prefix));
+}
+
+int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s)
+{
+    if (!svc_store_ready(st))
+        return -1;
+    struct cmd *c = new_cmd(st, CMD_PUBLISH, NULL, NULL, 6);
+    if (c == NULL)
+        return -1;
+    char d[16], ttl[16];
+    snprintf(d, sizeof d, "%d", delta);
+    snprintf(ttl, sizeof ttl, "%d", ttl_s);
+    return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, WATCH_LUA) && set_str(c, 2, "1") &&
+                         set_key(st, c, 3, "streams", id) && set_str(c, 4, d) && set_str(c, 5, ttl));
 }
 
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len)

@@ -74,6 +74,12 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
  * SVC_STORE_OK, or SVC_STORE_NOTFOUND when there was no learner. */
 int svc_store_delete(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg);
 
+/* Count a learner's open streams (P streams:ID) up or down (delta 0: just
+ * refresh); the counter lives `ttl_s` past its last refresh. Fire and
+ * forget. A write answers SVC_STORE_OK with data "+" when the learner has
+ * open streams somewhere, so only then are new lessons computed and pushed. */
+int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s);
+
 /* Push: PUBLISH `data` on the prefixed channel, fire and forget (0, or -1
  * with no connection). */
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len);

@@ -35,9 +35,20 @@ check "within 1 s ($ms ms)" test "$ms" -lt 1000
 has "frame carries the lessons" "$(tail -3 "$H_TMP/s1.out")" '"learnerId":"s1","version":"2","lessons":[{'
 check "heartbeat comments" wait_for 2 grep -q '^: ping' "$H_TMP/s1.out"
 
+# ---- only learners someone streams get their lessons computed and published
+pub() { sleep 0.3; curl -s -m 5 "$B/metrics" | sed -n 's/^skillpath_push_published_total \([0-9]*\)$/\1/p'; }
+r=$(req PUT "$B/v1/learners/quiet" "${JSON[@]}" -d '{"tier":"CORE_STAFF","targetId":"pro-3"}')
+before=$(pub)
+r=$(req POST "$B/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"q-1","learnerId":"quiet","courseId":"cc-101","kind":"STARTED","at":"1767225600"}]}')
+has "unwatched learner's event applied" "$r" '"status":"APPLIED"'
+eq "nothing published for an unwatched learner" "$(pub)" "$before"
+r=$(req POST "$B/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"p-w","learnerId":"s1","courseId":"cc-103","kind":"STARTED","at":"1767225700"}]}')
+check "published for a watched learner" test "$(pub)" -gt "$before"
+eq "watch counter in Redis" "$(redis-cli -p "$REDIS_PORT" GET it:streams:s1)" 1
+
 # ---- reconnect with Last-Event-ID: the current lessons at once
 curl -s -N -m 2 -H 'Last-Event-ID: 1' "$B/v1/learners/s1/stream" >"$H_TMP/s2.out" 2>/dev/null
-eq "reconnect gets the current version" "$(grep '^id: ' "$H_TMP/s2.out" | head -1)" "id: 2"
+eq "reconnect gets the current version" "$(grep '^id: ' "$H_TMP/s2.out" | head -1)" "id: 3"
 r=$(req GET "$A/v1/learners/ghost/stream"); has "stream of an unknown learner" "$r" '404'
 r=$(req POST "$A/v1/learners/s1/stream"); has "stream is GET only" "$r" '405'
 
@@ -54,7 +65,7 @@ for b in $(seq 0 14); do
     body+=']}'
     curl -s -m 30 "${JSON[@]}" -d "$body" "$B/v1/events" >/dev/null
 done
-want=$((2 + 1500))
+want=$((3 + 1500))
 t0=$(date +%s%N)
 check "the reading client got every update" wait_for 5 test "$(last_id "$H_TMP/s1.out")" = "$want"
 m=$(curl -s -m 5 "$A/metrics")
