@@ -82,7 +82,10 @@ static void print_json(const ProtobufCMessage *m)
     free(s);
 }
 
-static struct rs_catalog *load_catalog(const char *path, int *status)
+/* Decode and validate a catalog file; every problem on stderr. With pb_out,
+ * the decoded message is handed over too (the caller frees it). */
+static struct rs_catalog *load_catalog(const char *path, int *status,
+                                       Skillpath__V1__Catalog **pb_out)
 {
     *status = EXIT_BAD_INPUT;
     Skillpath__V1__Catalog *pb =
@@ -101,7 +104,10 @@ static struct rs_catalog *load_catalog(const char *path, int *status)
             fprintf(stderr, "%s: %zu error%s\n", path, nerr, nerr == 1 ? "" : "s");
     }
     free(err);
-    protobuf_c_message_free_unpacked(&pb->base, NULL);
+    if (cat && pb_out)
+        *pb_out = pb;
+    else
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
     return cat;
 }
 
@@ -157,7 +163,7 @@ static int cmd_validate(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     int status;
-    struct rs_catalog *cat = load_catalog(argv[1], &status);
+    struct rs_catalog *cat = load_catalog(argv[1], &status, NULL);
     if (cat == NULL)
         return status;
     printf("%s: valid: version %s, %zu tags, %zu courses, %zu targets, %zu modules\n", argv[1],
@@ -308,7 +314,7 @@ static int cmd_recommend(int argc, char **argv)
     struct rs_model m;
     rs_model_default(&m);
 
-    struct rs_catalog *cat = load_catalog(o.catalog, &status);
+    struct rs_catalog *cat = load_catalog(o.catalog, &status, NULL);
     if (cat == NULL)
         return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
     Skillpath__V1__Learner *lpb = load_learner(o.learner, o.learner_id, &owner);
@@ -381,7 +387,7 @@ static int cmd_apply(int argc, char **argv)
     char err[512];
     rs_model_default(&m);
 
-    struct rs_catalog *cat = load_catalog(o.catalog, &status);
+    struct rs_catalog *cat = load_catalog(o.catalog, &status, NULL);
     if (cat == NULL)
         return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
     Skillpath__V1__Learner *lpb = load_learner(o.learner, o.learner_id, &owner);
@@ -594,11 +600,10 @@ static int cmd_team(int argc, char **argv)
     if (o.catalog == NULL)
         return bad("team: --catalog is required\n%s", usage);
     int status;
-    struct rs_catalog *cat = load_catalog(o.catalog, &status);
+    Skillpath__V1__Catalog *pb = NULL;
+    struct rs_catalog *cat = load_catalog(o.catalog, &status, &pb);
     if (cat == NULL)
         return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
-    Skillpath__V1__Catalog *pb =
-        (Skillpath__V1__Catalog *)load(o.catalog, &skillpath__v1__catalog__descriptor);
     static const char *const targets[4][5] = {
         { 0 },
         { "pro-1", "pro-2", "cert-junior", "pro-1", "pro-2" },

@@ -179,12 +179,13 @@ static void send_raw(struct req *r, int status, const char *ctype, const void *b
     evhttp_send_reply(r->ev, status, reason_phrase(status), buf);
     if (buf)
         evbuffer_free(buf);
+    double ms = ms_since(&r->start);
     svc_log(SVC_LOG_INFO, "msg=request worker=%zu id=%llu method=%s route=%s status=%d dur_ms=%.3f",
             r->h->conf.worker, (unsigned long long)r->id,
             r->method == EVHTTP_REQ_GET ? "GET" : r->method == EVHTTP_REQ_POST ? "POST"
             : r->method == EVHTTP_REQ_PUT ? "PUT" : r->method == EVHTTP_REQ_DELETE ? "DELETE"
-            : "OTHER", svc_route_name((enum svc_route)r->route), status, ms_since(&r->start));
-    svc_stats_request(&r->h->stats, (enum svc_route)r->route, status, ms_since(&r->start) / 1e3);
+            : "OTHER", svc_route_name((enum svc_route)r->route), status, ms);
+    svc_stats_request(&r->h->stats, (enum svc_route)r->route, status, ms / 1e3);
     r->ev = NULL;
     r->evcon = NULL;
 }
@@ -478,6 +479,12 @@ static void answer_stream(struct req *r, const struct rs_learner *l)
     lessons_deinit(&ls);
 }
 
+/* A write's answer says whether someone streams the learner (svc_store.h). */
+static bool watched(const char *data, size_t len)
+{
+    return len == 1 && data[0] == '+';
+}
+
 /* After a learner changed: its new next lessons, to every daemon's streams. */
 static void publish(struct req *r, const struct rs_learner *l, const char *id)
 {
@@ -592,8 +599,6 @@ static void put_read(struct req *r);
 static void on_put_written(void *arg, int status, const char *data, size_t len)
 {
     struct req *r = arg;
-    (void)data;
-    (void)len;
     if (!resume(r))
         return;
     if (status == SVC_STORE_CONFLICT && r->retries++ < r->h->conf.max_retries) {
@@ -606,7 +611,8 @@ static void on_put_written(void *arg, int status, const char *data, size_t len)
     else if (status != SVC_STORE_OK)
         reply_store_failure(r, status);
     else {
-        publish(r, &r->next, r->learner_id);
+        if (watched(data, len))
+            publish(r, &r->next, r->learner_id);
         answer_view(r, r->created ? 201 : 200, &r->next);
     }
     req_settle(r);
@@ -775,7 +781,7 @@ static void on_event_written(void *arg, int status, const char *data, size_t len
         return;
     if (status == SVC_STORE_OK) {
         const Skillpath__V1__EventBatch *batch = (const Skillpath__V1__EventBatch *)r->body;
-        if (len == 1 && data[0] == '+')     /* someone streams this learner */
+        if (watched(data, len))
             publish(r, &r->next, batch->events[r->ev_index]->learner_id);
         event_done(r, SKILLPATH__V1__EVENT_STATUS__APPLIED, NULL, r->next.version);
     } else if (status == SVC_STORE_DUP) {

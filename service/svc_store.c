@@ -395,10 +395,13 @@ static int submit(struct svc_store *st, struct cmd *c)
     return 0;
 }
 
-/* A command with copied arguments. */
+/* A command with copied arguments; NULL without a connection (the caller
+ * answers 503 at once) or on ENOMEM. */
 static struct cmd *new_cmd(struct svc_store *st, enum cmd_kind kind, svc_store_cb *cb, void *arg,
                            int argc)
 {
+    if (!svc_store_ready(st))
+        return NULL;
     struct cmd *c = calloc(1, sizeof *c);
     if (c == NULL)
         return NULL;
@@ -460,8 +463,6 @@ static void load_script(struct svc_store *st)
 
 int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg)
 {
-    if (!svc_store_ready(st))
-        return -1;
     struct cmd *c = new_cmd(st, CMD_GET, cb, arg, 2);
     if (c == NULL)
         return -1;
@@ -471,8 +472,6 @@ int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *
 int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_store_cb *cb,
                     void *arg)
 {
-    if (!svc_store_ready(st))
-        return -1;
     struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 14);
     if (c == NULL)
         return -1;
@@ -497,8 +496,6 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
 
 int svc_store_delete(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg)
 {
-    if (!svc_store_ready(st))
-        return -1;
     struct cmd *c = new_cmd(st, CMD_DELETE, cb, arg, 4);
     if (c == NULL)
         return -1;
@@ -553,8 +550,6 @@ bool svc_store_ready(const struct svc_store *st)
 int svc_store_catalog_put(struct svc_store *st, const char *version, const void *data, size_t len,
                           svc_store_cb *cb, void *arg)
 {
-    if (!svc_store_ready(st))
-        return -1;
     struct cmd *c = new_cmd(st, CMD_CATALOG_PUT, cb, arg, 8);
     if (c == NULL)
         return -1;
@@ -568,8 +563,6 @@ int svc_store_catalog_put(struct svc_store *st, const char *version, const void 
 
 int svc_store_catalog_get(struct svc_store *st, svc_store_cb *cb, void *arg)
 {
-    if (!svc_store_ready(st))
-        return -1;
     struct cmd *c = new_cmd(st, CMD_GET, cb, arg, 5);
     if (c == NULL)
         return -1;
@@ -581,8 +574,6 @@ int svc_store_catalog_get(struct svc_store *st, svc_store_cb *cb, void *arg)
 
 int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s)
 {
-    if (!svc_store_ready(st))
-        return -1;
     struct cmd *c = new_cmd(st, CMD_PUBLISH, NULL, NULL, 6);
     if (c == NULL)
         return -1;
@@ -595,8 +586,6 @@ int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s)
 
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len)
 {
-    if (!svc_store_ready(st))
-        return -1;
     struct cmd *c = new_cmd(st, CMD_PUBLISH, NULL, NULL, 3);
     if (c == NULL)
         return -1;
