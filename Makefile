@@ -40,13 +40,14 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
-BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare
+BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
+        $(BUILD)/bench_reply
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/svc_log.c \
               service/svc_stats.c service/svc_conf.c service/svc_auth.c service/svc_push.c \
               service/svc_notify.c
 
 .SECONDARY:
-.PHONY: all deps test check run run-cli bench bench-core clean
+.PHONY: all deps test check run run-cli bench bench-core bench-reply clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -83,10 +84,13 @@ $(BUILD)/skillpath: $(BUILD)/service/svc_cli.o $(SVC_COMMON_OBJ) $(BUILD)/librec
 $(BUILD)/skillpathd: $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-$(BUILD)/skillpath-bench: $(BUILD)/bench/sp_bench.o $(BUILD)/bench/bench_hist.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+$(BUILD)/skillpath-bench: $(BUILD)/bench/sp_bench.o $(BUILD)/bench/bench_hist.o $(BUILD)/bench/bench_seed.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/bench_bare: $(BUILD)/bench/bench_bare.o
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/bench_reply: $(BUILD)/bench/bench_reply.o $(BUILD)/bench/bench_seed.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/bench_core: $(BUILD)/bench/bench_core.o $(BUILD)/librecsys.a
@@ -123,6 +127,10 @@ run-cli: all
 
 bench-core: deps $(BUILD)/bench_core
 	$(Q)$(BUILD)/bench_core
+
+# The daemon's own code per recommend request, stage by stage (no network).
+bench-reply: deps $(BUILD)/bench_reply
+	$(Q)$(BUILD)/bench_reply
 
 # The service against this machine's ceilings, measured in the same run.
 bench: deps all

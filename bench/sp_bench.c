@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "bench_hist.h"
+#include "bench_seed.h"
 #include "proto/skillpath.pb-c.h"
 #include "recsys.h"
 #include "svc_catalog.h"
@@ -690,27 +691,17 @@ static int cmd_seed(int argc, char **argv)
         return 1;
     }
     int64_t now = (int64_t)time(NULL);
-    size_t N = rs_catalog_n_courses(cat), batch = 1000, pending = 0;
+    size_t batch = 1000, pending = 0;
     char *out = NULL;
     size_t out_len = 0, out_cap = 0;
     int rc = 0;
     double t0 = now_s();
     for (unsigned long i = 0; i < (unsigned long)learners && rc == 0; i++) {
         struct rs_learner l;
-        if (rs_synth_learner(cat, (uint64_t)seed * 1000003 + i, now, &l) != 0) {
+        if (bench_seed_learner(cat, (uint64_t)seed, i, (size_t)attempts, now, &l) != 0) {
             rc = 1;
             break;
         }
-        uint64_t st = (uint64_t)seed + i * 7919;
-        l.n_attempts = 0;                   /* exactly `attempts` of them, distinct courses */
-        for (int tries = 0; l.n_attempts < (size_t)attempts && (size_t)attempts <= N && tries < 100000; tries++) {
-            uint32_t j = (uint32_t)(rs_synth_next(&st) % N);
-            float y = rs_synth_uniform(&st);
-            struct rs_attempt at = { j, y, y >= rs_catalog_course_mastery(cat, j),
-                                     now - (int64_t)(rs_synth_next(&st) % (365 * 86400)) };
-            rs_learner_set_attempt(&l, &at);
-        }
-        l.version = 1;
         char id[64], key[512];
         snprintf(id, sizeof id, "%s%07lu", id_prefix, i);
         int klen = snprintf(key, sizeof key, "%sl:%s", prefix, id);
