@@ -44,21 +44,30 @@ static void json_name(const char *name, char *out, size_t cap)
     out[n] = '\0';
 }
 
-/* The output name of a field, cached per thread: encoding is hot and the
- * descriptors never change. */
+/* A field's JSON key as written, quoted and with its colon ("durationMin":),
+ * cached per thread: encoding is hot and the descriptors never change.
+ * Field names are [A-Za-z0-9_], so the key needs no escaping. */
 #define NAME_CACHE 256
-static const char *out_name(const ProtobufCFieldDescriptor *f)
+struct key {
+    const ProtobufCFieldDescriptor *f;
+    size_t len;
+    char text[MAX_NAME + 3];
+};
+
+static const struct key *out_key(const ProtobufCFieldDescriptor *f)
 {
-    static _Thread_local struct {
-        const ProtobufCFieldDescriptor *f;
-        char name[MAX_NAME];
-    } cache[NAME_CACHE];
-    size_t slot = ((uintptr_t)f >> 4) % NAME_CACHE;
-    if (cache[slot].f != f) {
-        json_name(f->name, cache[slot].name, sizeof cache[slot].name);
-        cache[slot].f = f;
+    static _Thread_local struct key cache[NAME_CACHE];
+    struct key *k = &cache[((uintptr_t)f >> 4) % NAME_CACHE];
+    if (k->f != f) {
+        k->text[0] = '"';
+        json_name(f->name, k->text + 1, MAX_NAME);
+        k->len = strlen(k->text);
+        k->text[k->len++] = '"';
+        k->text[k->len++] = ':';
+        k->text[k->len] = '\0';
+        k->f = f;
     }
-    return cache[slot].name;
+    return k;
 }
 
 static size_t elem_size(ProtobufCType t)
@@ -94,25 +103,31 @@ struct out {
     int flags;
 };
 
-static void put(struct out *o, const char *s, size_t n)
+/* Room for n more bytes and a terminator; false (and oom) when out of memory. */
+static bool grow(struct out *o, size_t n)
 {
     if (o->oom)
-        return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 4096;     /* most replies fit at once */
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(o->p, cap);
-        if (grown == NULL) {
-            o->oom = true;
-            return;
-        }
-        o->p = grown;
-        o->cap = cap;
+        return false;
+    size_t cap = o->cap ? o->cap : 4096;         /* most replies fit at once */
+    while (cap < o->len + n + 1)
+        cap *= 2;
+    char *grown = realloc(o->p, cap);
+    if (grown == NULL) {
+        o->oom = true;
+        return false;
     }
+    o->p = grown;
+    o->cap = cap;
+    return true;
+}
+
+/* Append n bytes; the text is terminated once, at the end of encoding. */
+static inline void put(struct out *o, const char *s, size_t n)
+{
+    if (o->len + n >= o->cap && !grow(o, n))
+        return;
     memcpy(o->p + o->len, s, n);
     o->len += n;
-    o->p[o->len] = '\0';
 }
 
 static void puts_(struct out *o, const char *s)
@@ -135,29 +150,25 @@ static void put_string(struct out *o, const char *s, size_t n)
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char ubuf[8];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;                           /* UTF-8 passes through untouched */
+        char esc[8] = { '\\', (char)c };
+        size_t len = 2;
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
+        case '"': case '\\': break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
         default:
-            if (c < 0x20) {
-                snprintf(ubuf, sizeof ubuf, "\\u%04x", c);
-                esc = ubuf;
-            }
+            len = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c);
         }
-        if (esc) {
-            put(o, s + run, i - run);
-            puts_(o, esc);
-            run = i + 1;
-        }
+        put(o, s + run, i - run);
+        put(o, esc, len);
+        run = i + 1;
     }
-    put(o, s + run, n - run);       /* UTF-8 passes through untouched */
+    put(o, s + run, n - run);
     put(o, "\"", 1);
 }
 
@@ -190,9 +201,13 @@ static bool put_float_fast(struct out *o, float f)
     double v = f, a = fabs(v);
     if (!(a >= 1e-5 && a < 1e7))
         return false;
+    static const double upper[] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5,
+                                    1e6, 1e7 };        /* upper[e + 5] = 10^(e+1) */
     static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
                                     1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
-    int e = (int)floor(log10(a));               /* a in [10^e, 10^(e+1)) */
+    int e = -5;                                 /* a in [10^e, 10^(e+1)) */
+    while (a >= upper[e + 5])
+        e++;
     for (int p = 6; p <= 9; p++) {
         int frac = p - 1 - e;                   /* digits after the point */
         if (frac < 0)
@@ -377,13 +392,14 @@ static void encode_message(struct out *o, const ProtobufCMessage *m, int depth)
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         if (!is_present(m, f))
             continue;
-        const char *name = out_name(f);
+        const struct key *key = out_key(f);
         if (!first)
             put(o, ",", 1);
         first = false;
         newline(o, depth + 1);
-        put_string(o, name, strlen(name));
-        puts_(o, (o->flags & SVC_JSON_PRETTY) ? ": " : ":");
+        put(o, key->text, key->len);
+        if (o->flags & SVC_JSON_PRETTY)
+            put(o, " ", 1);
         const char *p = (const char *)m + f->offset;
         if (f->label != PROTOBUF_C_LABEL_REPEATED) {
             encode_value(o, f, p, depth + 1);
@@ -415,12 +431,13 @@ char *svc_json_encode(const ProtobufCMessage *msg, int flags, size_t *len)
 {
     struct out o = { .flags = flags };
     encode_message(&o, msg, 0);
+    put(&o, "", 1);                             /* the terminator, counted out below */
     if (o.oom) {
         free(o.p);
         return NULL;
     }
     if (len)
-        *len = o.len;
+        *len = o.len - 1;
     return o.p;
 }
 
