@@ -73,7 +73,7 @@ static int run_stage(struct ctx *c, enum stage s)
         }
         case S_LEARNER:
             rs_learner_deinit(&c->learner[i]);
-            if (svc_model_decode_stored(c->cat, c->stored[i], c->stored_len[i], &c->learner[i], NULL) != 0)
+            if (svc_model_decode_stored(c->cat, c->stored[i], c->stored_len[i], &c->learner[i]) != 0)
                 return -1;
             break;
         case S_PATH: {
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
             rc = 1;
             break;
         }
-        c->stored[i] = svc_model_encode_stored(c->cat, &l, c->ids[i], &c->stored_len[i]);
+        c->stored[i] = svc_model_encode_stored(c->cat, &l, &c->stored_len[i]);
         rs_learner_deinit(&l);
         rc = c->stored[i] ? 0 : 1;
     }

@@ -706,7 +706,7 @@ static int cmd_seed(int argc, char **argv)
         snprintf(id, sizeof id, "%s%07lu", id_prefix, i);
         int klen = snprintf(key, sizeof key, "%sl:%s", prefix, id);
         size_t vlen = 0;
-        char *value = svc_model_encode_stored(cat, &l, id, &vlen);
+        char *value = svc_model_encode_stored(cat, &l, &vlen);
         rs_learner_deinit(&l);
         if (value == NULL) {
             rc = 1;

@@ -540,7 +540,7 @@ static void on_learner_read(void *arg, int status, const char *data, size_t len)
         reply_store_failure(r, status);
     } else {
         struct rs_learner l;
-        if (svc_model_decode_stored(r->cat->cat, data, len, &l, NULL) != 0) {
+        if (svc_model_decode_stored(r->cat->cat, data, len, &l) != 0) {
             reply_error(r, 500, "internal", "stored learner '%s' is unreadable", r->learner_id);
         } else {
             if (r->route == R_RECOMMEND)
@@ -631,16 +631,17 @@ static void on_put_read(void *arg, int status, const char *data, size_t len)
     const Skillpath__V1__Learner *body = (const Skillpath__V1__Learner *)r->body;
     const struct svc_catalog *c = r->cat;
     struct rs_learner cur = { .target = -1 }, in = { .target = -1 };
-    char err[ERRLEN], expect[8];
+    char err[ERRLEN];
+    const char *expect = NULL;
     size_t expect_len = 0;
     r->created = status == SVC_STORE_NOTFOUND;
     if (!r->created) {
-        if (svc_model_decode_stored(c->cat, data, len, &cur, NULL) != 0) {
+        if (svc_model_decode_stored(c->cat, data, len, &cur) != 0) {
             reply_error(r, 500, "internal", "stored learner '%s' is unreadable", r->learner_id);
             goto out;
         }
-        memcpy(expect, data, 8);
-        expect_len = 8;
+        expect = data;
+        expect_len = svc_model_stored_token(data, len);
     }
     if (svc_model_learner_from_pb(c->cat, body, true, &in, err, sizeof err) != 0) {
         reply_error(r, 400, "invalid_argument", "%s", err);
@@ -670,7 +671,7 @@ static void on_put_read(void *arg, int status, const char *data, size_t len)
     }
     r->next.version = r->created ? 1 : cur.version + 1;
     size_t vlen = 0;
-    char *value = svc_model_encode_stored(c->cat, &r->next, r->learner_id, &vlen);
+    char *value = svc_model_encode_stored(c->cat, &r->next, &vlen);
     if (value == NULL) {
         reply_error(r, 500, "internal", "out of memory");
         goto out;
@@ -824,7 +825,7 @@ static void on_event_read(void *arg, int status, const char *data, size_t len)
     struct rs_learner cur = { .target = -1 };
     struct rs_event e;
     bool submitted = false;
-    if (svc_model_decode_stored(r->cat->cat, data, len, &cur, NULL) != 0) {
+    if (svc_model_decode_stored(r->cat->cat, data, len, &cur) != 0) {
         event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, "stored learner unreadable", 0);
     } else if (svc_model_event_from_pb(r->cat->cat, pe, &e, err, sizeof err) != 0) {
         event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
@@ -835,12 +836,12 @@ static void on_event_read(void *arg, int status, const char *data, size_t len)
             event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
         } else {
             size_t vlen = 0, elen = protobuf_c_message_get_packed_size(&pe->base);
-            char *value = svc_model_encode_stored(r->cat->cat, &r->next, pe->learner_id, &vlen);
+            char *value = svc_model_encode_stored(r->cat->cat, &r->next, &vlen);
             uint8_t *event = malloc(elen + 1);
             if (value && event) {
                 protobuf_c_message_pack(&pe->base, event);
                 struct svc_store_write w = {
-                    .id = pe->learner_id, .expect = data, .expect_len = 8,
+                    .id = pe->learner_id, .expect = data, .expect_len = svc_model_stored_token(data, len),
                     .value = value, .value_len = vlen, .event_id = pe->event_id,
                     .event = (const char *)event, .event_len = elen, .now = now_s(),
                 };

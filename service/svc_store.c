@@ -40,9 +40,9 @@
 static const char WRITE_LUA[] =
     "if ARGV[3] ~= '' and redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 'DUP' end\n"
     "local cur = redis.call('GET', KEYS[1])\n"
-    "local v = ''\n"
-    "if cur then v = string.sub(cur, 1, 8) end\n"
-    "if v ~= ARGV[1] then return 'CONFLICT' end\n"
+    "if cur then\n"
+    "  if ARGV[1] == '' or string.sub(cur, 1, #ARGV[1]) ~= ARGV[1] then return 'CONFLICT' end\n"
+    "elseif ARGV[1] ~= '' then return 'CONFLICT' end\n"
     "redis.call('SET', KEYS[1], ARGV[2])\n"
     "if ARGV[3] ~= '' then\n"
     "  local now = tonumber(ARGV[4])\n"

@@ -53,7 +53,8 @@ int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *
 
 /* A conditional write, atomically in one Lua script: if `event_id` is not
  * empty and was applied before -> SVC_STORE_DUP; else if the stored value's
- * version prefix is not `expect` (8 bytes; expect_len 0 = must not exist) ->
+ * version prefix is not `expect` (the token svc_model_stored_token() finds;
+ * expect_len 0 = must not exist) ->
  * SVC_STORE_CONFLICT; else store `value`, and with an event id, remember it
  * and append `event` to the learner's stream -> SVC_STORE_OK. */
 struct svc_store_write {

@@ -115,6 +115,19 @@ redis-cli -p "$REDIS_PORT" SCRIPT FLUSH >/dev/null
 r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"e-noscript","learnerId":"u1","courseId":"cc-104","kind":"STARTED","at":"1767225900"}]}')
 has "applied after SCRIPT FLUSH" "$r" '"status":"APPLIED","version":"6"'
 
+# ---- a learner stored in the first form (8-byte version + Learner protobuf)
+# is read, and the next write stores it in the compact form, compared on its
+# version as it was
+{ printf '\0\0\0\0\0\0\0\x07'; echo '{"id":"old1","tier":"CORE_STAFF","targetId":"pro-1","attempts":[{"courseId":"cc-101","score":0.75,"passed":true,"at":"1767225600"}]}' | $SP encode Learner; } >"$H_TMP/old1.bin"
+redis-cli -p "$REDIS_PORT" -x SET it:l:old1 <"$H_TMP/old1.bin" >/dev/null
+r=$(req GET "$A/v1/learners/old1"); has "old form read" "$r" '"version":"7"'
+has "old form attempt" "$r" '"attempts":[{"courseId":"cc-101","score":0.75,"passed":true,"at":"1767225600"}]'
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"old1-e1","learnerId":"old1","courseId":"cc-102","kind":"STARTED","at":"1767225700"}]}')
+has "event over the old form" "$r" '"status":"APPLIED","version":"8"'
+eq "rewritten compactly" "$(redis-cli -p "$REDIS_PORT" --no-raw GETRANGE it:l:old1 0 0)" '"\xc2"'
+r=$(req GET "$A/v1/learners/old1"); has "compact form read" "$r" '"version":"8"'
+has "attempts kept" "$r" '{"courseId":"cc-101","score":0.75,"passed":true,"at":"1767225600"}'
+
 # ---- malformed input of every kind: 4xx, and nothing changes
 before=$(req GET "$A/v1/learners/u1")
 r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE",'); has "malformed JSON" "$r" '400 {"code":"invalid_argument","message":"malformed JSON'

@@ -216,6 +216,149 @@ static void test_model_event_and_query_errors(void **state)
     rs_catalog_destroy(cat);
 }
 
+/* A demo-catalog learner with `attempts` attempts, varied: rs_synth's
+ * profile, odd scores and times, a target. */
+static void stored_learner(const struct rs_catalog *cat, uint64_t seed, size_t attempts,
+                           struct rs_learner *l)
+{
+    assert_int_equal(rs_synth_learner(cat, seed, NOW, l), 0);
+    uint64_t st = seed * 31 + 7;
+    size_t N = rs_catalog_n_courses(cat);
+    l->n_attempts = 0;
+    while (l->n_attempts < attempts) {
+        uint32_t j = (uint32_t)(rs_synth_next(&st) % N);
+        float y = rs_synth_uniform(&st);
+        struct rs_attempt a = { j, y, y >= 0.5f, NOW - (int64_t)(rs_synth_next(&st) % 40000000) };
+        assert_int_equal(rs_learner_set_attempt(l, &a), 0);
+    }
+    l->version = rs_synth_next(&st) % 100000;
+    l->target = (long)(seed % rs_catalog_n_targets(cat));
+    l->tier = (enum rs_tier)(seed % 4);
+}
+
+static void assert_same_learner(const struct rs_learner *a, const struct rs_learner *b)
+{
+    assert_int_equal(a->dim, b->dim);
+    assert_int_equal(a->tier, b->tier);
+    assert_int_equal(a->target, b->target);
+    assert_int_equal(a->version, b->version);
+    assert_memory_equal(a->capability, b->capability, a->dim * sizeof(float));
+    assert_memory_equal(a->practiced_at, b->practiced_at, a->dim * sizeof(int64_t));
+    assert_int_equal(a->n_attempts, b->n_attempts);
+    for (size_t i = 0; i < a->n_attempts; i++) {
+        assert_int_equal(a->attempts[i].course, b->attempts[i].course);
+        assert_true(a->attempts[i].score == b->attempts[i].score);
+        assert_int_equal(a->attempts[i].passed, b->attempts[i].passed);
+        assert_int_equal(a->attempts[i].at, b->attempts[i].at);
+    }
+}
+
+static void test_model_stored_form_round_trips(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = demo_catalog();
+    size_t biggest = 0;
+    for (uint64_t seed = 1; seed <= 2000; seed++) {
+        struct rs_learner l, orig, back;
+        stored_learner(cat, seed, seed % 13, &l);
+        assert_int_equal(rs_learner_init(&orig, l.dim), 0);
+        assert_int_equal(rs_learner_copy(&orig, &l), 0);
+        orig.version = l.version;
+        orig.target = l.target;
+        orig.tier = l.tier;
+        size_t len = 0;
+        char *v = svc_model_encode_stored(cat, &l, &len);
+        assert_non_null(v);
+        /* encoding rounded l to 1e-6, and only that */
+        for (size_t k = 0; k < l.dim; k++)
+            assert_true(fabsf(l.capability[k] - orig.capability[k]) <= 0.55e-6f);
+        for (size_t i = 0; i < l.n_attempts; i++)
+            assert_true(fabsf(l.attempts[i].score - orig.attempts[i].score) <= 0.55e-6f);
+        /* and a read returns exactly what the writer now holds */
+        assert_int_equal(svc_model_decode_stored(cat, v, len, &back), 0);
+        assert_same_learner(&l, &back);
+        /* a second encoding is the same bytes: rounding is idempotent */
+        size_t len2 = 0;
+        char *v2 = svc_model_encode_stored(cat, &back, &len2);
+        assert_int_equal(len, len2);
+        assert_memory_equal(v, v2, len);
+        if (l.n_attempts == 10 && len > biggest)
+            biggest = len;
+        /* the version token: marker + the version's varint */
+        size_t vbytes = l.version < 128 ? 1 : l.version < 16384 ? 2 : 3;
+        assert_int_equal(svc_model_stored_token(v, len), 1 + vbytes);
+        /* every truncation is unreadable, never a crash or a wrong learner */
+        for (size_t cut = 0; cut < len; cut += 1 + seed % 7) {
+            struct rs_learner t;
+            assert_int_equal(svc_model_decode_stored(cat, v, cut, &t), -1);
+        }
+        free(v);
+        free(v2);
+        rs_learner_deinit(&l);
+        rs_learner_deinit(&orig);
+        rs_learner_deinit(&back);
+    }
+    /* 28 tags and 10 attempts over more than a year fit one 320-byte
+     * allocation in Redis: the value, its 5-byte string header and a NUL */
+    assert_true(biggest > 250 && biggest + 6 <= 320);
+    rs_catalog_destroy(cat);
+}
+
+static void test_model_stored_form_reads_the_old_form_and_drops_the_unknown(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = demo_catalog();
+    struct rs_learner l, back;
+    stored_learner(cat, 42, 10, &l);
+    svc_model_round_stored(&l);
+    /* the first form: 8-byte big-endian version + Learner protobuf */
+    Skillpath__V1__Learner *pb = svc_model_learner_to_pb(cat, &l, "old-1");
+    size_t n = protobuf_c_message_get_packed_size(&pb->base);
+    char *old = malloc(8 + n);
+    uint64_t ver = 0x0102030405ULL;
+    for (int i = 7; i >= 0; i--, ver >>= 8)
+        old[i] = (char)(ver & 0xff);
+    protobuf_c_message_pack(&pb->base, (uint8_t *)old + 8);
+    protobuf_c_message_free_unpacked(&pb->base, NULL);
+    assert_int_equal(svc_model_decode_stored(cat, old, 8 + n, &back), 0);
+    l.version = 0x0102030405ULL;
+    assert_same_learner(&l, &back);
+    assert_int_equal(svc_model_stored_token(old, 8 + n), 8);
+    rs_learner_deinit(&back);
+    free(old);
+
+    /* against another catalog with as many tags: courses and target unknown */
+    size_t len;
+    char *v = svc_model_encode_stored(cat, &l, &len);
+    struct rs_catalog *other = sp_synth_catalog(50, 28, 3, 2, 4);
+    assert_int_equal(svc_model_decode_stored(other, v, len, &back), 0);
+    assert_int_equal(back.n_attempts, 0);
+    assert_int_equal(back.target, -1);
+    assert_memory_equal(back.capability, l.capability, 28 * sizeof(float));
+    rs_learner_deinit(&back);
+    /* ... and one with another number of tags cannot read it */
+    struct rs_catalog *narrow = sp_synth_catalog(50, 27, 3, 2, 4);
+    assert_int_equal(svc_model_decode_stored(narrow, v, len, &back), -1);
+    /* flipped bytes: readable or not, never out of range or a crash */
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            v[i] ^= (char)(1 << bit);
+            if (svc_model_decode_stored(cat, v, len, &back) == 0) {
+                for (size_t k = 0; k < back.dim; k++)
+                    assert_true(back.capability[k] >= 0 && back.capability[k] <= 1);
+                for (size_t a = 0; a < back.n_attempts; a++)
+                    assert_true(back.attempts[a].score >= 0 && back.attempts[a].score <= 1);
+                rs_learner_deinit(&back);
+            }
+            v[i] ^= (char)(1 << bit);
+        }
+    free(v);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(narrow);
+    rs_catalog_destroy(other);
+    rs_catalog_destroy(cat);
+}
+
 int main(void)
 {
     rs_blas_setup();
@@ -224,6 +367,8 @@ int main(void)
         cmocka_unit_test(test_model_demo_new_hire_path_is_sensible),
         cmocka_unit_test(test_model_learner_round_trip_and_errors),
         cmocka_unit_test(test_model_event_and_query_errors),
+        cmocka_unit_test(test_model_stored_form_round_trips),
+        cmocka_unit_test(test_model_stored_form_reads_the_old_form_and_drops_the_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
