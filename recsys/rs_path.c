@@ -526,8 +526,8 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     size_t D = cat->n_tags;
     size_t n_max = q->max_items ? q->max_items : RS_PATH_DEFAULT_ITEMS;
     memset(out, 0, sizeof *out);
-    out->items = calloc(n_max, sizeof *out->items);
-    out->changes = calloc(n_max * D, sizeof *out->changes);
+    out->items = malloc(n_max * sizeof *out->items);        /* take() fills what is used */
+    out->changes = malloc(n_max * D * sizeof *out->changes);
     if (!out->items || !out->changes) {
         rs_path_deinit(out);
         return RS_ENOMEM;
