@@ -426,7 +426,8 @@ static bool set_arg(struct cmd *c, int i, const void *data, size_t len)
     c->argv[i] = malloc(len + 1);
     if (c->argv[i] == NULL)
         return false;
-    memcpy(c->argv[i], data, len);
+    if (len > 0)                /* data may be NULL when empty */
+        memcpy(c->argv[i], data, len);
     c->argv[i][len] = '\0';
     c->argvlen[i] = len;
     return true;
