@@ -57,4 +57,23 @@ out=$("$BENCH" --url "http://127.0.0.1:$PORT_a" -n 300 -c 3 --learners 2000 --pr
 has "a protobuf mix against the daemon, no errors" "$out" "status     200: 300"
 stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
 
+# ---- make bench's driver end to end, briefly: every row answered without
+# errors and every figure printed. The plain build only: under ASan a load
+# run measures the sanitizer, and takes long.
+if [[ "$BUILD" == *asan* ]]; then
+    echo "test_bench: the make bench driver runs with the plain build only"
+else
+    out=$(SECONDS_PER_RUN=1 ROUNDS=1 bench/run_bench.sh "$BUILD" 2>&1)
+    rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
+    eq "bench rows" "$rows" 19
+    bad=$(echo "$out" | grep -E '^(bare-http|skillpathd-|open-loop)' | grep -vE ' [0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0$' |
+          grep -v '^open-loop recommend @80%' || true)
+    eq "bench rows complete, no errors (the 80% open loop may fall behind)" "$bad" ""
+    for f in ratio_recommend_vs_bare_http_c100 ratio_events_vs_bare_http_c100 ratio_next_vs_bare_http_c100 \
+             ratio_redis_get_vs_bare_http_c100 p99_ms_open_loop_at_50pct; do
+        check "bench prints $f" grep -qE "^$f [0-9]+\.[0-9]+$" <<<"$out"
+    done
+    check "bench prints Redis bytes per learner" grep -qE '^redis_bytes_per_learner [0-9]+ B' <<<"$out"
+fi
+
 h_summary
