@@ -34,7 +34,10 @@ BARE="http://127.0.0.1:$(cat "$H_TMP/bare.port")"
 BARE_REDIS="http://127.0.0.1:$(cat "$H_TMP/bare-redis.port")"
 start_daemon demo --log-level warn || exit 1
 $BUILD/skillpath synth --courses 100000 --tags 28 --seed 7 >"$H_TMP/synth.json"
-CATALOG="$H_TMP/synth.json" start_daemon synth --log-level warn || exit 1
+# the synthetic catalog's own learners, under their own prefix
+$BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix sy: --catalog "$H_TMP/synth.json" \
+    --learners 100000 --attempts 10 >/dev/null || exit 1
+CATALOG="$H_TMP/synth.json" PREFIX=sy: start_daemon synth --log-level warn || exit 1
 DEMO="http://127.0.0.1:$PORT_demo"
 SYNTH="http://127.0.0.1:$PORT_synth"
 
@@ -89,7 +92,11 @@ for c in 1 1000; do measure "bare-http+redis-get" "$BARE_REDIS" $c --mix ping=1;
 for k in recommend next events; do
     for c in 1 1000; do measure "skillpathd-demo $k" "$DEMO" $c --mix $k=1; done
 done
-for c in 1 100; do measure "skillpathd-synth100k recommend" "$SYNTH" $c --mix recommend=1 --target target0; done
+for k in recommend next events; do
+    for c in 1 100; do
+        measure "skillpathd-synth100k $k" "$SYNTH" $c --mix $k=1 --catalog "$H_TMP/synth.json"
+    done
+done
 max=${RPS["skillpathd-demo recommend/100"]}
 r50=$(awk -v m="$max" 'BEGIN { printf "%.0f", m * 0.5 }')
 r80=$(awk -v m="$max" 'BEGIN { printf "%.0f", m * 0.8 }')
