@@ -138,9 +138,10 @@ static void test_path_properties_on_random_catalogs(void **state)
 
 /* ---------------------------------------------------------------- greedy */
 
-/* With fit, tier and continuity switched off the priority is gain per minute:
- * replay each path and check every pick against a full reference rescoring,
- * which proves the incremental score updates right. */
+/* With tier and continuity switched off the priority is gain per minute
+ * times the difficulty fit: replay each path and check every pick against a
+ * full reference rescoring, which proves the lazy bounds and incremental
+ * updates right, with the fit off (floor 1: every fit is 1) and on. */
 static long unmet_count(const struct rs_catalog *cat, const struct rs_learner *l,
                         const uint8_t *in_path, const uint8_t *excluded, uint32_t j,
                         uint32_t *minutes)
@@ -176,16 +177,33 @@ out:
     return n;
 }
 
+/* The reference difficulty fit of course j at levels chat. */
+static float ref_fit(const struct rs_catalog *cat, const struct rs_model *m, const float *chat,
+                     size_t j)
+{
+    const float *a = rs_catalog_course_coverage(cat, j);
+    double level = 0, sum = 0;
+    for (size_t k = 0; k < rs_catalog_n_tags(cat); k++) {
+        level += (double)a[k] * chat[k];
+        sum += a[k];
+    }
+    level = sum > 0 ? level / sum : 0;
+    double z = (rs_catalog_course_difficulty(cat, j) - (level + m->stretch)) / m->fit_width;
+    return (float)(m->fit_floor + (1 - m->fit_floor) * exp(-z * z));
+}
+
 static void test_path_greedy_matches_reference_rescoring(void **state)
 {
     (void)state;
     struct rs_model m;
     rs_model_default(&m);
-    m.fit_floor = 1;
     m.tier_penalty = 1;
     m.continuity = 0;
+    struct rs_model def;
+    rs_model_default(&def);
     uint64_t st = 99;
-    for (int trial = 0; trial < 400; trial++) {
+    for (int trial = 0; trial < 800; trial++) {
+        m.fit_floor = trial < 400 ? 1 : def.fit_floor;
         size_t N = 10 + rs_synth_next(&st) % 200, D = 1 + rs_synth_next(&st) % 33;
         struct rs_catalog *cat = sp_synth_catalog(N, D, 1000 + (uint64_t)trial, 2, 4);
         struct rs_path_ws *ws = rs_path_ws_create(cat);
@@ -226,11 +244,13 @@ static void test_path_greedy_matches_reference_rescoring(void **state)
                     long n = unmet_count(cat, &l, in_path, excluded, (uint32_t)j, &mins);
                     if (n < 0 || (size_t)n + 1 > items_left || mins > budget_left)
                         continue;
-                    float prio = s[j] / (float)rs_catalog_course_duration(cat, j);
+                    float prio = s[j] / (float)rs_catalog_course_duration(cat, j) *
+                                 ref_fit(cat, &m, chat, j);
                     if (prio > best)
                         best = prio;
                 }
-                float got = s[pick] / (float)rs_catalog_course_duration(cat, pick);
+                float got = s[pick] / (float)rs_catalog_course_duration(cat, pick) *
+                            ref_fit(cat, &m, chat, pick);
                 if (got < best * (1 - 1e-4f) - 1e-7f)
                     fail_msg("trial %d item %zu: picked priority %g, best available %g", trial, e,
                              (double)got, (double)best);
