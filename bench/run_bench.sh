@@ -100,7 +100,13 @@ done
 max=${RPS["skillpathd-demo recommend/100"]}
 r50=$(awk -v m="$max" 'BEGIN { printf "%.0f", m * 0.5 }')
 r80=$(awk -v m="$max" 'BEGIN { printf "%.0f", m * 0.8 }')
-measure "open-loop recommend @50% ($r50/s)" "$DEMO" 200 --mix recommend=1 -R "$r50"
+# p99 over a few seconds is at the mercy of one stall of the shared host (a
+# 40 ms hiccup is 1% of a 3 s run): three runs at 50%, the median p99 counts
+p99s=()
+for round in $(seq 1 "${ROUNDS:-3}"); do
+    measure "open-loop recommend @50% ($r50/s)" "$DEMO" 200 --mix recommend=1 -R "$r50"
+    p99s+=("${P99["open-loop recommend @50% ($r50/s)/200"]}")
+done
 measure "open-loop recommend @80% ($r80/s)" "$DEMO" 200 --mix recommend=1 -R "$r80"
 
 echo
@@ -110,7 +116,7 @@ echo "ratio_recommend_vs_bare_http_c100 $(round_ratio "skillpathd-demo recommend
 echo "ratio_events_vs_bare_http_c100 $(round_ratio "skillpathd-demo events")"
 echo "ratio_next_vs_bare_http_c100 $(round_ratio "skillpathd-demo next")"
 echo "ratio_redis_get_vs_bare_http_c100 $(round_ratio "bare-http+redis-get")"
-echo "p99_ms_open_loop_at_50pct ${P99["open-loop recommend @50% ($r50/s)/200"]}"
+echo "p99_ms_open_loop_at_50pct $(median "${p99s[@]}") (median of ${#p99s[@]} runs: ${p99s[*]})"
 echo "redis_bytes_per_learner $(( (mem1 - mem0) / 100000 )) B (10 attempts each)"
 stop_daemon demo
 stop_daemon synth
