@@ -446,7 +446,7 @@ char *svc_model_encode_stored(const struct rs_catalog *cat, struct rs_learner *l
         const struct rs_attempt *a = &l->attempts[i];
         const char *id = rs_catalog_course_id(cat, a->course);
         size_t shared = 0;
-        while (shared < 255 && prev[shared] && prev[shared] == id[shared])
+        while (prev[shared] && prev[shared] == id[shared])
             shared++;
         size_t rest = strlen(id + shared);
         ok = wb_room(&b, 1 + rest);
@@ -519,14 +519,13 @@ static int64_t at_time(int64_t base, uint64_t d)
 }
 
 static int decode_v2(const struct rs_catalog *cat, const uint8_t *data, size_t len,
-                     struct rs_learner *out)
+                     struct rs_learner *out, char *id, size_t id_cap)
 {
     struct rbuf b = { data + 1, data + len, false };
-    char id[256];
     size_t D = rs_catalog_n_tags(cat), target = 0;
     uint64_t version = rb_varint(&b);
     uint8_t tier = rb_byte(&b);
-    rb_chars(&b, rb_varint(&b), id, 0, sizeof id);
+    rb_chars(&b, rb_varint(&b), id, 0, id_cap);
     bool has_target = !b.bad && id[0] && rs_catalog_find_target(cat, id, &target) == 0;
     if (b.bad || tier > RS_TIER_MANAGER || rb_varint(&b) != D || rs_learner_init(out, D) != 0)
         return -1;
@@ -557,7 +556,7 @@ static int decode_v2(const struct rs_catalog *cat, const uint8_t *data, size_t l
             rest = rb_varint(&b);
         }
         b.bad |= shared > strlen(id);
-        rb_chars(&b, rest, id, (size_t)shared, sizeof id);
+        rb_chars(&b, rest, id, (size_t)shared, id_cap);
         size_t j;
         uint64_t sp = rb_varint(&b);
         int64_t at = at_time(base, rb_varint(&b));
@@ -601,8 +600,14 @@ int svc_model_decode_stored(const struct rs_catalog *cat, const char *data, size
                             struct rs_learner *out)
 {
     const uint8_t *d = (const uint8_t *)data;
-    if (len > 0 && d[0] == STORED_V2)
-        return decode_v2(cat, d, len, out);
+    if (len > 0 && d[0] == STORED_V2) {
+        /* no id is longer than the value: ids of any length decode */
+        char small[512], *id = len < sizeof small ? small : malloc(len + 1);
+        int rc = id ? decode_v2(cat, d, len, out, id, len < sizeof small ? sizeof small : len + 1) : -1;
+        if (id != small)
+            free(id);
+        return rc;
+    }
     return decode_v1(cat, d, len, out);
 }
 

@@ -2,6 +2,7 @@
  * Wire <-> core conversions, and the demo catalog and learners: they load,
  * validate, and give a new hire a sensible path. Run from the repository root. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,6 +360,44 @@ static void test_model_stored_form_reads_the_old_form_and_drops_the_unknown(void
     rs_catalog_destroy(cat);
 }
 
+static void test_model_stored_form_takes_ids_of_any_length(void **state)
+{
+    (void)state;
+    struct sp_def d;
+    sp_def_init(&d);
+    char long3[420], long4[400], longt[400];
+    memset(long4, 'x', 300);
+    long4[300] = '\0';
+    snprintf(long3, sizeof long3, "%sy", long4);        /* shares 300 bytes with long4 */
+    memset(longt, 't', 299);
+    longt[299] = '\0';
+    d.courses[2].id = long3;
+    d.courses[3].id = long4;
+    d.targets[0].id = longt;
+    char err[4096];
+    size_t nerr;
+    struct rs_catalog *cat = rs_catalog_create(&d.def, err, sizeof err, &nerr);
+    assert_non_null(cat);
+    struct rs_learner l, back;
+    assert_int_equal(rs_learner_init(&l, 3), 0);
+    l.target = 0;
+    l.version = 9;
+    for (uint32_t j = 0; j < 4; j++) {
+        struct rs_attempt a = { j, 0.25f * (float)j, j % 2 == 1, NOW - (int64_t)j };
+        assert_int_equal(rs_learner_set_attempt(&l, &a), 0);
+    }
+    size_t len;
+    char *v = svc_model_encode_stored(cat, &l, &len);
+    assert_non_null(v);
+    assert_true(len > 600 && len < 1000);       /* the long ids once each, front-coded */
+    assert_int_equal(svc_model_decode_stored(cat, v, len, &back), 0);
+    assert_same_learner(&l, &back);
+    free(v);
+    rs_learner_deinit(&l);
+    rs_learner_deinit(&back);
+    rs_catalog_destroy(cat);
+}
+
 int main(void)
 {
     rs_blas_setup();
@@ -369,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_model_event_and_query_errors),
         cmocka_unit_test(test_model_stored_form_round_trips),
         cmocka_unit_test(test_model_stored_form_reads_the_old_form_and_drops_the_unknown),
+        cmocka_unit_test(test_model_stored_form_takes_ids_of_any_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
