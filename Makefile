@@ -1,6 +1,7 @@
 # skillpath — `make run`, `make test`, `make bench-core`. See README.md.
 #
-# Knobs: BUILD=dir (default build), SANITIZER=1 (ASan+UBSan), OPT=-O0, V=1.
+# Knobs: BUILD=dir (default build), SANITIZER=1 (ASan+UBSan), FUZZ=1 (clang,
+# libFuzzer+ASan+UBSan: the fuzz targets), OPT=-O0, V=1.
 
 BUILD     ?= build
 OPT       ?= -O2
@@ -8,7 +9,8 @@ SANITIZER ?=
 
 # Debian packages this project builds, tests and runs with.
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c-dev \
-            protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev libssl-dev redis-server curl socat iproute2
+            protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev libssl-dev redis-server curl socat iproute2 \
+            clang libclang-rt-14-dev
 
 PKGS      := openblas libprotobuf-c jansson libevent hiredis libcrypto
 CC        ?= cc
@@ -18,6 +20,10 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 ifneq ($(SANITIZER),)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ifneq ($(FUZZ),)
+CC := clang
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 CFLAGS  = $(CFLAGS_BASE) $(PKG_CFLAGS) $(SAN_FLAGS)
 LDFLAGS = $(SAN_FLAGS)
@@ -47,7 +53,10 @@ DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/
               service/svc_notify.c
 
 .SECONDARY:
-.PHONY: all deps test check run run-cli bench bench-core bench-reply clean
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps test check run run-cli bench bench-core bench-reply fuzz fuzzers clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -100,6 +109,13 @@ $(BUILD)/tests/test_svc_%: $(BUILD)/tests/unit/test_svc_%.o $(SUPPORT_OBJ) $(SVC
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
 
+# A fuzz target: libFuzzer's main, our code built with FUZZ=1.
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -o $@
+
+fuzzers: $(FUZZ_BIN)
+
 $(BUILD)/tests/test_bench_hist: $(BUILD)/tests/unit/test_bench_hist.o $(BUILD)/bench/bench_hist.o $(SUPPORT_OBJ) $(BUILD)/librecsys.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
@@ -112,11 +128,18 @@ $(BUILD)/tests/test_rs_%: $(BUILD)/tests/unit/test_rs_%.o $(SUPPORT_OBJ) $(BUILD
 check: all
 	$(Q)tests/run.sh $(BUILD)
 
-# The whole suite: a plain build, then again under ASan+UBSan.
+# The whole suite: a plain build, then again under ASan+UBSan, then each fuzz
+# target for a few seconds from its seeds.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZER=1 OPT=-O1 all
-	$(Q)tests/run.sh build build/asan
+	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzz FUZZ=1 OPT=-O1 fuzzers
+	$(Q)FUZZ_BUILD=build/fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-10} tests/run.sh build build/asan
+
+# Fuzz every target for FUZZ_SECONDS (default 60) each; findings in build/fuzz.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzz FUZZ=1 OPT=-O1 fuzzers
+	$(Q)tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 run: deps all
 	$(Q)BUILD=$(BUILD) deploy/run.sh

@@ -544,8 +544,10 @@ static int decode_v2(const struct rs_catalog *cat, const uint8_t *data, size_t l
         out->capability[k] = (float)q / STORED_SCALE;
     }
     int64_t base = (int64_t)rb_varint(&b);
-    for (size_t k = 0; k < D; k++)
+    for (size_t k = 0; k < D; k++) {
         out->practiced_at[k] = at_time(base, rb_varint(&b));
+        b.bad |= out->practiced_at[k] < 0;      /* as a learner must be */
+    }
     uint64_t n = rb_varint(&b);
     id[0] = '\0';
     for (uint64_t i = 0; i < n && !b.bad; i++) {

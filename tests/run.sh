@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Run every test of the given build directories (default: build): the cmocka
-# unit tests, then the CLI's. Prints one summary line per suite and a final
+# unit tests, then the CLI's and the integration suites; with FUZZ_BUILD, the
+# fuzz targets built there for FUZZ_SECONDS each. Prints one summary line per suite and a final
 # "N passed, N failed"; exits non-zero if anything failed or crashed.
 set -u
 cd "$(dirname "$0")/.."
@@ -46,6 +47,21 @@ for build in "$@"; do
         total_fail=$((total_fail + f))
     done
 done
+# The fuzz targets, briefly, when built (make test builds them in FUZZ_BUILD).
+if [ -n "${FUZZ_BUILD:-}" ]; then
+    out=$(tests/fuzz/run.sh "$FUZZ_BUILD" "${FUZZ_SECONDS:-10}" 2>&1)
+    rc=$?
+    line=$(echo "$out" | tail -1)
+    p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, [0-9]* failed$/\1/p')
+    f=$(echo "$line" | sed -n 's/.*: [0-9]* passed, \([0-9]*\) failed$/\1/p')
+    p=${p:-0} f=${f:-1}
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1         # no target ran: a failure, not a skip
+    echo "$out" | head -n -1
+    printf '%-40s %3d passed, %d failed\n' "$FUZZ_BUILD/fuzz" "$p" "$f"
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+fi
 echo
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
