@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Body encodings: protobuf via protobuf-c, JSON via svc_json. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,14 +52,86 @@ const char *svc_codec_content_type(enum svc_enc enc)
     return enc == SVC_ENC_PROTOBUF ? "application/x-protobuf" : "application/json";
 }
 
+/* Is s[0..n) well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF)? */
+static bool utf8_ok(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (len == 0 || i + len > n)
+            return false;
+        uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+        if (cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* What the JSON decoder refuses and protobuf-c lets through: strings that
+ * are not UTF-8 (proto3 says they must be) and enum numbers the enum does
+ * not name. The first such field of m, nested ones too, named as the JSON
+ * errors name it, so both encodings accept the same messages. */
+static bool fields_ok(const ProtobufCMessage *m, char *err, size_t errlen, const char *path)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE &&
+            f->type != PROTOBUF_C_TYPE_ENUM)
+            continue;
+        const char *p = (const char *)m + f->offset;
+        size_t n = 1;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            n = *(const size_t *)((const char *)m + f->quantifier_offset);
+            p = *(char *const *)p;
+        }
+        for (size_t k = 0; k < n; k++) {
+            const void *v = f->type == PROTOBUF_C_TYPE_ENUM ? (const void *)((const int *)p + k)
+                                                             : ((void *const *)p)[k];
+            char name[128], here[256];
+            svc_json_name(f->name, name, sizeof name);
+            if (f->label == PROTOBUF_C_LABEL_REPEATED)
+                snprintf(here, sizeof here, "%s%s%s[%zu]", path, *path ? "." : "", name, k);
+            else
+                snprintf(here, sizeof here, "%s%s%s", path, *path ? "." : "", name);
+            if (f->type == PROTOBUF_C_TYPE_STRING && v && !utf8_ok(v, strlen(v))) {
+                snprintf(err, errlen, "%s: not valid UTF-8", here);
+                return false;
+            }
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE && v && !fields_ok(v, err, errlen, here))
+                return false;
+            if (f->type == PROTOBUF_C_TYPE_ENUM &&
+                protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)v) == NULL) {
+                snprintf(err, errlen, "%s: %d is not a %s value", here, *(const int *)v,
+                         ((const ProtobufCEnumDescriptor *)f->descriptor)->short_name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 ProtobufCMessage *svc_codec_decode(enum svc_enc enc, const ProtobufCMessageDescriptor *desc,
                                    const void *body, size_t len, char *err, size_t errlen)
 {
     if (enc == SVC_ENC_JSON)
         return svc_json_decode(desc, body, len, err, errlen);
     ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, len, body);
-    if (m == NULL)
+    if (m == NULL) {
         snprintf(err, errlen, "malformed protobuf: not a valid %s", desc->name);
+    } else if (!fields_ok(m, err, errlen, "")) {
+        protobuf_c_message_free_unpacked(m, NULL);
+        m = NULL;
+    }
     return m;
 }
 

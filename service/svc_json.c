@@ -28,8 +28,7 @@
 #define MAX_PATH 256
 #define MAX_DEPTH 32
 
-/* proto3's json_name: "duration_min" -> "durationMin". */
-static void json_name(const char *name, char *out, size_t cap)
+void svc_json_name(const char *name, char *out, size_t cap)
 {
     size_t n = 0;
     bool upper = false;
@@ -60,7 +59,7 @@ static const struct key *out_key(const ProtobufCFieldDescriptor *f)
     struct key *k = &cache[((uintptr_t)f >> 4) % NAME_CACHE];
     if (k->f != f) {
         k->text[0] = '"';
-        json_name(f->name, k->text + 1, MAX_NAME);
+        svc_json_name(f->name, k->text + 1, MAX_NAME);
         k->len = strlen(k->text);
         k->text[k->len++] = '"';
         k->text[k->len++] = ':';
@@ -709,7 +708,7 @@ static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescript
 {
     for (unsigned i = 0; i < d->n_fields; i++) {
         char name[MAX_NAME];
-        json_name(d->fields[i].name, name, sizeof name);
+        svc_json_name(d->fields[i].name, name, sizeof name);
         if (strcmp(key, d->fields[i].name) == 0 || strcmp(key, name) == 0)
             return &d->fields[i];
     }

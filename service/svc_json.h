@@ -18,6 +18,9 @@ enum svc_json_flags {
  * caller frees, or NULL when out of memory. */
 char *svc_json_encode(const ProtobufCMessage *msg, int flags, size_t *len);
 
+/* proto3's JSON name of a field: "duration_min" -> "durationMin". */
+void svc_json_name(const char *name, char *out, size_t cap);
+
 /* Decode `len` bytes of JSON into a new message of type `desc`. Accepts both
  * the proto field names and the lowerCamelCase ones, enums by name or number,
  * integers as numbers or strings; rejects unknown fields, wrong types, values

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * libFuzzer target: request bodies in JSON, as the daemon and CLI read them.
- * The first byte picks the message type (every message of the API), the rest
- * is the JSON text. What decodes must encode and decode again to the same
- * protobuf bytes, and goes on through the same checks a request meets:
+ * libFuzzer target: request bodies, as the daemon and CLI read them. The
+ * first byte picks the message type (every message of the API; its top bit:
+ * protobuf instead of JSON), the rest is the body. JSON that decodes must
+ * encode and decode again to the same protobuf bytes; protobuf that decodes
+ * must have a JSON form that reads back to the same JSON (its strings are
+ * UTF-8). Either goes on through the same checks a request meets:
  * catalogs through validation, learners, events and recommend queries
  * through their conversions against the demo catalog. Run from the
  * repository root (it loads the demo catalog). */
@@ -81,8 +83,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    const ProtobufCMessageDescriptor *d = svc_codec_types[data[0] % svc_codec_n_types];
+    const ProtobufCMessageDescriptor *d = svc_codec_types[(data[0] & 0x7f) % svc_codec_n_types];
     char err[512];
+    if (data[0] & 0x80) {
+        ProtobufCMessage *m = svc_codec_decode(SVC_ENC_PROTOBUF, d, data + 1, size - 1, err, sizeof err);
+        if (m == NULL)
+            return 0;
+        size_t l1, l2;
+        char *j1 = svc_json_encode(m, SVC_JSON_COMPACT, &l1);
+        ProtobufCMessage *m2 = j1 ? svc_json_decode(d, j1, l1, err, sizeof err) : NULL;
+        if (m2 == NULL) {
+            fprintf(stderr, "the JSON of a protobuf body did not decode: %s\n", err);
+            abort();
+        }
+        char *j2 = svc_json_encode(m2, SVC_JSON_COMPACT, &l2);
+        if (j2 == NULL || l1 != l2 || memcmp(j1, j2, l1) != 0)
+            abort();
+        use(m);
+        free(j1);
+        free(j2);
+        protobuf_c_message_free_unpacked(m2, NULL);
+        protobuf_c_message_free_unpacked(m, NULL);
+        return 0;
+    }
     ProtobufCMessage *m = svc_json_decode(d, (const char *)data + 1, size - 1, err, sizeof err);
     if (m == NULL)
         return 0;

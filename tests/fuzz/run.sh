@@ -17,7 +17,8 @@ seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
 
 # Seeds. fuzz_json: the first byte picks the message (svc_codec_types order:
-# 3 Catalog, 5 Learner, 6 LearnerList, 7 Event, 10 RecommendRequest, 17 EventBatch).
+# 3 Catalog, 5 Learner, 6 LearnerList, 7 Event, 10 RecommendRequest, 17
+# EventBatch; plus 128: a protobuf body).
 mkdir -p "$seeds/fuzz_json" "$seeds/fuzz_stored"
 { printf '\003'; cat deploy/demo/catalog.json; } >"$seeds/fuzz_json/catalog"
 { printf '\006'; cat deploy/demo/learners.json; } >"$seeds/fuzz_json/learners"
@@ -25,6 +26,8 @@ printf '\005{"id":"u1","tier":"CORE_STAFF","targetId":"pro-1","attempts":[{"cour
 printf '\007{"eventId":"e1","learnerId":"u1","courseId":"cc-101","kind":"COMPLETED","score":0.8,"at":"1767225600","durationS":900}' >"$seeds/fuzz_json/event"
 printf '\012{"learnerId":"u1","targetId":"pro-1","maxItems":5,"timeBudgetMin":60,"modules":["content"],"exclude":["cc-101"]}' >"$seeds/fuzz_json/recommend"
 printf '\021{"events":[{"eventId":"e1","learnerId":"u1","courseId":"cc-101","kind":"STARTED","at":"1767225600"}]}' >"$seeds/fuzz_json/batch"
+printf '\205\020\001\032\005pro-1' >"$seeds/fuzz_json/learner-pb"      # top bit: protobuf
+printf '\221\012\006\012\002e1\022\000' >"$seeds/fuzz_json/batch-pb"
 for i in 1 2 3 4; do head -c 64 /dev/urandom >"$seeds/fuzz_stored/random$i"; done
 
 for bin in "$BUILD"/fuzz/fuzz_*; do

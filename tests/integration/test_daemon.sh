@@ -140,6 +140,16 @@ r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"targetId":"pro-1"}'); has "ti
 r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"id":"u2","tier":"NEW_HIRE"}'); has "id mismatch" "$r" '400'
 r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","version":"9"}'); has "version is the service's" "$r" '400'
 r=$(req PUT "$A/v1/learners/u1" "${PB[@]}" --data-binary $'\xff\xff\xff\xff'); check "bad protobuf 400" test "${r%% *}" = 400
+# proto3 strings are UTF-8: a protobuf body that breaks it is refused, naming the field
+printf '\x10\x01\x1a\x02\xff\xfe' >"$H_TMP/bad-utf8.pb"            # Learner{tier: 1, targetId: FF FE}
+r=$(req PUT "$A/v1/learners/u1" -H 'Content-Type: application/x-protobuf' -H 'Accept: application/json' --data-binary @"$H_TMP/bad-utf8.pb")
+has "invalid UTF-8 refused" "$r" '400 {"code":"invalid_argument","message":"targetId: not valid UTF-8"}'
+printf '\x0a\x04\x0a\x02\xc0\xaf' >"$H_TMP/bad-utf8-batch.pb"     # EventBatch{events[0].eventId: overlong "/"}
+r=$(req POST "$A/v1/events" -H 'Content-Type: application/x-protobuf' -H 'Accept: application/json' --data-binary @"$H_TMP/bad-utf8-batch.pb")
+has "nested invalid UTF-8 refused" "$r" '400 {"code":"invalid_argument","message":"events[0].eventId: not valid UTF-8"}'
+printf '\x10\x2d' >"$H_TMP/bad-enum.pb"                          # Learner{tier: 45}: refused as JSON refuses it
+r=$(req PUT "$A/v1/learners/u1" -H 'Content-Type: application/x-protobuf' -H 'Accept: application/json' --data-binary @"$H_TMP/bad-enum.pb")
+has "unknown enum number refused" "$r" '400 {"code":"invalid_argument","message":"tier: 45 is not a Tier value"}'
 r=$(req PUT "$A/v1/learners/u1" -H 'Content-Type: text/plain' -d 'hello'); has "415" "$r" '415 {"code":"unsupported_media_type"'
 r=$(req PUT "$A/v1/learners/u1" -d 'tier=1'); has "form body 415" "$r" '415'
 head -c 1100000 /dev/zero | tr '\0' ' ' >"$H_TMP/big.json"
