@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Body encodings: protobuf via protobuf-c, JSON via svc_json. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,16 +78,17 @@ static bool utf8_ok(const unsigned char *s, size_t n)
 }
 
 /* What the JSON decoder refuses and protobuf-c lets through: strings that
- * are not UTF-8 (proto3 says they must be) and enum numbers the enum does
- * not name. The first such field of m, nested ones too, named as the JSON
+ * are not UTF-8 (proto3 says they must be), enum numbers the enum does not
+ * name, and floats that are NaN or infinite. The first such field of m, nested ones too, named as the JSON
  * errors name it, so both encodings accept the same messages. */
 static bool fields_ok(const ProtobufCMessage *m, char *err, size_t errlen, const char *path)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
+        bool real = f->type == PROTOBUF_C_TYPE_FLOAT || f->type == PROTOBUF_C_TYPE_DOUBLE;
         if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE &&
-            f->type != PROTOBUF_C_TYPE_ENUM)
+            f->type != PROTOBUF_C_TYPE_ENUM && !real)
             continue;
         const char *p = (const char *)m + f->offset;
         size_t n = 1;
@@ -96,7 +98,9 @@ static bool fields_ok(const ProtobufCMessage *m, char *err, size_t errlen, const
         }
         for (size_t k = 0; k < n; k++) {
             const void *v = f->type == PROTOBUF_C_TYPE_ENUM ? (const void *)((const int *)p + k)
-                                                             : ((void *const *)p)[k];
+                          : f->type == PROTOBUF_C_TYPE_FLOAT ? (const void *)((const float *)p + k)
+                          : f->type == PROTOBUF_C_TYPE_DOUBLE ? (const void *)((const double *)p + k)
+                          : ((void *const *)p)[k];
             char name[128], here[256];
             svc_json_name(f->name, name, sizeof name);
             if (f->label == PROTOBUF_C_LABEL_REPEATED)
@@ -109,6 +113,11 @@ static bool fields_ok(const ProtobufCMessage *m, char *err, size_t errlen, const
             }
             if (f->type == PROTOBUF_C_TYPE_MESSAGE && v && !fields_ok(v, err, errlen, here))
                 return false;
+            if (real && !isfinite(f->type == PROTOBUF_C_TYPE_FLOAT ? *(const float *)v
+                                                                  : *(const double *)v)) {
+                snprintf(err, errlen, "%s: not a finite number", here);
+                return false;
+            }
             if (f->type == PROTOBUF_C_TYPE_ENUM &&
                 protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)v) == NULL) {
                 snprintf(err, errlen, "%s: %d is not a %s value", here, *(const int *)v,

@@ -150,6 +150,9 @@ has "nested invalid UTF-8 refused" "$r" '400 {"code":"invalid_argument","message
 printf '\x10\x2d' >"$H_TMP/bad-enum.pb"                          # Learner{tier: 45}: refused as JSON refuses it
 r=$(req PUT "$A/v1/learners/u1" -H 'Content-Type: application/x-protobuf' -H 'Accept: application/json' --data-binary @"$H_TMP/bad-enum.pb")
 has "unknown enum number refused" "$r" '400 {"code":"invalid_argument","message":"tier: 45 is not a Tier value"}'
+printf '\x10\x01\x25\x00\x00\xc0\x7f' >"$H_TMP/bad-nan.pb"          # Learner{tier: 1, capability: [NaN]}
+r=$(req PUT "$A/v1/learners/u1" -H 'Content-Type: application/x-protobuf' -H 'Accept: application/json' --data-binary @"$H_TMP/bad-nan.pb")
+has "NaN in protobuf refused" "$r" '400 {"code":"invalid_argument","message":"capability[0]: not a finite number"}'
 r=$(req PUT "$A/v1/learners/u1" -H 'Content-Type: text/plain' -d 'hello'); has "415" "$r" '415 {"code":"unsupported_media_type"'
 r=$(req PUT "$A/v1/learners/u1" -d 'tier=1'); has "form body 415" "$r" '415'
 head -c 1100000 /dev/zero | tr '\0' ' ' >"$H_TMP/big.json"
