@@ -110,7 +110,7 @@ $(BUILD)/tests/test_svc_%: $(BUILD)/tests/unit/test_svc_%.o $(SUPPORT_OBJ) $(SVC
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
 
 # A fuzz target: libFuzzer's main, our code built with FUZZ=1.
-$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/common.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -o $@
 

@@ -14,6 +14,25 @@ total_pass=0 total_fail=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# suite NAME CMD...: run a suite that ends in "...: N passed, N failed" and
+# add it up; a non-zero exit, or nothing run, counts as a failure
+suite() {
+    local name=$1 out rc line p f
+    shift
+    out=$("$@" 2>&1)
+    rc=$?
+    line=$(echo "$out" | tail -1)
+    p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, [0-9]* failed$/\1/p')
+    f=$(echo "$line" | sed -n 's/.*: [0-9]* passed, \([0-9]*\) failed$/\1/p')
+    p=${p:-0} f=${f:-1}
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+    [ "$f" -ne 0 ] && echo "$out" | tail -30
+    printf '%-40s %3d passed, %d failed\n' "$name" "$p" "$f"
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+}
+
 for build in "$@"; do
     for t in "$build"/tests/test_*; do
         [ -x "$t" ] || continue
@@ -33,34 +52,13 @@ for build in "$@"; do
         total_pass=$((total_pass + p))
         total_fail=$((total_fail + f))
     done
-    for suite in tests/cli/test_cli.sh tests/integration/test_*.sh; do
-        out=$(timeout 600 "$suite" "$build" 2>&1)
-        rc=$?
-        line=$(echo "$out" | tail -1)
-        p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, [0-9]* failed$/\1/p')
-        f=$(echo "$line" | sed -n 's/.*: [0-9]* passed, \([0-9]*\) failed$/\1/p')
-        p=${p:-0} f=${f:-1}
-        [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-        [ "$f" -ne 0 ] && echo "$out" | tail -30
-        printf '%-40s %3d passed, %d failed\n' "$build/$(basename "$suite" .sh)" "$p" "$f"
-        total_pass=$((total_pass + p))
-        total_fail=$((total_fail + f))
+    for s in tests/cli/test_cli.sh tests/integration/test_*.sh; do
+        suite "$build/$(basename "$s" .sh)" timeout 600 "$s" "$build"
     done
 done
 # The fuzz targets, briefly, when built (make test builds them in FUZZ_BUILD).
 if [ -n "${FUZZ_BUILD:-}" ]; then
-    out=$(tests/fuzz/run.sh "$FUZZ_BUILD" "${FUZZ_SECONDS:-10}" 2>&1)
-    rc=$?
-    line=$(echo "$out" | tail -1)
-    p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, [0-9]* failed$/\1/p')
-    f=$(echo "$line" | sed -n 's/.*: [0-9]* passed, \([0-9]*\) failed$/\1/p')
-    p=${p:-0} f=${f:-1}
-    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-    [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1         # no target ran: a failure, not a skip
-    echo "$out" | head -n -1
-    printf '%-40s %3d passed, %d failed\n' "$FUZZ_BUILD/fuzz" "$p" "$f"
-    total_pass=$((total_pass + p))
-    total_fail=$((total_fail + f))
+    suite "$FUZZ_BUILD/fuzz" tests/fuzz/run.sh "$FUZZ_BUILD" "${FUZZ_SECONDS:-10}"
 fi
 echo
 echo "$total_pass passed, $total_fail failed"

@@ -14,29 +14,13 @@
 #include <string.h>
 
 #include "proto/skillpath.pb-c.h"
+#include "common.h"
 #include "recsys.h"
-#include "svc_catalog.h"
 #include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
 
-static struct svc_catalog *snap;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static char err[65536];
-    snap = svc_catalog_load("deploy/demo/catalog.json", err, sizeof err);
-    if (snap == NULL) {
-        fprintf(stderr, "fuzz_json: %s (run from the repository root)\n", err);
-        abort();
-    }
-    return 0;
-}
 
 static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
 {
@@ -51,7 +35,7 @@ static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
 /* The checks after decoding that a request body meets. */
 static void use(const ProtobufCMessage *m)
 {
-    const struct rs_catalog *cat = snap->cat;
+    const struct rs_catalog *cat = fuzz_demo_catalog("fuzz_json");
     char err[4096];
     if (m->descriptor == &skillpath__v1__catalog__descriptor) {
         size_t nerr;

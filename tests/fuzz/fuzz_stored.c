@@ -10,27 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "recsys.h"
-#include "svc_catalog.h"
 #include "svc_model.h"
 
-static struct svc_catalog *snap;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static char err[65536];
-    snap = svc_catalog_load("deploy/demo/catalog.json", err, sizeof err);
-    if (snap == NULL) {
-        fprintf(stderr, "fuzz_stored: %s (run from the repository root)\n", err);
-        abort();
-    }
-    return 0;
-}
 
 static void same(const struct rs_learner *a, const struct rs_learner *b)
 {
@@ -70,7 +54,7 @@ static void check(const struct rs_catalog *cat, const uint8_t *v, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const struct rs_catalog *cat = snap->cat;
+    const struct rs_catalog *cat = fuzz_demo_catalog("fuzz_stored");
     check(cat, data, size);
     if (size < 8)
         return 0;

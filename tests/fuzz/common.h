@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT
+ * What the fuzz targets share. */
+#ifndef FUZZ_COMMON_H
+#define FUZZ_COMMON_H
+
+#include "recsys.h"
+
+/* The demo catalog, loaded on the first call (the targets run from the
+ * repository root); aborts, naming `who`, when it cannot be loaded. */
+const struct rs_catalog *fuzz_demo_catalog(const char *who);
+
+#endif
