@@ -56,6 +56,7 @@ struct cand {
 
 struct rs_path_ws {
     const struct rs_catalog *cat;   /* the catalog this scratch is sized for */
+    size_t max_cover;           /* the most tags a course covers: changes per item */
     float *s;                   /* N: scores A·g of the full pass */
     float *inv_dur;             /* N: 1 / duration */
     struct cand *cand;          /* N: candidates */
@@ -90,8 +91,11 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
         rs_path_ws_destroy(ws);
         return NULL;
     }
-    for (size_t j = 0; j < N; j++)
+    for (size_t j = 0; j < N; j++) {
         ws->inv_dur[j] = 1.0f / (float)cat->duration[j];
+        size_t n = cat->nz_off[j + 1] - cat->nz_off[j];
+        ws->max_cover = n > ws->max_cover ? n : ws->max_cover;
+    }
     return ws;
 }
 
@@ -527,7 +531,8 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     size_t n_max = q->max_items ? q->max_items : RS_PATH_DEFAULT_ITEMS;
     memset(out, 0, sizeof *out);
     out->items = malloc(n_max * sizeof *out->items);        /* take() fills what is used */
-    out->changes = malloc(n_max * D * sizeof *out->changes);
+    /* an item lists at most its course's tags: a few, not D */
+    out->changes = malloc(n_max * (ws->max_cover ? ws->max_cover : 1) * sizeof *out->changes);
     if (!out->items || !out->changes) {
         rs_path_deinit(out);
         return RS_ENOMEM;
