@@ -90,6 +90,9 @@ static bool fields_ok(const ProtobufCMessage *m, char *err, size_t errlen, const
         if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE &&
             f->type != PROTOBUF_C_TYPE_ENUM && !real)
             continue;
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
+            continue;                   /* another member of its oneof is set */
         const char *p = (const char *)m + f->offset;
         size_t n = 1;
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
