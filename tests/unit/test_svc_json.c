@@ -310,6 +310,56 @@ static void test_json_floats_round_trip_exactly(void **state)
     free(json);
 }
 
+/* A protobuf Event whose eventId holds `id` (n bytes), through the codec. */
+static ProtobufCMessage *decode_event_id(const char *id, size_t n, char *err, size_t errlen)
+{
+    uint8_t buf[64] = { 0x0a, (uint8_t)n };       /* field 1, length-delimited */
+    assert_true(n < sizeof buf - 2);
+    memcpy(buf + 2, id, n);
+    return svc_codec_decode(SVC_ENC_PROTOBUF, &skillpath__v1__event__descriptor, buf, n + 2, err,
+                            errlen);
+}
+
+static void test_protobuf_bodies_meet_the_json_rules(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "", "plain", "\xe5\x86\x85\xe5\xae\xb9",     /* 内容 */
+        "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",       /* edges of 2, 3 bytes */
+        "\xee\x80\x80", "\xf0\x90\x80\x80", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", /* to U+10FFFF */
+    };
+    static const char *const bad[] = {
+        "\x80", "\xbf", "\xc0\xaf", "\xc1\xbf",           /* stray continuation, overlong 2 */
+        "\xe0\x80\xaf", "\xe0\x9f\xbf",                   /* overlong 3 */
+        "\xed\xa0\x80", "\xed\xbf\xbf",                   /* surrogates */
+        "\xf0\x80\x80\xaf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", /* overlong 4, > U+10FFFF */
+        "\xf8\x88\x80\x80\x80", "\xff", "\xe5\x86", "a\xe5", /* 5 bytes, FF, truncated */
+        "\xe5\x41\x80",                                    /* not a continuation */
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        ProtobufCMessage *m = decode_event_id(good[i], strlen(good[i]), err, sizeof err);
+        if (m == NULL)
+            fail_msg("good[%zu] refused: %s", i, err);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ProtobufCMessage *m = decode_event_id(bad[i], strlen(bad[i]), err, sizeof err);
+        if (m != NULL)
+            fail_msg("bad[%zu] accepted", i);
+        assert_string_equal(err, "eventId: not valid UTF-8");
+    }
+    /* an enum number the enum does not name, and a NaN: refused as in JSON */
+    uint8_t kind[] = { 0x20, 0x09 };                /* Event.kind = 9 */
+    assert_null(svc_codec_decode(SVC_ENC_PROTOBUF, &skillpath__v1__event__descriptor, kind,
+                                 sizeof kind, err, sizeof err));
+    assert_string_equal(err, "kind: 9 is not a EventKind value");
+    uint8_t nan[] = { 0x2d, 0x00, 0x00, 0xc0, 0x7f };   /* Event.score = NaN */
+    assert_null(svc_codec_decode(SVC_ENC_PROTOBUF, &skillpath__v1__event__descriptor, nan,
+                                 sizeof nan, err, sizeof err));
+    assert_string_equal(err, "score: not a finite number");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_json_rejects_malformed_input),
         cmocka_unit_test(test_json_utf8_passes_through),
         cmocka_unit_test(test_json_floats_round_trip_exactly),
+        cmocka_unit_test(test_protobuf_bodies_meet_the_json_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
