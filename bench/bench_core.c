@@ -13,36 +13,30 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "recsys.h"
 
 #define D 28
 #define SAMPLES 5
 #define SAMPLE_SECONDS 0.05
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 typedef void bench_fn(void *ctx);
 
 /* Best time of one call, in seconds. `max_total` caps slow cases. */
 static double best_time(bench_fn *fn, void *ctx, double max_total)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     fn(ctx);                                    /* warm up, and size the reps */
-    double one = now_s() - t0;
+    double one = bench_now_s() - t0;
     long reps = one > 0 ? (long)(SAMPLE_SECONDS / one) : 1000;
     if (reps < 1)
         reps = 1;
     double best = one, spent = one;
     for (int s = 0; s < SAMPLES && spent < max_total; s++) {
-        double a = now_s();
+        double a = bench_now_s();
         for (long r = 0; r < reps; r++)
             fn(ctx);
-        double t = (now_s() - a) / (double)reps;
+        double t = (bench_now_s() - a) / (double)reps;
         spent += t * (double)reps;
         if (t < best)
             best = t;
@@ -69,9 +63,9 @@ static double cold_time(bench_fn *fn, void *ctx, int reps)
         for (size_t i = 0; i < n; i += 16)
             acc += junk[i];
         sink = acc;
-        double t0 = now_s();
+        double t0 = bench_now_s();
         fn(ctx);
-        double t = now_s() - t0;
+        double t = bench_now_s() - t0;
         if (t < best)
             best = t;
     }

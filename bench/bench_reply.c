@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "bench_seed.h"
 #include "proto/skillpath.pb-c.h"
 #include "recsys.h"
@@ -29,13 +30,6 @@
 
 #define LEARNERS 1000
 #define SAMPLES 5
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 struct ctx {
     const struct rs_catalog *cat;
@@ -123,12 +117,12 @@ static double time_stage(struct ctx *c, enum stage s)
     double best = 0;
     for (int k = 0; k < SAMPLES; k++) {
         int rounds = 0;
-        double t0 = now_s(), t;
+        double t0 = bench_now_s(), t;
         do {
             if (run_stage(c, s) != 0)
                 return -1;
             rounds++;
-        } while ((t = now_s() - t0) < 0.1);
+        } while ((t = bench_now_s() - t0) < 0.1);
         double ns = t * 1e9 / ((double)rounds * LEARNERS);
         if (k == 0 || ns < best)
             best = ns;

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "bench_hist.h"
 #include "bench_seed.h"
 #include "proto/skillpath.pb-c.h"
@@ -103,13 +104,6 @@ struct run {
     double last_t;
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
@@ -170,7 +164,7 @@ static void next_for(struct conn *c)
         return;
     if (r->o->requests > 0 && r->issued >= r->o->requests)
         return;
-    issue(c, (struct job){ pick_kind(r), now_s() });
+    issue(c, (struct job){ pick_kind(r), bench_now_s() });
 }
 
 static void on_done(struct evhttp_request *req, void *arg)
@@ -183,7 +177,7 @@ static void on_done(struct evhttp_request *req, void *arg)
     r->status[code]++;
     if (req)
         r->bytes_in += evbuffer_get_length(evhttp_request_get_input_buffer(req));
-    uint64_t us = (uint64_t)((now_s() - c->job.intended) * 1e6);
+    uint64_t us = (uint64_t)((bench_now_s() - c->job.intended) * 1e6);
     bench_hist_add(&r->hist, us);
     bench_hist_add(&r->kind_hist[c->job.kind], us);
     r->done++;
@@ -300,7 +294,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     struct run *r = arg;
     (void)fd;
     (void)what;
-    double t = now_s() - r->start;
+    double t = bench_now_s() - r->start;
     bool time_up = t >= r->o->duration;
     bool count_up = r->o->requests > 0 && r->issued + (long long)r->q_len >= r->o->requests;
     if (time_up || count_up)
@@ -351,7 +345,7 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
     struct run *r = arg;
     (void)fd;
     (void)what;
-    double t = now_s();
+    double t = bench_now_s();
     uint64_t errors = r->status[0];
     for (int s = 300; s <= MAX_STATUS; s++)
         errors += r->status[s];
@@ -576,7 +570,7 @@ static int cmd_run(int argc, char **argv)
             return usage_error("cannot create connection %d", i);
         evhttp_connection_set_timeout(r.conns[i].evcon, 10);
     }
-    r.start = r.last_t = now_s();
+    r.start = r.last_t = bench_now_s();
     r.tick = event_new(r.base, -1, EV_PERSIST, on_tick, &r);
     r.progress = event_new(r.base, -1, EV_PERSIST, on_progress, &r);
     struct timeval ms1 = { 0, o.rate > 0 ? 200 : 1000 }, s1 = { 1, 0 };
@@ -586,9 +580,9 @@ static int cmd_run(int argc, char **argv)
     if (o.rate <= 0)
         for (int i = 0; i < o.conns; i++)
             if (o.requests == 0 || r.issued < o.requests)
-                issue(&r.conns[i], (struct job){ pick_kind(&r), now_s() });
+                issue(&r.conns[i], (struct job){ pick_kind(&r), bench_now_s() });
     event_base_dispatch(r.base);
-    double elapsed = now_s() - r.start;
+    double elapsed = bench_now_s() - r.start;
     report(&r, elapsed);
     for (int i = 0; i < o.conns; i++)
         if (r.conns[i].evcon)
@@ -695,7 +689,7 @@ static int cmd_seed(int argc, char **argv)
     char *out = NULL;
     size_t out_len = 0, out_cap = 0;
     int rc = 0;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (unsigned long i = 0; i < (unsigned long)learners && rc == 0; i++) {
         struct rs_learner l;
         if (bench_seed_learner(cat, (uint64_t)seed, i, (size_t)attempts, now, &l) != 0) {
@@ -743,7 +737,7 @@ static int cmd_seed(int argc, char **argv)
     svc_catalog_unref(snap);
     if (rc == 0)
         printf("seeded %.0f learners (%.0f attempts each) in %.2f s\n", learners, attempts,
-               now_s() - t0);
+               bench_now_s() - t0);
     return rc;
 }
 

@@ -604,8 +604,10 @@ int svc_model_decode_stored(const struct rs_catalog *cat, const char *data, size
     const uint8_t *d = (const uint8_t *)data;
     if (len > 0 && d[0] == STORED_V2) {
         /* no id is longer than the value: ids of any length decode */
-        char small[512], *id = len < sizeof small ? small : malloc(len + 1);
-        int rc = id ? decode_v2(cat, d, len, out, id, len < sizeof small ? sizeof small : len + 1) : -1;
+        char small[512];
+        size_t cap = len < sizeof small ? sizeof small : len + 1;
+        char *id = cap == sizeof small ? small : malloc(cap);
+        int rc = id ? decode_v2(cat, d, len, out, id, cap) : -1;
         if (id != small)
             free(id);
         return rc;

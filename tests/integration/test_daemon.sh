@@ -57,16 +57,24 @@ curl -s -m 5 -H 'Accept: application/x-protobuf' "$A/v1/courses/cc-201" >"$H_TMP
 r=$($SP decode Course <"$H_TMP/course.pb"); has "course protobuf" "$r" '"title": "AIGC营销内容生成"'
 r=$(req GET "$A/v1/courses/zz-9"); has "unknown course 404" "$r" '404 {"code":"not_found"'
 
+# pb_call METHOD URL IN_TYPE OUT_TYPE < JSON: send the JSON as protobuf
+# IN_TYPE; print the HTTP status, then the reply decoded as OUT_TYPE
+pb_call() {
+    $SP encode "$3" >"$H_TMP/pb-in"
+    local code
+    code=$(curl -s -m 5 -X "$1" "${PB[@]}" --data-binary @"$H_TMP/pb-in" -o "$H_TMP/pb-out" -w '%{http_code}' "$2")
+    echo "$code $($SP decode "$4" <"$H_TMP/pb-out")"
+}
+
 # ---- learners: create, read, replace
 r=$(req PUT "$A/v1/learners/u1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"pro-2"}')
 has "PUT creates from the tier profile" "$r" '201 {"learner":{"id":"u1","tier":"NEW_HIRE","targetId":"pro-2","capability":[0.15,'
 has "PUT version 1 as a string" "$r" '"version":"1"'
 r=$(req GET "$A/v1/learners/u1"); has "GET learner view" "$r" '"effective":[0.15'
 has "GET learner review dates" "$r" '"reviewDue":['
-echo '{"tier":"CORE_STAFF","targetId":"pro-3"}' | $SP encode Learner >"$H_TMP/put.pb"
-curl -s -m 5 -X PUT "${PB[@]}" --data-binary @"$H_TMP/put.pb" -o "$H_TMP/view.pb" -w '%{http_code}' "$A/v1/learners/u1" >"$H_TMP/code"
-eq "PUT protobuf replaces" "$(cat "$H_TMP/code")" "200"
-r=$($SP decode LearnerView <"$H_TMP/view.pb"); has "protobuf reply decodes" "$r" '"tier": "CORE_STAFF"'
+r=$(echo '{"tier":"CORE_STAFF","targetId":"pro-3"}' | pb_call PUT "$A/v1/learners/u1" Learner LearnerView)
+eq "PUT protobuf replaces" "${r%% *}" "200"
+has "protobuf reply decodes" "$r" '"tier": "CORE_STAFF"'
 has "replace keeps the capability" "$r" '0.15'
 has "replace bumps the version" "$r" '"version": "2"'
 
@@ -77,10 +85,9 @@ r=$(req GET "$A/v1/learners/u1/next?n=0"); has "next n=0 rejected" "$r" '400 {"c
 r=$(req POST "$A/v1/recommend" "${JSON[@]}" -d '{"learnerId":"u1","maxItems":3,"timeBudgetMin":30}')
 has "recommend by id" "$r" '"learnerId":"u1","catalogVersion":"2025.1-demo","items":[{'
 has "recommend budget" "$r" '"totalMin":30'
-echo '{"learner":{"id":"inline","tier":"NEW_HIRE","targetId":"pro-1","capability":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]},"maxItems":1}' |
-    $SP encode RecommendRequest >"$H_TMP/rec.pb"
-curl -s -m 5 "${PB[@]}" --data-binary @"$H_TMP/rec.pb" -o "$H_TMP/rec-out.pb" "$A/v1/recommend"
-r=$($SP decode RecommendResponse <"$H_TMP/rec-out.pb"); has "recommend inline, protobuf" "$r" '"learnerId": "inline"'
+r=$(echo '{"learner":{"id":"inline","tier":"NEW_HIRE","targetId":"pro-1","capability":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]},"maxItems":1}' |
+    pb_call POST "$A/v1/recommend" RecommendRequest RecommendResponse)
+has "recommend inline, protobuf" "$r" '"learnerId": "inline"'
 r=$(req POST "$A/v1/recommend" -H 'Content-Type: application/json' -H 'Accept: application/x-protobuf' -d '{"learnerId":"u1","maxItems":1}')
 check "Accept asks for protobuf" test "${r%% *}" = 200
 for path in v1/catalog v1/learners/u1 v1/learners/u1/next; do
@@ -105,10 +112,9 @@ r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"e-2","learne
 has "rejected unknown course" "$r" '{"eventId":"e-2","status":"REJECTED","reason":"courseId: unknown course '"'"'zz'"'"'"}'
 has "rejected unknown learner" "$r" '{"eventId":"e-3","status":"REJECTED","reason":"learnerId: unknown learner"}'
 has "third applied" "$r" '{"eventId":"e-4","status":"APPLIED","version":"4"}'
-echo '{"events":[{"eventId":"e-5","learnerId":"u1","courseId":"cc-103","kind":"STARTED","at":"1767225800"}]}' |
-    $SP encode EventBatch >"$H_TMP/ev.pb"
-curl -s -m 5 "${PB[@]}" --data-binary @"$H_TMP/ev.pb" -o "$H_TMP/ev-out.pb" "$A/v1/events"
-r=$($SP decode EventResults <"$H_TMP/ev-out.pb"); has "events protobuf" "$r" '"status": "APPLIED"'
+r=$(echo '{"events":[{"eventId":"e-5","learnerId":"u1","courseId":"cc-103","kind":"STARTED","at":"1767225800"}]}' |
+    pb_call POST "$A/v1/events" EventBatch EventResults)
+has "events protobuf" "$r" '"status": "APPLIED"'
 
 # ---- the script cache flushed under it: NOSCRIPT, then the script itself
 redis-cli -p "$REDIS_PORT" SCRIPT FLUSH >/dev/null
@@ -177,12 +183,7 @@ r=$(req PUT "$A/v1/learners/race" "${JSON[@]}" -d '{"tier":"CORE_STAFF","targetI
 check "race learner created" test "${r%% *}" = 201
 send_batches() {    # URL TAG: 10 batches of 50 STARTED events, one after another
     for b in $(seq 0 9); do
-        body='{"events":['
-        for i in $(seq 0 49); do
-            [ "$i" -gt 0 ] && body+=','
-            body+="{\"eventId\":\"$2-$b-$i\",\"learnerId\":\"race\",\"courseId\":\"cc-101\",\"kind\":\"COMPLETED\",\"at\":\"$((1767225600 + b * 50 + i))\"}"
-        done
-        body+=']}'
+        body=$(event_batch "$2-$b" race cc-101 COMPLETED 50 $((1767225600 + b * 50)))
         curl -s -m 30 -H 'Content-Type: application/json' -d "$body" "$1/v1/events" >>"$H_TMP/race-$2.out"
         echo >>"$H_TMP/race-$2.out"
     done

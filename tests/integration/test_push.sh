@@ -57,12 +57,7 @@ exec 3<>/dev/tcp/127.0.0.1/"$PORT_a"
 printf 'GET /v1/learners/s1/stream HTTP/1.1\r\nHost: t\r\n\r\n' >&3       # and never read
 sleep 0.3
 for b in $(seq 0 14); do
-    body='{"events":['
-    for i in $(seq 0 99); do
-        [ "$i" -gt 0 ] && body+=','
-        body+="{\"eventId\":\"stall-$b-$i\",\"learnerId\":\"s1\",\"courseId\":\"cc-103\",\"kind\":\"STARTED\",\"at\":\"$((1767226000 + b * 100 + i))\"}"
-    done
-    body+=']}'
+    body=$(event_batch "stall-$b" s1 cc-103 STARTED 100 $((1767226000 + b * 100)))
     curl -s -m 30 "${JSON[@]}" -d "$body" "$B/v1/events" >/dev/null
 done
 want=$((3 + 1500))

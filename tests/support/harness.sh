@@ -119,6 +119,17 @@ req() {
     echo "$code ${out%$'\n'*}"
 }
 
+# event_batch PREFIX LEARNER COURSE KIND N AT0: an EventBatch (JSON) of N
+# events with ids PREFIX-0.. and times AT0, AT0+1, ...
+event_batch() {
+    local body='{"events":[' i
+    for i in $(seq 0 $(($5 - 1))); do
+        [ "$i" -gt 0 ] && body+=','
+        body+="{\"eventId\":\"$1-$i\",\"learnerId\":\"$2\",\"courseId\":\"$3\",\"kind\":\"$4\",\"at\":\"$(($6 + i))\"}"
+    done
+    echo "$body]}"
+}
+
 h_summary() {
     echo "${H_SUITE:-integration}: $H_PASS passed, $H_FAIL failed"
     [ "$H_FAIL" -eq 0 ]
