@@ -58,7 +58,12 @@ static void on_term(evutil_socket_t fd, short what, void *arg)
 int main(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:0", *port_file = NULL, *redis_addr = NULL;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
+        if (i + 1 == argc || strcmp(argv[i], "--help") == 0) {
+            fprintf(stderr, "usage: bench_bare [--listen 127.0.0.1:0] [--port-file F] "
+                            "[--redis HOST:PORT] [--key K]\n");
+            return strcmp(argv[i], "--help") == 0 ? 0 : 2;
+        }
         if (strcmp(argv[i], "--listen") == 0) listen = argv[i + 1];
         else if (strcmp(argv[i], "--port-file") == 0) port_file = argv[i + 1];
         else if (strcmp(argv[i], "--redis") == 0) redis_addr = argv[i + 1];

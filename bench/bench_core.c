@@ -168,8 +168,12 @@ static struct rs_catalog *synth(size_t n, uint64_t seed)
     return cat;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1) {
+        fprintf(stderr, "usage: bench_core (no options; make bench-core runs it)\n");
+        return strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
     rs_blas_setup();
     printf("corename %s -\n", rs_blas_corename());
     printf("blas_threads 1 -\n");

@@ -104,6 +104,31 @@ struct run {
     double last_t;
 };
 
+static const char USAGE[] =
+    "usage:\n"
+    "  skillpath-bench [run] --url http://127.0.0.1:8080 [-c 10] [-d 10 | -n N] [-R RATE]\n"
+    "                  [--mix recommend=70,next=20,events=10] [--protobuf]\n"
+    "                  [--learners M] [--zipf S] [--seed S] [--api-key K]\n"
+    "                  [--catalog F] [--id-prefix b] [--target ID] [--allow-remote] [--json]\n"
+    "  skillpath-bench seed --redis HOST:PORT [--prefix skillpath:] --learners M\n"
+    "                  [--catalog F] [--attempts 10] [--seed S] [--id-prefix b]\n"
+    "\n"
+    "run: c connections in a closed loop (each sends its next request when the last\n"
+    "is answered), or an open loop at -R requests/s with latency from each request's\n"
+    "due time. Bounded by -n requests or -d seconds (default 10, at most 3600).\n"
+    "Kinds for --mix: recommend, next, events, get, ping (GET /healthz).\n"
+    "A progress line a second on stderr; the report on stdout (--json for machines).\n"
+    "Targets must be loopback unless --allow-remote.\n"
+    "seed: M synthetic learners straight into Redis (pipelined), in the daemon's\n"
+    "stored form, with `--attempts` attempts each.\n"
+    "Exit status: 0 after a run (HTTP errors are counted in the report), 1 when\n"
+    "requests got no answer at all or none completed, 2 on bad arguments.\n";
+
+static bool is_help(const char *a)
+{
+    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "help") == 0;
+}
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
@@ -112,7 +137,7 @@ static int usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\n(see the comment at the top of bench/sp_bench.c, or README: load tests)\n", stderr);
+    fputs("\n(skillpath-bench --help shows the options; README: load tests)\n", stderr);
     return EXIT_USAGE;
 }
 
@@ -505,8 +530,19 @@ static int cmd_run(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (is_help(a)) {
+            fputs(USAGE, stdout);
+            return 0;
+        }
+        static const char *const with_value[] = { "--url", "-c", "-d", "-n", "-R", "--mix",
+            "--learners", "--zipf", "--seed", "--api-key", "--catalog", "--id-prefix", "--target" };
         bool flag = strcmp(a, "--protobuf") == 0 || strcmp(a, "--json") == 0 ||
                     strcmp(a, "--allow-remote") == 0;
+        bool known = flag;
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value && !known; k++)
+            known = strcmp(a, with_value[k]) == 0;
+        if (!known)
+            return usage_error("unknown option '%s'", a);
         if (!flag && val == NULL)
             return usage_error("%s: missing value", a);
         if (strcmp(a, "--url") == 0) url = val;
@@ -524,8 +560,7 @@ static int cmd_run(int argc, char **argv)
         else if (strcmp(a, "--target") == 0) o.target = val;
         else if (strcmp(a, "--protobuf") == 0) o.protobuf = true;
         else if (strcmp(a, "--json") == 0) o.json = true;
-        else if (strcmp(a, "--allow-remote") == 0) o.allow_remote = true;
-        else return usage_error("unknown option '%s'", a);
+        else o.allow_remote = true;          /* the last known option */
         if (!flag)
             i++;
     }
@@ -642,6 +677,17 @@ static int cmd_seed(int argc, char **argv)
     double learners = 0, attempts = 10, seed = 1;
     for (int i = 0; i < argc; i += 2) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (is_help(a)) {
+            fputs(USAGE, stdout);
+            return 0;
+        }
+        static const char *const known[] = { "--redis", "--prefix", "--catalog", "--id-prefix",
+                                             "--learners", "--attempts", "--seed" };
+        bool is_known = false;
+        for (size_t k = 0; k < sizeof known / sizeof *known && !is_known; k++)
+            is_known = strcmp(a, known[k]) == 0;
+        if (!is_known)
+            return usage_error("seed: unknown option '%s'", a);
         if (val == NULL)
             return usage_error("seed: %s: missing value", a);
         if (strcmp(a, "--redis") == 0) redis = val;
@@ -651,7 +697,6 @@ static int cmd_seed(int argc, char **argv)
         else if (strcmp(a, "--learners") == 0) { if (parse_num("--learners", val, 1, 1e8, &learners)) return EXIT_USAGE; }
         else if (strcmp(a, "--attempts") == 0) { if (parse_num("--attempts", val, 0, 1000, &attempts)) return EXIT_USAGE; }
         else if (strcmp(a, "--seed") == 0) { if (parse_num("--seed", val, 0, 1e15, &seed)) return EXIT_USAGE; }
-        else return usage_error("seed: unknown option '%s'", a);
     }
     if (learners < 1)
         return usage_error("seed: --learners is required");
@@ -744,6 +789,10 @@ static int cmd_seed(int argc, char **argv)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    if (argc > 1 && is_help(argv[1])) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "seed") == 0)
         return cmd_seed(argc - 2, argv + 2);
     if (argc > 1 && strcmp(argv[1], "run") == 0)

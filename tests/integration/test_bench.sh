@@ -30,6 +30,17 @@ expect_usage "unknown option" "unknown option '--frob'" --frob 1
 expect_usage "bad url" "is not http://HOST:PORT" --url ftp://x
 expect_usage "remote target refused" "not a loopback address" --url http://192.0.2.1:80 -n 1
 expect_usage "seed needs learners" "--learners is required" seed --redis 127.0.0.1:1
+expect_usage "flag-like typo is unknown, not short of a value" "unknown option '--frob'" --frob
+expect_usage "seed: unknown option" "seed: unknown option '--frob'" seed --frob
+for args in --help "-h" "run --help" "seed --help" "-c 5 --help"; do
+    # shellcheck disable=SC2086
+    out=$("$BENCH" $args 2>/dev/null)
+    eq "'$args' exits 0" "$?" 0
+    has "'$args' prints the usage" "$out" "skillpath-bench seed --redis HOST:PORT"
+done
+out=$("$BUILD/bench_bare" --listen 2>&1)
+eq "bench_bare: an option short of its value exits 2" "$?" 2
+has "bench_bare: usage" "$out" "usage: bench_bare"
 
 # ---- open-loop pacing against the bare server: the count follows the rate
 "$BUILD/bench_bare" --listen 127.0.0.1:0 --port-file "$H_TMP/bare.port" & H_PIDS+=($!)
