@@ -60,13 +60,17 @@ measure() {     # NAME URL CONNS ARGS...
 }
 # The c = 100 scenarios, interleaved; R["NAME/ROUND"] = req/s.
 declare -A R
-SCEN=("bare-http" "bare-http+redis-get" "skillpathd-demo recommend" "skillpathd-demo next" "skillpathd-demo events")
+# skillpathd's GET /healthz (its HTTP stack alone) and GET /v1/learners/ID
+# (one Redis GET, the learner decoded and encoded) place the daemon's own
+# floor between the ceilings and the recommend figure.
+SCEN=("bare-http" "bare-http+redis-get" "skillpathd-demo ping" "skillpathd-demo get"
+      "skillpathd-demo recommend" "skillpathd-demo next" "skillpathd-demo events")
 echo "# c = 100, interleaved in ${ROUNDS:-3} rounds"
 for round in $(seq 1 "${ROUNDS:-3}"); do
     measure "bare-http" "$BARE" 100 --mix ping=1; R["bare-http/$round"]=${RPS["bare-http/100"]}
     measure "bare-http+redis-get" "$BARE_REDIS" 100 --mix ping=1
     R["bare-http+redis-get/$round"]=${RPS["bare-http+redis-get/100"]}
-    for k in recommend next events; do
+    for k in ping get recommend next events; do
         measure "skillpathd-demo $k" "$DEMO" 100 --mix $k=1
         R["skillpathd-demo $k/$round"]=${RPS["skillpathd-demo $k/100"]}
     done
@@ -119,6 +123,8 @@ echo "ratio_recommend_vs_bare_http_c100 $(round_ratio "skillpathd-demo recommend
 echo "ratio_events_vs_bare_http_c100 $(round_ratio "skillpathd-demo events")"
 echo "ratio_next_vs_bare_http_c100 $(round_ratio "skillpathd-demo next")"
 echo "ratio_redis_get_vs_bare_http_c100 $(round_ratio "bare-http+redis-get")"
+echo "ratio_daemon_healthz_vs_bare_http_c100 $(round_ratio "skillpathd-demo ping")"
+echo "ratio_daemon_get_learner_vs_bare_http_c100 $(round_ratio "skillpathd-demo get")"
 echo "p99_ms_open_loop_at_50pct $(median "${p99s[@]}") (median of ${#p99s[@]} runs: ${p99s[*]})"
 echo "p99_ms_open_loop_bare_http_same_rate $(median "${bare_p99s[@]}") (median of ${#bare_p99s[@]} runs: ${bare_p99s[*]})"
 echo "redis_bytes_per_learner $(( (mem1 - mem0) / 100000 )) B (10 attempts each)"

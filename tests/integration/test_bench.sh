@@ -69,7 +69,7 @@ has "a protobuf mix against the daemon, no errors" "$out" "status     200: 300"
 stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
 
 # ---- make bench's driver end to end, briefly: every row answered without
-# errors and every figure printed (24 rows: 5 interleaved at c = 100, 10 at
+# errors and every figure printed (26 rows: 7 interleaved at c = 100, 10 at
 # c = 1 and 1000, 6 on the 100k-course catalog, 3 in open loop). The plain
 # build only: under ASan a load run measures the sanitizer, and takes long.
 if [[ "$BUILD" == *asan* ]]; then
@@ -77,12 +77,13 @@ if [[ "$BUILD" == *asan* ]]; then
 else
     out=$(SECONDS_PER_RUN=1 ROUNDS=1 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
-    eq "bench rows" "$rows" 24
+    eq "bench rows" "$rows" 26
     bad=$(echo "$out" | grep -E '^(bare-http|skillpathd-|open-loop)' | grep -vE ' [0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0$' |
           grep -v '^open-loop recommend @80%' || true)
     eq "bench rows complete, no errors (the 80% open loop may fall behind)" "$bad" ""
     for f in ratio_recommend_vs_bare_http_c100 ratio_events_vs_bare_http_c100 ratio_next_vs_bare_http_c100 \
-             ratio_redis_get_vs_bare_http_c100; do
+             ratio_redis_get_vs_bare_http_c100 ratio_daemon_healthz_vs_bare_http_c100 \
+             ratio_daemon_get_learner_vs_bare_http_c100; do
         check "bench prints $f" grep -qE "^$f [0-9]+\.[0-9]+$" <<<"$out"
     done
     check "bench prints the open-loop p99" grep -qE '^p99_ms_open_loop_at_50pct [0-9]+\.[0-9]+ \(median of 1 runs' <<<"$out"
