@@ -8,6 +8,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <hiredis/adapters/libevent.h>
@@ -95,7 +96,15 @@ int main(int argc, char **argv)
         redisLibeventAttach(redis, base);
     }
     evhttp_set_gencb(http, on_request, NULL);
-    struct evhttp_bound_socket *s = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)atoi(colon + 1));
+    /* The daemon's backlog (evhttp_bind_socket would listen with 128), so
+     * a burst of connections at c = 1000 meets the same queue in both. */
+    struct sockaddr_in bind_to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1)) };
+    if (inet_pton(AF_INET, host, &bind_to.sin_addr) != 1)
+        return 2;
+    struct evconnlistener *l = evconnlistener_new_bind(
+        base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 4096,
+        (struct sockaddr *)&bind_to, sizeof bind_to);
+    struct evhttp_bound_socket *s = l ? evhttp_bind_listener(http, l) : NULL;
     if (s == NULL)
         return 1;
     struct sockaddr_in sa;

@@ -48,6 +48,16 @@ start_daemon a || exit 1
 has "ready line" "$(cat "$H_TMP/a.log")" 'msg="ready: listening on 127.0.0.1:'
 A="http://127.0.0.1:$PORT_a"
 
+# ---- each worker's socket keeps the backlog it was given (libevent would
+# listen() again with 128 unless told not to: a burst of connections then
+# loses SYNs and waits a second). ss shows a listener's backlog as Send-Q;
+# the kernel caps it at net.core.somaxconn.
+want=$(( $(cat /proc/sys/net/core/somaxconn) < 4096 ? $(cat /proc/sys/net/core/somaxconn) : 4096 ))
+backlogs=$(ss -ltnH "sport = :$PORT_a" | awk '{ print $3 }' | sort -u)
+eq "listening backlog of every worker socket" "$backlogs" "$want"
+eq "one listening socket per worker" "$(ss -ltnH "sport = :$PORT_a" | wc -l)" \
+   "$(grep -o 'workers=[0-9]*' "$H_TMP/a.log" | head -1 | cut -d= -f2)"
+
 # ---- health, catalog, courses
 r=$(req GET "$A/healthz"); eq "healthz" "$r" "200 ok"
 r=$(req GET "$A/readyz"); eq "readyz" "$r" "200 ready"
