@@ -11,7 +11,8 @@
 # ROUNDS=3): a drift then moves the ceiling and the service together instead
 # of between them. Each ratio is the median over rounds of the scenario /
 # bare-http of the same round; the median round's figure stands for c = 100
-# (and sets the open-loop rates).
+# (and sets the open-loop rates). Each row also gives the CPU per request of
+# the server, the client and Redis.
 BUILD=${1:-build}
 SECS=${SECONDS_PER_RUN:-3}
 cd "$(dirname "$0")/.."
@@ -26,12 +27,17 @@ mem0=$(redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\
 $BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix it: --learners 100000 --attempts 10 || exit 1
 mem1=$(redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
 
+declare -A SERVER_PID        # URL -> the server process, for its CPU per request
 "$BUILD/bench_bare" --listen 127.0.0.1:0 --port-file "$H_TMP/bare.port" & H_PIDS+=($!)
+bare_pid=$!
 "$BUILD/bench_bare" --listen 127.0.0.1:0 --port-file "$H_TMP/bare-redis.port" \
     --redis "127.0.0.1:$REDIS_PORT" --key it:l:b0000001 & H_PIDS+=($!)
+bare_redis_pid=$!
 wait_for 5 test -s "$H_TMP/bare.port" && wait_for 5 test -s "$H_TMP/bare-redis.port" || exit 1
 BARE="http://127.0.0.1:$(cat "$H_TMP/bare.port")"
 BARE_REDIS="http://127.0.0.1:$(cat "$H_TMP/bare-redis.port")"
+SERVER_PID[$BARE]=$bare_pid
+SERVER_PID[$BARE_REDIS]=$bare_redis_pid
 start_daemon demo --log-level warn || exit 1
 $BUILD/skillpath synth --courses 100000 --tags 28 --seed 7 >"$H_TMP/synth.json"
 # the synthetic catalog's own learners, under their own prefix
@@ -40,21 +46,38 @@ $BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix sy: --catalog "$H_TMP/synth
 CATALOG="$H_TMP/synth.json" PREFIX=sy: start_daemon synth --log-level warn || exit 1
 DEMO="http://127.0.0.1:$PORT_demo"
 SYNTH="http://127.0.0.1:$PORT_synth"
+SERVER_PID[$DEMO]=$PID_demo
+SERVER_PID[$SYNTH]=$PID_synth
 
-printf '%-34s %6s %10s %9s %9s %9s %7s\n' scenario conns req/s p50_ms p99_ms p999_ms errors
+# CPU per request of each process (us, user + system), so a figure says where
+# the time went: the server, the client (skillpath-bench reports its own) and
+# Redis. All three share this machine's cores.
+TICK=$(getconf CLK_TCK)
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+per_req() { awk -v t="$1" -v n="$2" -v hz="$TICK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }'; }
+printf '%-34s %6s %10s %9s %9s %9s %7s %8s %8s %8s\n' scenario conns req/s p50_ms p99_ms p999_ms errors \
+    srv_us cli_us redis_us
 declare -A RPS P99
 measure() {     # NAME URL CONNS ARGS...
     local name=$1 url=$2 c=$3
     shift 3
-    local out
+    local out s0 s1 r0 r1
+    s0=$(ticks "${SERVER_PID[$url]}")
+    r0=$(ticks "$REDIS_PID")
     out=$($BENCH --url "$url" -c "$c" -d "$SECS" --learners 100000 --json "$@" 2>/dev/null)
-    local rps p50 p99 p999 err
+    s1=$(ticks "${SERVER_PID[$url]}")
+    r1=$(ticks "$REDIS_PID")
+    local rps p50 p99 p999 err n cli
     rps=$(echo "$out" | sed -n 's/.*"rps":\([0-9.]*\).*/\1/p')
     p50=$(echo "$out" | sed -n 's/.*"p50":\([0-9.]*\).*/\1/p')
     p99=$(echo "$out" | sed -n 's/.*"p99":\([0-9.]*\).*/\1/p')
     p999=$(echo "$out" | sed -n 's/.*"p999":\([0-9.]*\).*/\1/p')
     err=$(echo "$out" | sed -n 's/.*"errors":\([0-9]*\).*/\1/p')
-    printf '%-34s %6s %10s %9s %9s %9s %7s\n' "$name" "$c" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "${err:-?}"
+    n=$(echo "$out" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p')
+    cli=$(echo "$out" | sed -n 's/.*"us_per_request":\([0-9.]*\).*/\1/p')
+    printf '%-34s %6s %10s %9s %9s %9s %7s %8s %8s %8s\n' "$name" "$c" "${rps:-?}" "${p50:-?}" "${p99:-?}" \
+        "${p999:-?}" "${err:-?}" "$(per_req $((s1 - s0)) "${n:-0}")" "${cli:-?}" \
+        "$(per_req $((r1 - r0)) "${n:-0}")"
     RPS["$name/$c"]=${rps:-0}
     P99["$name/$c"]=${p99:-0}
 }

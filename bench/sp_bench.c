@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +86,7 @@ struct run {
     struct event_base *base;
     struct conn *conns;
     double start;
+    double cpu_start;           /* the client's own CPU seconds at start */
     long long issued, done;
     bool stopping;
     struct bench_hist hist, kind_hist[K_COUNT];
@@ -381,8 +383,23 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
     r->last_t = t;
 }
 
+/* This process's CPU time, user + system. */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void report(struct run *r, double elapsed)
 {
+    /* The client's own CPU: near a whole core, the client may be what
+     * limits the run rather than the service. */
+    double cpu = cpu_seconds() - r->cpu_start;
+    double cpu_share = elapsed > 0 ? cpu / elapsed : 0;
+    double cpu_us = r->done > 0 ? cpu * 1e6 / (double)r->done : 0;
     const struct bench_hist *h = &r->hist;
     double ms[5] = { bench_hist_quantile(h, 0.5) / 1e3, bench_hist_quantile(h, 0.9) / 1e3,
                      bench_hist_quantile(h, 0.99) / 1e3, bench_hist_quantile(h, 0.999) / 1e3,
@@ -394,10 +411,12 @@ static void report(struct run *r, double elapsed)
     if (r->o->json) {
         printf("{\"requests\":%lld,\"seconds\":%.3f,\"rps\":%.1f,\"ok\":%llu,\"errors\":%llu,"
                "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},"
-               "\"bytes_in\":%llu,\"bytes_out\":%llu,\"status\":{",
+               "\"bytes_in\":%llu,\"bytes_out\":%llu,"
+               "\"client_cpu\":{\"seconds\":%.3f,\"core_share\":%.3f,\"us_per_request\":%.1f},"
+               "\"status\":{",
                r->done, elapsed, rps, (unsigned long long)ok, (unsigned long long)errors, ms[0],
                ms[1], ms[2], ms[3], ms[4], (unsigned long long)r->bytes_in,
-               (unsigned long long)r->bytes_out);
+               (unsigned long long)r->bytes_out, cpu, cpu_share, cpu_us);
         bool first = true;
         for (int s = 0; s <= MAX_STATUS; s++)
             if (r->status[s]) {
@@ -423,6 +442,11 @@ static void report(struct run *r, double elapsed)
             printf(" %s%d: %llu", s == 0 ? "no-answer/" : "", s, (unsigned long long)r->status[s]);
     printf("\nbytes      %llu in, %llu out\n", (unsigned long long)r->bytes_in,
            (unsigned long long)r->bytes_out);
+    printf("client     %.2f s CPU, %.0f%% of one core, %.1f us per request\n", cpu,
+           cpu_share * 100, cpu_us);
+    if (cpu_share > 0.9)
+        printf("warning    the client used %.0f%% of a core: it may be what limits this run "
+               "(split -c over several client processes)\n", cpu_share * 100);
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -606,6 +630,7 @@ static int cmd_run(int argc, char **argv)
         evhttp_connection_set_timeout(r.conns[i].evcon, 10);
     }
     r.start = r.last_t = bench_now_s();
+    r.cpu_start = cpu_seconds();
     r.tick = event_new(r.base, -1, EV_PERSIST, on_tick, &r);
     r.progress = event_new(r.base, -1, EV_PERSIST, on_progress, &r);
     struct timeval ms1 = { 0, o.rate > 0 ? 200 : 1000 }, s1 = { 1, 0 };

@@ -51,9 +51,11 @@ n=$(echo "$out" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p')
 check "open loop sends ~600 in 1.5 s at 400/s (got $n)" test "${n:-0}" -ge 540 -a "${n:-0}" -le 660
 has "json report has percentiles" "$out" '"latency_ms":{"p50":'
 has "all answered" "$out" '"status":{"200":'
+has "json report has the client's own CPU" "$out" '"client_cpu":{"seconds":'
 out=$("$BENCH" --url "$BARE" -n 500 -c 5 --mix ping=1 2>/dev/null)
 has "closed loop -n counts exactly" "$out" "requests   500 in"
 has "text report" "$out" "latency    p50"
+has "text report: the client's CPU" "$out" "% of one core,"
 
 # ---- the seeder writes what the daemon reads
 start_redis || exit 1
@@ -78,7 +80,8 @@ else
     out=$(SECONDS_PER_RUN=1 ROUNDS=1 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
     eq "bench rows" "$rows" 26
-    bad=$(echo "$out" | grep -E '^(bare-http|skillpathd-|open-loop)' | grep -vE ' [0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0$' |
+    bad=$(echo "$out" | grep -E '^(bare-http|skillpathd-|open-loop)' |
+          grep -vE ' [0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0 +[0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' |
           grep -v '^open-loop recommend @80%' || true)
     eq "bench rows complete, no errors (the 80% open loop may fall behind)" "$bad" ""
     for f in ratio_recommend_vs_bare_http_c100 ratio_events_vs_bare_http_c100 ratio_next_vs_bare_http_c100 \
