@@ -99,8 +99,10 @@ int main(int argc, char **argv)
     /* The daemon's backlog (evhttp_bind_socket would listen with 128), so
      * a burst of connections at c = 1000 meets the same queue in both. */
     struct sockaddr_in bind_to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1)) };
-    if (inet_pton(AF_INET, host, &bind_to.sin_addr) != 1)
+    if (inet_pton(AF_INET, host, &bind_to.sin_addr) != 1) {
+        fprintf(stderr, "bench_bare: --listen: '%s' is not an IPv4 address\n", host);
         return 2;
+    }
     struct evconnlistener *l = evconnlistener_new_bind(
         base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 4096,
         (struct sockaddr *)&bind_to, sizeof bind_to);

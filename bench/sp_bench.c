@@ -1,12 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * skillpath-bench: a load generator for skillpathd, and a fast seeder.
  *
- *   skillpath-bench [run] --url http://127.0.0.1:8080 [-c 10] [-d 10 | -n N] [-R RATE]
- *                   [--mix recommend=70,next=20,events=10] [--protobuf]
- *                   [--learners M] [--zipf S] [--seed S] [--api-key K]
- *                   [--catalog F] [--id-prefix b] [--target ID] [--allow-remote] [--json]
- *   skillpath-bench seed --redis HOST:PORT [--prefix skillpath:] --learners M
- *                   [--catalog F] [--attempts 10] [--seed S] [--id-prefix b]
+ *   skillpath-bench --help      (the options: USAGE below)
  *
  * Closed loop (default): each of c connections sends its next request when
  * the last one is answered. Open loop (-R): requests are due at fixed
@@ -129,6 +124,15 @@ static const char USAGE[] =
 static bool is_help(const char *a)
 {
     return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "help") == 0;
+}
+
+/* Whether `a` is one of the n names in `list`. */
+static bool one_of(const char *a, const char *const *list, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(a, list[k]) == 0)
+            return true;
+    return false;
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -562,12 +566,8 @@ static int cmd_run(int argc, char **argv)
             "--learners", "--zipf", "--seed", "--api-key", "--catalog", "--id-prefix", "--target" };
         bool flag = strcmp(a, "--protobuf") == 0 || strcmp(a, "--json") == 0 ||
                     strcmp(a, "--allow-remote") == 0;
-        bool known = flag;
-        for (size_t k = 0; k < sizeof with_value / sizeof *with_value && !known; k++)
-            known = strcmp(a, with_value[k]) == 0;
-        if (!known)
-            return usage_error("unknown option '%s'", a);
-        if (!flag && val == NULL)
+        /* an unknown flag is unknown, not short of a value */
+        if (!flag && val == NULL && one_of(a, with_value, sizeof with_value / sizeof *with_value))
             return usage_error("%s: missing value", a);
         if (strcmp(a, "--url") == 0) url = val;
         else if (strcmp(a, "-c") == 0) { if (parse_num("-c", val, 1, MAX_CONNS, &v)) return EXIT_USAGE; o.conns = (int)v; }
@@ -584,7 +584,8 @@ static int cmd_run(int argc, char **argv)
         else if (strcmp(a, "--target") == 0) o.target = val;
         else if (strcmp(a, "--protobuf") == 0) o.protobuf = true;
         else if (strcmp(a, "--json") == 0) o.json = true;
-        else o.allow_remote = true;          /* the last known option */
+        else if (strcmp(a, "--allow-remote") == 0) o.allow_remote = true;
+        else return usage_error("unknown option '%s'", a);
         if (!flag)
             i++;
     }
@@ -708,12 +709,7 @@ static int cmd_seed(int argc, char **argv)
         }
         static const char *const known[] = { "--redis", "--prefix", "--catalog", "--id-prefix",
                                              "--learners", "--attempts", "--seed" };
-        bool is_known = false;
-        for (size_t k = 0; k < sizeof known / sizeof *known && !is_known; k++)
-            is_known = strcmp(a, known[k]) == 0;
-        if (!is_known)
-            return usage_error("seed: unknown option '%s'", a);
-        if (val == NULL)
+        if (val == NULL && one_of(a, known, sizeof known / sizeof *known))
             return usage_error("seed: %s: missing value", a);
         if (strcmp(a, "--redis") == 0) redis = val;
         else if (strcmp(a, "--prefix") == 0) prefix = val;
@@ -722,6 +718,7 @@ static int cmd_seed(int argc, char **argv)
         else if (strcmp(a, "--learners") == 0) { if (parse_num("--learners", val, 1, 1e8, &learners)) return EXIT_USAGE; }
         else if (strcmp(a, "--attempts") == 0) { if (parse_num("--attempts", val, 0, 1000, &attempts)) return EXIT_USAGE; }
         else if (strcmp(a, "--seed") == 0) { if (parse_num("--seed", val, 0, 1e15, &seed)) return EXIT_USAGE; }
+        else return usage_error("seed: unknown option '%s'", a);
     }
     if (learners < 1)
         return usage_error("seed: --learners is required");

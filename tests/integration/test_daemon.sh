@@ -52,7 +52,8 @@ A="http://127.0.0.1:$PORT_a"
 # listen() again with 128 unless told not to: a burst of connections then
 # loses SYNs and waits a second). ss shows a listener's backlog as Send-Q;
 # the kernel caps it at net.core.somaxconn.
-want=$(( $(cat /proc/sys/net/core/somaxconn) < 4096 ? $(cat /proc/sys/net/core/somaxconn) : 4096 ))
+somaxconn=$(cat /proc/sys/net/core/somaxconn)
+want=$(( somaxconn < 4096 ? somaxconn : 4096 ))
 backlogs=$(ss -ltnH "sport = :$PORT_a" | awk '{ print $3 }' | sort -u)
 eq "listening backlog of every worker socket" "$backlogs" "$want"
 eq "one listening socket per worker" "$(ss -ltnH "sport = :$PORT_a" | wc -l)" \
