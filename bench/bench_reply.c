@@ -2,11 +2,14 @@
  * bench_reply: what one recommend request costs skillpathd's own code, stage
  * by stage, without the network: the parts `make bench` cannot separate.
  * On the demo catalog, over 1,000 learners in the stored form `skillpath-bench
- * seed` writes (10 attempts each), the daemon's steps in its order:
- *   request   decode the JSON request body
- *   learner   decode the stored learner (version + protobuf)
- *   path      resolve the query and build a 10-item path
- *   to_pb     the path as a RecommendResponse message
+ * seed` writes (10 attempts each), each stage calls the function the daemon
+ * calls for it (no copy of its steps): the codec, the stored-form decoder and
+ * the recommend pipeline's stages (svc_recommend.c), in the daemon's order:
+ *   request   decode the JSON request body (svc_codec_decode)
+ *   learner   decode the stored learner, compact form (svc_model_decode_stored)
+ *   path      resolve the query and build a 10-item path (svc_recommend_path)
+ *   to_pb     the path as a RecommendResponse message (svc_model_path_to_pb,
+ *             the rest of svc_recommend_run)
  *   json      encode it as JSON (the default reply)
  *   protobuf  encode it as protobuf (the baseline: the cheapest encoding)
  * Prints ns per request of each stage (best of 5 samples), the JSON/protobuf
@@ -27,6 +30,7 @@
 #include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
+#include "svc_recommend.h"
 
 #define LEARNERS 1000
 #define SAMPLES 5
@@ -74,14 +78,11 @@ static int run_stage(struct ctx *c, enum stage s)
             Skillpath__V1__RecommendRequest req;
             skillpath__v1__recommend_request__init(&req);
             req.max_items = 10;
-            req.now = c->now;
-            struct rs_path_query q;
             rs_path_deinit(&c->path[i]);
-            if (svc_model_query_from_pb(c->cat, &req, &c->learner[i], &q, err, sizeof err) != 0)
-                return -1;
-            int rc = rs_path_build(c->cat, &c->model, &q, c->ws, &c->path[i], err, sizeof err);
-            svc_model_query_deinit(&q);
-            if (rc != 0)
+            struct svc_recommend_ctx x = { .cat = c->cat, .model = &c->model, .ws = c->ws,
+                                           .now = c->now };
+            if (svc_recommend_path(&x, &req, &c->learner[i], &c->path[i], err, sizeof err) !=
+                SVC_RECOMMEND_OK)
                 return -1;
             break;
         }

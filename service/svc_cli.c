@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * build/skillpath: the core from the command line, no Redis, no daemon.
- *   skillpath validate CATALOG
- *   skillpath recommend --catalog F --learner F [options]
- *   skillpath apply --catalog F --learner F --event F
- *   skillpath synth --courses N --tags D [--seed S]
+ * Seven commands — validate, recommend, apply, synth, team, encode, decode —
+ * whose synopsis is `usage` below (printed by every usage error); recommend
+ * runs the daemon's own pipeline (svc_recommend.c).
  * Exit status: 0 ok; 1 the catalog is invalid (validate); 2 bad input or usage. */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +17,7 @@
 #include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
+#include "svc_recommend.h"
 
 #define EXIT_INVALID 1
 #define EXIT_BAD_INPUT 2
@@ -308,7 +308,6 @@ static int cmd_recommend(int argc, char **argv)
     char *ex_copy = NULL, *mod_copy = NULL;
     char err[512];
     struct rs_learner l = { .target = -1 };
-    struct rs_path_query q = {0};
     struct rs_path path = {0};
     struct rs_path_ws *ws = NULL;
     struct rs_model m;
@@ -330,17 +329,20 @@ static int cmd_recommend(int argc, char **argv)
     req.now = o.now ? o.now : (int64_t)time(NULL);
     req.exclude = split(o.exclude, &req.n_exclude, &ex_copy);
     req.modules = split(o.modules, &req.n_modules, &mod_copy);
-    if (svc_model_query_from_pb(cat, &req, &l, &q, err, sizeof err)) {
-        bad("%s", err);
-        goto out;
-    }
     ws = rs_path_ws_create(cat);
     if (ws == NULL) {
         bad("out of memory");
         goto out;
     }
-    if (rs_path_build(cat, &m, &q, ws, &path, err, sizeof err)) {
-        bad("%s: %s", o.learner, err);
+    /* The daemon's pipeline (svc_recommend.c): the path, then its message. */
+    struct svc_recommend_ctx x = { .cat = cat, .model = &m, .ws = ws, .now = req.now };
+    enum svc_recommend_status st = svc_recommend_path(&x, &req, &l, &path, err, sizeof err);
+    if (st == SVC_RECOMMEND_NOMEM) {
+        bad("out of memory");
+        goto out;
+    }
+    if (st != SVC_RECOMMEND_OK) {
+        bad("%s", err);         /* it names the field: targetId, maxItems, exclude[i], ... */
         goto out;
     }
     if (o.json) {
@@ -352,13 +354,17 @@ static int cmd_recommend(int argc, char **argv)
         print_json(&r->base);
         svc_model_path_free(r);
     } else {
-        print_table(cat, &l, lpb->id, q.target, &path);
+        size_t target = 0;
+        if (req.target_id[0])
+            rs_catalog_find_target(cat, req.target_id, &target);
+        else
+            target = (size_t)l.target;
+        print_table(cat, &l, lpb->id, target, &path);
     }
     status = 0;
 out:
     rs_path_deinit(&path);
     rs_path_ws_destroy(ws);
-    svc_model_query_deinit(&q);
     free(req.exclude);
     free(req.modules);
     free(ex_copy);

@@ -41,6 +41,7 @@ static const struct option_def options[] = {
     { "sse-max-buffer", T_INT, OFF(sse_max_buffer), "262144", 1024, 67108864, "bytes queued for a stream client before it is dropped" },
     { "workers", T_INT, OFF(workers), "0", 0, 64, "event loops sharing the port (SO_REUSEPORT); 0: one per core" },
     { "push-lessons", T_INT, OFF(push_lessons), "3", 1, 20, "lessons per streamed update" },
+    { "drain-timeout-ms", T_INT, OFF(drain_timeout_ms), "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish" },
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 

@@ -28,6 +28,7 @@ struct svc_conf {
     long sse_max_buffer;
     long push_lessons;
     long workers;                       /* 0: one per core */
+    long drain_timeout_ms;              /* SIGTERM: time left to requests in flight */
     /* derived */
     char redis_host[SVC_CONF_STR];
     int redis_port;

@@ -32,6 +32,7 @@
 #include "svc_log.h"
 #include "svc_model.h"
 #include "svc_push.h"
+#include "svc_recommend.h"
 #include "svc_stats.h"
 #include "svc_store.h"
 
@@ -52,8 +53,7 @@ struct svc_http {
     void (*on_idle)(void *);
     void *idle_arg;
     struct svc_stats stats;
-    struct rs_path_ws *ws;              /* path scratch of this loop ... */
-    struct svc_catalog *ws_cat;         /* ... for this catalog (a reference) */
+    struct svc_recommend_scratch scratch; /* this loop's path scratch */
     bool fetching;                      /* a catalog read from Redis is outstanding */
     bool refetch;                       /* another announcement came meanwhile */
     struct event *fetch_retry;          /* until a first catalog is loaded */
@@ -350,125 +350,64 @@ static void handle_course(struct req *r, const char *id)
     reply(r, 200, &r->cat->pb->courses[j]->base);
 }
 
-/* This loop's path scratch for catalog `c`, remade when the catalog
- * changed. It holds a reference, so an address reused by a later catalog
- * can never be mistaken for the one the scratch was sized for. */
-static struct rs_path_ws *path_ws(struct svc_http *h, struct svc_catalog *c)
+/* The pipeline's inputs on this loop for request `r`. */
+static struct svc_recommend_ctx reco_ctx(struct req *r)
 {
-    if (h->ws_cat != c) {
-        rs_path_ws_destroy(h->ws);
-        svc_catalog_unref(h->ws_cat);
-        h->ws = rs_path_ws_create(c->cat);
-        h->ws_cat = h->ws ? svc_catalog_ref(c) : NULL;
-    }
-    return h->ws;
+    struct svc_recommend_ctx x = {
+        .cat = r->cat->cat, .model = &r->h->model,
+        .ws = svc_recommend_scratch_for(&r->h->scratch, r->cat), .now = now_s(),
+    };
+    return x;
 }
 
-/* Build a path for `l` from request options; answers on error. */
-static int build_path(struct req *r, const struct rs_learner *l,
-                      const Skillpath__V1__RecommendRequest *req, struct rs_path *p)
+/* Answer a refusal of the recommend pipeline. */
+static void reply_recommend_failure(struct req *r, enum svc_recommend_status st, const char *err)
 {
-    char err[ERRLEN];
-    struct rs_path_query q;
-    if (svc_model_query_from_pb(r->cat->cat, req, l, &q, err, sizeof err) != 0) {
+    if (st == SVC_RECOMMEND_NOMEM)
+        reply_error(r, 500, "internal", "out of memory");
+    else
         reply_error(r, 400, "invalid_argument", "%s", err);
-        return -1;
-    }
-    if (q.now == 0)
-        q.now = now_s();
-    struct rs_path_ws *ws = path_ws(r->h, r->cat);
-    int rc = ws ? rs_path_build(r->cat->cat, &r->h->model, &q, ws, p, err, sizeof err) : RS_ENOMEM;
-    svc_model_query_deinit(&q);
-    if (rc != 0) {
-        reply_error(r, rc == RS_ENOMEM ? 500 : 400, rc == RS_ENOMEM ? "internal" : "invalid_argument",
-                    "%s", rc == RS_ENOMEM ? "out of memory" : err);
-        return -1;
-    }
-    return 0;
 }
 
 static void answer_recommend(struct req *r, const struct rs_learner *l, const char *learner_id)
 {
     const Skillpath__V1__RecommendRequest *req = (const Skillpath__V1__RecommendRequest *)r->body;
-    struct rs_path p = {0};
-    if (build_path(r, l, req, &p) != 0)
-        return;
-    Skillpath__V1__RecommendResponse *resp = svc_model_path_to_pb(r->cat->cat, &p, learner_id);
-    rs_path_deinit(&p);
-    if (resp == NULL) {
-        reply_error(r, 500, "internal", "out of memory");
+    struct svc_recommend_ctx x = reco_ctx(r);
+    Skillpath__V1__RecommendResponse *resp;
+    char err[ERRLEN];
+    enum svc_recommend_status st = svc_recommend_run(&x, req, l, learner_id, &resp, err, sizeof err);
+    if (st != SVC_RECOMMEND_OK) {
+        reply_recommend_failure(r, st, err);
         return;
     }
     reply(r, 200, &resp->base);
     svc_model_path_free(resp);
 }
 
-/* A learner's next lessons, as the NextLessons message (its parts owned by
- * `out`; free them with lessons_deinit). Answers on error when `r` still
- * has a client; returns -1 then. */
-struct lessons {
-    Skillpath__V1__NextLessons msg;
-    Skillpath__V1__Lesson *items;
-    Skillpath__V1__Lesson **ptrs;
-};
-
-static void lessons_deinit(struct lessons *ls)
-{
-    free(ls->items);
-    free(ls->ptrs);
-}
-
-static int next_lessons(struct req *r, const struct rs_learner *l, const char *id, uint32_t n,
-                        struct lessons *out)
-{
-    Skillpath__V1__RecommendRequest req;
-    skillpath__v1__recommend_request__init(&req);
-    req.max_items = n;
-    struct rs_path p = {0};
-    if (build_path(r, l, &req, &p) != 0)
-        return -1;
-    skillpath__v1__next_lessons__init(&out->msg);
-    out->msg.learner_id = (char *)id;
-    out->msg.version = l->version;
-    out->items = calloc(p.n_items + 1, sizeof *out->items);
-    out->ptrs = calloc(p.n_items + 1, sizeof *out->ptrs);
-    if (!out->items || !out->ptrs) {
-        lessons_deinit(out);
-        rs_path_deinit(&p);
-        reply_error(r, 500, "internal", "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < p.n_items; i++) {
-        Skillpath__V1__Lesson *ls = &out->items[i];
-        skillpath__v1__lesson__init(ls);
-        ls->course_id = (char *)rs_catalog_course_id(r->cat->cat, p.items[i].course);
-        ls->title = (char *)rs_catalog_course_title(r->cat->cat, p.items[i].course);
-        ls->duration_min = p.items[i].duration_min;
-        ls->reason = (Skillpath__V1__Reason)p.items[i].reason;
-        out->ptrs[i] = ls;
-    }
-    out->msg.lessons = out->ptrs;
-    out->msg.n_lessons = p.n_items;
-    rs_path_deinit(&p);
-    return 0;
-}
-
 static void answer_next(struct req *r, const struct rs_learner *l)
 {
-    struct lessons ls;
-    if (next_lessons(r, l, r->learner_id, r->n, &ls) != 0)
-        return;
-    reply(r, 200, &ls.msg.base);
-    lessons_deinit(&ls);
+    struct svc_recommend_ctx x = reco_ctx(r);
+    struct svc_lessons ls;
+    char err[ERRLEN];
+    enum svc_recommend_status st = svc_recommend_next(&x, l, r->learner_id, r->n, &ls, err, sizeof err);
+    if (st != SVC_RECOMMEND_OK)
+        reply_recommend_failure(r, st, err);
+    else
+        reply(r, 200, &ls.msg.base);
+    svc_recommend_lessons_deinit(&ls);
 }
 
 /* Open the learner's stream: the request becomes push's (it answers it). */
 static void answer_stream(struct req *r, const struct rs_learner *l)
 {
-    struct lessons ls;
-    if (next_lessons(r, l, r->learner_id, r->h->conf.push_lessons, &ls) != 0)
-        return;
-    if (svc_push_attach(r->h->conf.push, r->ev, r->learner_id, &ls.msg) != 0) {
+    struct svc_recommend_ctx x = reco_ctx(r);
+    struct svc_lessons ls;
+    char err[ERRLEN];
+    enum svc_recommend_status st =
+        svc_recommend_next(&x, l, r->learner_id, r->h->conf.push_lessons, &ls, err, sizeof err);
+    if (st != SVC_RECOMMEND_OK) {
+        reply_recommend_failure(r, st, err);
+    } else if (svc_push_attach(r->h->conf.push, r->ev, r->learner_id, &ls.msg) != 0) {
         reply_error(r, 500, "internal", "out of memory");
     } else {
         svc_log(SVC_LOG_INFO, "msg=stream_opened id=%llu", (unsigned long long)r->id);
@@ -476,23 +415,29 @@ static void answer_stream(struct req *r, const struct rs_learner *l)
         r->ev = NULL;           /* push owns it now, and its close callback */
         r->evcon = NULL;
     }
-    lessons_deinit(&ls);
+    svc_recommend_lessons_deinit(&ls);
 }
 
-/* A write's answer says whether someone streams the learner (svc_store.h). */
-static bool watched(const char *data, size_t len)
-{
-    return len == 1 && data[0] == '+';
-}
-
-/* After a learner changed: its new next lessons, to every daemon's streams. */
+/* After a learner changed: its new next lessons, to every daemon's streams.
+ * A side effect: it never answers the request, whatever happens here; a
+ * failure is logged and counted, and the caller's reply stays the write's. */
 static void publish(struct req *r, const struct rs_learner *l, const char *id)
 {
-    struct lessons ls;
-    if (r->h->conf.push == NULL || next_lessons(r, l, id, r->h->conf.push_lessons, &ls) != 0)
+    if (r->h->conf.push == NULL)
         return;
-    svc_push_publish(r->h->conf.push, &ls.msg);
-    lessons_deinit(&ls);
+    struct svc_recommend_ctx x = reco_ctx(r);
+    struct svc_lessons ls;
+    char err[ERRLEN];
+    enum svc_recommend_status st =
+        svc_recommend_next(&x, l, id, r->h->conf.push_lessons, &ls, err, sizeof err);
+    if (st == SVC_RECOMMEND_OK) {
+        svc_push_publish(r->h->conf.push, &ls.msg);
+    } else {
+        svc_push_count_failure(r->h->conf.push);
+        svc_log(SVC_LOG_WARN, "msg=push_skipped id=%llu reason=\"%s\"", (unsigned long long)r->id,
+                st == SVC_RECOMMEND_NOMEM ? "out of memory" : err);
+    }
+    svc_recommend_lessons_deinit(&ls);
 }
 
 static void answer_view(struct req *r, int status, const struct rs_learner *l)
@@ -529,8 +474,11 @@ out:
 
 /* ---------------------------------------------------------------- learner reads */
 
-static void on_learner_read(void *arg, int status, const char *data, size_t len)
+static void on_learner_read(void *arg, const struct svc_store_reply *rep)
 {
+    int status = rep->status;
+    const char *data = rep->data;
+    size_t len = rep->len;
     struct req *r = arg;
     if (!resume(r))
         return;
@@ -596,8 +544,9 @@ static void handle_recommend(struct req *r)
  * out), write the new one conditionally, and on a conflict start again. */
 static void put_read(struct req *r);
 
-static void on_put_written(void *arg, int status, const char *data, size_t len)
+static void on_put_written(void *arg, const struct svc_store_reply *rep)
 {
+    int status = rep->status;
     struct req *r = arg;
     if (!resume(r))
         return;
@@ -611,15 +560,18 @@ static void on_put_written(void *arg, int status, const char *data, size_t len)
     else if (status != SVC_STORE_OK)
         reply_store_failure(r, status);
     else {
-        if (watched(data, len))
+        if (rep->watched)
             publish(r, &r->next, r->learner_id);
         answer_view(r, r->created ? 201 : 200, &r->next);
     }
     req_settle(r);
 }
 
-static void on_put_read(void *arg, int status, const char *data, size_t len)
+static void on_put_read(void *arg, const struct svc_store_reply *rep)
 {
+    int status = rep->status;
+    const char *data = rep->data;
+    size_t len = rep->len;
     struct req *r = arg;
     if (!resume(r))
         return;
@@ -724,8 +676,11 @@ static void handle_put(struct req *r)
     put_read(r);
 }
 
-static void on_deleted(void *arg, int status, const char *data, size_t len)
+static void on_deleted(void *arg, const struct svc_store_reply *rep)
 {
+    int status = rep->status;
+    const char *data = rep->data;
+    size_t len = rep->len;
     struct req *r = arg;
     (void)data;
     (void)len;
@@ -775,14 +730,15 @@ static void event_done(struct req *r, Skillpath__V1__EventStatus st, const char 
     r->retries = 0;
 }
 
-static void on_event_written(void *arg, int status, const char *data, size_t len)
+static void on_event_written(void *arg, const struct svc_store_reply *rep)
 {
+    int status = rep->status;
     struct req *r = arg;
     if (!resume(r))
         return;
     if (status == SVC_STORE_OK) {
         const Skillpath__V1__EventBatch *batch = (const Skillpath__V1__EventBatch *)r->body;
-        if (watched(data, len))
+        if (rep->watched)
             publish(r, &r->next, batch->events[r->ev_index]->learner_id);
         event_done(r, SKILLPATH__V1__EVENT_STATUS__APPLIED, NULL, r->next.version);
     } else if (status == SVC_STORE_DUP) {
@@ -803,8 +759,11 @@ static void on_event_written(void *arg, int status, const char *data, size_t len
     req_settle(r);
 }
 
-static void on_event_read(void *arg, int status, const char *data, size_t len)
+static void on_event_read(void *arg, const struct svc_store_reply *rep)
 {
+    int status = rep->status;
+    const char *data = rep->data;
+    size_t len = rep->len;
     struct req *r = arg;
     if (!resume(r))
         return;
@@ -821,7 +780,7 @@ static void on_event_read(void *arg, int status, const char *data, size_t len)
         req_settle(r);
         return;
     }
-    char err[ERRLEN];
+    char err[ERRLEN] = "";
     struct rs_learner cur = { .target = -1 };
     struct rs_event e;
     bool submitted = false;
@@ -831,8 +790,15 @@ static void on_event_read(void *arg, int status, const char *data, size_t len)
         event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
     } else {
         rs_learner_deinit(&r->next);
-        if (rs_learner_init(&r->next, cur.dim) != 0 ||
-            rs_learner_apply(r->cat->cat, &r->h->model, &cur, &e, &r->next, err, sizeof err) != 0) {
+        int rc = rs_learner_init(&r->next, cur.dim);
+        if (rc == 0)
+            rc = rs_learner_apply(r->cat->cat, &r->h->model, &cur, &e, &r->next, err, sizeof err);
+        if (rc == RS_ENOMEM) {
+            /* Not the event's fault: the batch fails (500) and a retry finds
+             * what was applied before it DUPLICATE. */
+            reply_error(r, 500, "internal", "out of memory");
+            submitted = true;
+        } else if (rc != 0) {
             event_done(r, SKILLPATH__V1__EVENT_STATUS__REJECTED, err, 0);
         } else {
             size_t vlen = 0, elen = protobuf_c_message_get_packed_size(&pe->base);
@@ -933,8 +899,11 @@ void svc_http_set_catalog(struct svc_http *h, struct svc_catalog *c)
             rs_catalog_version(c->cat), rs_catalog_n_courses(c->cat));
 }
 
-static void on_catalog_stored(void *arg, int status, const char *data, size_t len)
+static void on_catalog_stored(void *arg, const struct svc_store_reply *rep)
 {
+    int status = rep->status;
+    const char *data = rep->data;
+    size_t len = rep->len;
     struct req *r = arg;
     (void)data;
     (void)len;
@@ -992,8 +961,11 @@ out:
 
 static void fetch_catalog(struct svc_http *h);
 
-static void on_catalog_fetched(void *arg, int status, const char *data, size_t len)
+static void on_catalog_fetched(void *arg, const struct svc_store_reply *rep)
 {
+    int status = rep->status;
+    const char *data = rep->data;
+    size_t len = rep->len;
     struct svc_http *h = arg;
     h->fetching = false;
     if (status == SVC_STORE_OK) {
@@ -1330,12 +1302,13 @@ void svc_http_destroy(struct svc_http *h)
 {
     if (h == NULL)
         return;
+    if (h->in_flight)
+        svc_log(SVC_LOG_WARN, "msg=destroyed_in_flight n=%zu", h->in_flight);
     if (h->fetch_retry)
         event_free(h->fetch_retry);
     if (h->publish)
         event_free(h->publish);
-    rs_path_ws_destroy(h->ws);
-    svc_catalog_unref(h->ws_cat);
+    svc_recommend_scratch_deinit(&h->scratch);
     svc_catalog_unref(h->cat);
     free(h);
 }

@@ -37,6 +37,9 @@ struct svc_http_conf {
 struct svc_http *svc_http_create(struct event_base *base, struct evhttp *http,
                                  struct svc_store *store, struct svc_catalog *cat,
                                  const struct svc_http_conf *conf);
+/* Free. Destroy the store first: its callbacks settle every request still
+ * waiting on Redis and the catalog fetch, so nothing is in flight here and
+ * the store is not touched. NULL is a no-op. */
 void svc_http_destroy(struct svc_http *h);
 
 /* Serve catalog `c` from now on (a reference is taken); requests in

@@ -39,7 +39,6 @@
 #include "svc_stats.h"
 #include "svc_store.h"
 
-#define DRAIN_SECONDS 10
 #define MAX_WORKERS 64
 
 struct worker {
@@ -56,6 +55,7 @@ struct worker {
     struct event *cmd;
     struct event *deadline;
     bool draining;
+    long drain_ms;                      /* SIGTERM: time left to requests in flight */
     pthread_mutex_t mu;                 /* guards mailbox */
     struct svc_catalog *mailbox;        /* a catalog to switch to ('R') */
 };
@@ -92,7 +92,7 @@ static void drain(struct worker *w)
         evhttp_del_accept_socket(w->http, w->sock);
     w->sock = NULL;
     svc_push_close_all(w->push);
-    struct timeval tv = { DRAIN_SECONDS, 0 };
+    struct timeval tv = { w->drain_ms / 1000, (w->drain_ms % 1000) * 1000 };
     evtimer_add(w->deadline, &tv);
     svc_http_on_idle(w->api, on_idle, w);
 }
@@ -244,17 +244,30 @@ static int write_port_file(const char *path, int port)
     return rename(tmp, path);
 }
 
+/* Everything of worker w, in this order (the reverse of worker_init, with
+ * the store moved up), each step relying on the ones after it:
+ *   1. push: streams end; it leaves the store's subscriptions (the store is
+ *      still there to take its last watch counts);
+ *   2. store: every outstanding command calls back now with UNAVAILABLE, to
+ *      owners that are all still alive — a request waiting on Redis is
+ *      answered 503 (or, its client gone, released), the catalog fetch
+ *      settles; nothing can be submitted any more;
+ *   3. api: no request is in flight now (each one either answered at once
+ *      or waited on the store);
+ *   4. evhttp: the connections and their unsent output;
+ *   5. the loop's own events, the base, the pipe.
+ * Safe on a half-built worker. Loop thread stopped (or never started). */
 static void worker_free(struct worker *w)
 {
+    svc_push_destroy(w->push);
+    svc_store_destroy(w->store);
+    svc_http_destroy(w->api);
+    if (w->http)
+        evhttp_free(w->http);
     if (w->cmd)
         event_free(w->cmd);
     if (w->deadline)
         event_free(w->deadline);
-    if (w->http)
-        evhttp_free(w->http);           /* before the store: no request outlives it */
-    svc_http_destroy(w->api);
-    svc_store_destroy(w->store);        /* no more messages for push */
-    svc_push_destroy(w->push);
     if (w->base)
         event_base_free(w->base);
     for (int i = 0; i < 2; i++)
@@ -283,6 +296,7 @@ static struct event_base *worker_base(void)
 static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_catalog *cat,
                        const struct svc_auth *auth, struct svc_stats_hub *hub, int fd)
 {
+    w->drain_ms = c->drain_timeout_ms;
     w->base = worker_base();
     w->http = w->base ? evhttp_new(w->base) : NULL;
     if (w->http == NULL || pipe2(w->pipe, O_NONBLOCK | O_CLOEXEC) != 0)

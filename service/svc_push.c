@@ -199,12 +199,21 @@ void svc_push_publish(struct svc_push *p, const Skillpath__V1__NextLessons *next
 {
     size_t len = protobuf_c_message_get_packed_size(&next->base);
     uint8_t *buf = malloc(len + 1);
-    if (buf == NULL)
+    if (buf == NULL) {
+        p->stats.failed++;
         return;
+    }
     protobuf_c_message_pack(&next->base, buf);
     if (svc_store_publish(p->store, CHANNEL, buf, len) == 0)
         p->stats.published++;
+    else
+        p->stats.failed++;
     free(buf);
+}
+
+void svc_push_count_failure(struct svc_push *p)
+{
+    p->stats.failed++;
 }
 
 void svc_push_close_all(struct svc_push *p)
@@ -245,6 +254,7 @@ void svc_push_destroy(struct svc_push *p)
     if (p == NULL)
         return;
     svc_push_close_all(p);
+    svc_store_cancel(p->store, p);      /* no more messages for p */
     if (p->heartbeat)
         event_free(p->heartbeat);
     free(p);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "proto/skillpath.pb-c.h"
+#include "svc_stats.h"
 
 struct event_base;
 struct evhttp_request;
@@ -21,18 +22,12 @@ struct svc_push_conf {
     size_t max_buffer;          /* bytes queued for one client before it is dropped */
 };
 
-struct svc_push_stats {
-    uint64_t open;              /* streams open now */
-    uint64_t opened;            /* streams ever opened */
-    uint64_t dropped;           /* clients dropped for not reading */
-    uint64_t published;         /* updates published */
-    uint64_t delivered;         /* events written to streams */
-};
 
 /* Subscribe (through the store) and start the heartbeat. NULL on ENOMEM. */
 struct svc_push *svc_push_create(struct event_base *base, struct svc_store *store,
                                  const struct svc_push_conf *conf);
-/* End every stream and free; NULL is a no-op. */
+/* End every stream, unsubscribe and free; the store must still exist.
+ * NULL is a no-op. */
 void svc_push_destroy(struct svc_push *p);
 
 /* Take `req` over as the stream of learner `id`: answer 200 with
@@ -43,6 +38,9 @@ int svc_push_attach(struct svc_push *p, struct evhttp_request *req, const char *
 
 /* Tell every daemon a learner's next lessons changed. */
 void svc_push_publish(struct svc_push *p, const Skillpath__V1__NextLessons *next);
+
+/* Count an update that could not be computed or published. */
+void svc_push_count_failure(struct svc_push *p);
 
 /* End every stream cleanly (shutdown). */
 void svc_push_close_all(struct svc_push *p);

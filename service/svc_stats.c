@@ -7,9 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "svc_push.h"
 #include "svc_stats.h"
-#include "svc_store.h"
 
 static const double bounds[SVC_LAT_BUCKETS] = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
@@ -41,7 +39,6 @@ void svc_stats_request(struct svc_stats *s, enum svc_route r, int status, double
     if (r >= SVC_ROUTE_COUNT)
         r = SVC_ROUTE_none;
     if (status >= 0 && status < 600) {
-        s->requests[r][status / 100]++;
         s->by_status[r][status]++;
     }
     svc_hist_add(&s->latency[r], seconds);
@@ -120,16 +117,13 @@ char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *
         (unsigned long long)s->field);
     SVC_COUNTERS(SVC_COUNTER_RENDER)
 #undef SVC_COUNTER_RENDER
-    add(&t, "# HELP skillpath_redis_commands_total Redis commands sent\n"
-            "# TYPE skillpath_redis_commands_total counter\nskillpath_redis_commands_total %llu\n"
-            "# HELP skillpath_redis_timeouts_total Redis commands past their deadline\n"
-            "# TYPE skillpath_redis_timeouts_total counter\nskillpath_redis_timeouts_total %llu\n"
-            "# HELP skillpath_redis_errors_total Redis error replies\n"
-            "# TYPE skillpath_redis_errors_total counter\nskillpath_redis_errors_total %llu\n"
-            "# HELP skillpath_redis_connects_total Redis connection attempts\n"
-            "# TYPE skillpath_redis_connects_total counter\nskillpath_redis_connects_total %llu\n",
-        (unsigned long long)st->commands, (unsigned long long)st->timeouts,
-        (unsigned long long)st->errors, (unsigned long long)st->reconnects);
+#define SVC_LIST_RENDER(field, name, type, help) \
+    add(&t, "# HELP " name " " help "\n# TYPE " name " " #type "\n" name " %llu\n", \
+        (unsigned long long)src->field);
+    {
+        const struct svc_store_stats *src = st;
+        SVC_STORE_COUNTERS(SVC_LIST_RENDER)
+    }
     add(&t, "# HELP skillpath_redis_seconds Redis round-trip time\n"
             "# TYPE skillpath_redis_seconds histogram\n");
     histogram(&t, "skillpath_redis_seconds", "", &st->latency);
@@ -142,21 +136,11 @@ char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *
             "# HELP skillpath_catalog_tags Skill tags in the catalog\n"
             "# TYPE skillpath_catalog_tags gauge\nskillpath_catalog_tags %zu\n",
         in_flight, catalog_version, courses, tags);
-    if (push)
-        add(&t, "# HELP skillpath_streams_open Server-Sent Events streams open\n"
-                "# TYPE skillpath_streams_open gauge\nskillpath_streams_open %llu\n"
-                "# HELP skillpath_streams_opened_total Streams ever opened\n"
-                "# TYPE skillpath_streams_opened_total counter\nskillpath_streams_opened_total %llu\n"
-                "# HELP skillpath_stream_clients_dropped_total Stream clients dropped for not reading\n"
-                "# TYPE skillpath_stream_clients_dropped_total counter\n"
-                "skillpath_stream_clients_dropped_total %llu\n"
-                "# HELP skillpath_push_published_total Updates published to every daemon\n"
-                "# TYPE skillpath_push_published_total counter\nskillpath_push_published_total %llu\n"
-                "# HELP skillpath_push_delivered_total Events written to streams\n"
-                "# TYPE skillpath_push_delivered_total counter\nskillpath_push_delivered_total %llu\n",
-            (unsigned long long)push->open, (unsigned long long)push->opened,
-            (unsigned long long)push->dropped, (unsigned long long)push->published,
-            (unsigned long long)push->delivered);
+    if (push) {
+        const struct svc_push_stats *src = push;
+        SVC_PUSH_COUNTERS(SVC_LIST_RENDER)
+    }
+#undef SVC_LIST_RENDER
     if (t.oom) {
         free(t.p);
         return NULL;
@@ -227,8 +211,6 @@ static void add_stats(struct svc_stats *into, const struct svc_stats *s)
     SVC_COUNTERS(SVC_COUNTER_ADD)
 #undef SVC_COUNTER_ADD
     for (int r = 0; r < SVC_ROUTE_COUNT; r++) {
-        for (int c = 0; c < 6; c++)
-            into->requests[r][c] += s->requests[r][c];
         for (int c = 0; c < 600; c++)
             into->by_status[r][c] += s->by_status[r][c];
         add_hist(&into->latency[r], &s->latency[r]);
@@ -245,20 +227,19 @@ void svc_stats_hub_sum(struct svc_stats_hub *hub, size_t self, struct svc_stats 
         pthread_mutex_lock(&sl->mu);
         if (sl->set) {
             add_stats(s, &sl->s);
-            st->commands += sl->st.commands;
-            st->timeouts += sl->st.timeouts;
-            st->errors += sl->st.errors;
-            st->reconnects += sl->st.reconnects;
-            st->noscript += sl->st.noscript;
-            st->messages += sl->st.messages;
+#define SVC_LIST_ADD(field, name, type, help) into->field += from->field;
+            {
+                struct svc_store_stats *into = st;
+                const struct svc_store_stats *from = &sl->st;
+                SVC_STORE_COUNTERS(SVC_LIST_ADD)
+            }
             add_hist(&st->latency, &sl->st.latency);
             if (ps) {
-                ps->open += sl->ps.open;
-                ps->opened += sl->ps.opened;
-                ps->dropped += sl->ps.dropped;
-                ps->published += sl->ps.published;
-                ps->delivered += sl->ps.delivered;
+                struct svc_push_stats *into = ps;
+                const struct svc_push_stats *from = &sl->ps;
+                SVC_PUSH_COUNTERS(SVC_LIST_ADD)
             }
+#undef SVC_LIST_ADD
         }
         pthread_mutex_unlock(&sl->mu);
     }

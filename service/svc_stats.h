@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct svc_store_stats;
-struct svc_push_stats;
+/* Every metric is declared once, in one of these lists; the struct, the
+ * /metrics rendering and the sum over workers are generated from them. */
 
-/* Plain counters: X(field, metric name, help). */
+/* Request-path counters of the HTTP layer: X(field, metric name, help). */
 #define SVC_COUNTERS(X)                                                                   \
     X(events_applied, "skillpath_events_applied_total", "Events applied to a learner")    \
     X(events_duplicate, "skillpath_events_duplicate_total", "Events already applied")     \
@@ -39,11 +39,47 @@ struct svc_hist {
     double sum;                 /* seconds */
 };
 
+/* The store's (svc_store.c): X(field, metric name, type, help). Gauges are
+ * summed over workers like counters. */
+#define SVC_STORE_COUNTERS(X)                                                                    \
+    X(commands, "skillpath_redis_commands_total", counter, "Redis commands sent")                \
+    X(pending, "skillpath_redis_commands_pending", gauge,                                        \
+      "Redis commands sent and not yet answered or past their deadline")                         \
+    X(timeouts, "skillpath_redis_timeouts_total", counter, "Redis commands past their deadline") \
+    X(errors, "skillpath_redis_errors_total", counter, "Redis error replies")                    \
+    X(reconnects, "skillpath_redis_connects_total", counter, "Redis connection attempts")        \
+    X(noscript, "skillpath_redis_noscript_total", counter,                                       \
+      "Writes sent again as EVAL because Redis had lost the script")                             \
+    X(messages, "skillpath_redis_messages_total", counter, "Pub/sub messages received")
+
+struct svc_store_stats {
+#define SVC_STORE_FIELD(field, name, type, help) uint64_t field;
+    SVC_STORE_COUNTERS(SVC_STORE_FIELD)
+#undef SVC_STORE_FIELD
+    struct svc_hist latency;    /* round trips, submit to reply */
+};
+
+/* Push's (svc_push.c): X(field, metric name, type, help). */
+#define SVC_PUSH_COUNTERS(X)                                                                     \
+    X(open, "skillpath_streams_open", gauge, "Server-Sent Events streams open")                  \
+    X(opened, "skillpath_streams_opened_total", counter, "Streams ever opened")                  \
+    X(dropped, "skillpath_stream_clients_dropped_total", counter,                                \
+      "Stream clients dropped for not reading")                                                  \
+    X(published, "skillpath_push_published_total", counter, "Updates published to every daemon") \
+    X(delivered, "skillpath_push_delivered_total", counter, "Events written to streams")         \
+    X(failed, "skillpath_push_failed_total", counter,                                            \
+      "Updates not computed or not published (the write they followed was answered as usual)")
+
+struct svc_push_stats {
+#define SVC_PUSH_FIELD(field, name, type, help) uint64_t field;
+    SVC_PUSH_COUNTERS(SVC_PUSH_FIELD)
+#undef SVC_PUSH_FIELD
+};
+
 struct svc_stats {
 #define SVC_COUNTER_FIELD(field, name, help) uint64_t field;
     SVC_COUNTERS(SVC_COUNTER_FIELD)
 #undef SVC_COUNTER_FIELD
-    uint64_t requests[SVC_ROUTE_COUNT][6];      /* by route and status class 0xx..5xx */
     uint64_t by_status[SVC_ROUTE_COUNT][600];   /* by route and exact status */
     struct svc_hist latency[SVC_ROUTE_COUNT];
 };
@@ -54,7 +90,6 @@ const char *svc_route_name(enum svc_route r);
  * of a shared hub now and then (its own thread never locks for a request),
  * and /metrics on any worker sums the slots, its own live counters in place
  * of its slot. */
-struct svc_push_stats;
 struct svc_stats_hub;
 struct svc_stats_hub *svc_stats_hub_create(size_t workers);
 void svc_stats_hub_destroy(struct svc_stats_hub *hub);

@@ -3,14 +3,25 @@
  *
  * DESIGN
  * Data layout (prefix P, learner id I):
- *   P l:I     string: 8-byte big-endian version, then the Learner protobuf
- *   P seen:I  zset: applied event ids, scored by apply time; trimmed past
- *             the retention (7 days by default)
- *   P ev:I    stream: every applied event (protobuf), for rebuilds and audit
+ *   P l:I        string: the learner's stored form, opaque here; it starts
+ *                with its version token (svc_model.c: the compact form, and
+ *                the first form still read)
+ *   P seen:I     zset: applied event ids, scored by apply time; trimmed past
+ *                the retention (8 days by default)
+ *   P ev:I       stream: every applied event (protobuf), for rebuilds and
+ *                audit, capped at ~stream_maxlen
+ *   P streams:I  string: open push streams of I across daemons (expires)
+ *   P catalog:V, P catalog:current: stored catalogs and the current version
  * Reads are one GET. Every write is one EVALSHA of WRITE_LUA, which checks
- * the event id, compares the version, writes, records the id and appends to
- * the stream atomically: exactly once per event id, and a concurrent writer
- * is detected (CONFLICT) so the caller recomputes from a fresh read.
+ * the event id, compares the version token, writes, records the id and
+ * appends to the stream atomically: exactly once per event id, and a
+ * concurrent writer is detected (CONFLICT) so the caller recomputes from a
+ * fresh read. The write answers whether I has open streams (`watched`).
+ *
+ * Ownership: every command submitted with a callback is on the `live` list
+ * until its callback has run (or its owner cancelled it); destroy runs the
+ * remaining callbacks with UNAVAILABLE while the store still exists but
+ * accepts no new command.
  *
  * hiredis 0.14 has neither command timeouts nor reconnects. Each command
  * carries a deadline timer; when it fires the caller gets SVC_STORE_TIMEOUT
@@ -79,6 +90,7 @@ static const char CATALOG_GET_LUA[] =
 
 struct cmd {
     struct svc_store *st;
+    struct cmd *prev, *next;    /* in st->live until answered */
     enum cmd_kind kind;
     svc_store_cb *cb;           /* NULL for internal commands */
     void *arg;
@@ -120,6 +132,7 @@ struct svc_store {
     } subs[MAX_SUBS];           /* subscriptions, restored on every reconnect */
     size_t n_subs;
     struct svc_store_stats stats;
+    struct cmd *live;           /* submitted, not yet answered */
 };
 
 static void connect_now(struct link *l);
@@ -171,14 +184,14 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     }
 }
 
-static void on_script_loaded(void *arg, int status, const char *data, size_t len)
+static void on_script_loaded(void *arg, const struct svc_store_reply *r)
 {
     struct svc_store *st = arg;
-    if (status == SVC_STORE_OK && len == 40) {
-        memcpy(st->sha, data, 40);
+    if (r->status == SVC_STORE_OK && r->len == 40) {
+        memcpy(st->sha, r->data, 40);
         st->sha[40] = '\0';
-    } else {
-        svc_log(SVC_LOG_WARN, "msg=redis_script_load_failed status=%d", status);
+    } else if (!st->closing) {
+        svc_log(SVC_LOG_WARN, "msg=redis_script_load_failed status=%d", r->status);
     }
 }
 
@@ -197,8 +210,8 @@ static void on_sub_message(redisAsyncContext *ac, void *r, void *priv)
         chan->type != REDIS_REPLY_STRING || payload->type != REDIS_REPLY_STRING)
         return;
     st->stats.messages++;
-    for (size_t i = 0; i < st->n_subs; i++)
-        if (strcmp(chan->str, st->subs[i].channel) == 0)
+    for (size_t i = 0; i < st->n_subs && !st->closing; i++)
+        if (st->subs[i].cb && strcmp(chan->str, st->subs[i].channel) == 0)
             st->subs[i].cb(st->subs[i].arg, payload->str, payload->len);
 }
 
@@ -277,15 +290,38 @@ static void free_cmd(struct cmd *c)
     free(c);
 }
 
+/* Off the live list, no deadline: the command will not call back (again). */
+static void settle(struct cmd *c)
+{
+    struct svc_store *st = c->st;
+    if (c->answered)
+        return;
+    c->answered = true;
+    if (event_initialized(&c->timer))
+        evtimer_del(&c->timer);
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (st->live == c)
+        st->live = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    st->stats.pending--;
+}
+
+static void finish_reply(struct cmd *c, const struct svc_store_reply *reply)
+{
+    if (c->answered)
+        return;
+    settle(c);
+    if (c->cb)
+        c->cb(c->arg, reply);
+}
+
 static void finish(struct cmd *c, int status, const char *data, size_t len)
 {
-    if (!c->answered) {
-        c->answered = true;
-        if (event_initialized(&c->timer))
-            evtimer_del(&c->timer);
-        if (c->cb)
-            c->cb(c->arg, status, data, len);
-    }
+    struct svc_store_reply reply = { .status = status, .data = data, .len = len };
+    finish_reply(c, &reply);
 }
 
 static void on_reply(redisAsyncContext *ac, void *r, void *priv)
@@ -340,11 +376,12 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
         break;
     case CMD_WRITE:
         if (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_STRING) {
-            bool watched = strcmp(reply->str, "OK+") == 0;
-            int s = strcmp(reply->str, "OK") == 0 || watched ? SVC_STORE_OK
-                  : strcmp(reply->str, "DUP") == 0 ? SVC_STORE_DUP
-                  : strcmp(reply->str, "CONFLICT") == 0 ? SVC_STORE_CONFLICT : SVC_STORE_ERROR;
-            finish(c, s, watched ? "+" : NULL, watched ? 1 : 0);
+            /* The script's words: OK, OK+ (watched), DUP, CONFLICT. */
+            struct svc_store_reply w = { .watched = strcmp(reply->str, "OK+") == 0 };
+            w.status = strcmp(reply->str, "OK") == 0 || w.watched ? SVC_STORE_OK
+                     : strcmp(reply->str, "DUP") == 0 ? SVC_STORE_DUP
+                     : strcmp(reply->str, "CONFLICT") == 0 ? SVC_STORE_CONFLICT : SVC_STORE_ERROR;
+            finish_reply(c, &w);
         } else {
             finish(c, SVC_STORE_ERROR, NULL, 0);
         }
@@ -392,6 +429,11 @@ static int submit(struct svc_store *st, struct cmd *c)
     evtimer_add(&c->timer, &tv);
     clock_gettime(CLOCK_MONOTONIC, &c->sent);
     st->stats.commands++;
+    st->stats.pending++;
+    c->next = st->live;
+    if (st->live)
+        st->live->prev = c;
+    st->live = c;
     return 0;
 }
 
@@ -545,7 +587,19 @@ void svc_store_destroy(struct svc_store *st)
 
 bool svc_store_ready(const struct svc_store *st)
 {
-    return st->main.connected && st->main.ac != NULL;
+    return !st->closing && st->main.connected && st->main.ac != NULL;
+}
+
+void svc_store_cancel(struct svc_store *st, void *owner)
+{
+    for (struct cmd *c = st->live, *after; c; c = after) {
+        after = c->next;
+        if (c->arg == owner)
+            settle(c);          /* hiredis still holds it and frees it with its reply */
+    }
+    for (size_t i = 0; i < st->n_subs; i++)
+        if (st->subs[i].arg == owner)
+            st->subs[i].cb = NULL;      /* the channel stays subscribed, unheard */
 }
 
 int svc_store_catalog_put(struct svc_store *st, const char *version, const void *data, size_t len,

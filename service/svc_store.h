@@ -3,10 +3,12 @@
  *
  * Async contract: a submit that returns 0 calls its callback exactly once,
  * later, on the loop thread: with SVC_STORE_OK and the data, a status for a
- * logical outcome, or a negative status when Redis is unavailable or the
- * deadline passed. A submit that returns -1 (no connection now) never calls
- * it: the caller answers 503 at once. Everything here belongs to the thread
- * that runs `base`. */
+ * logical outcome, or a negative status when Redis is unavailable, the
+ * deadline passed or the store is being destroyed — unless its owner (the
+ * callback's `arg`) cancels it first (svc_store_cancel). A submit that
+ * returns -1 (no connection now, or the store is closing) never calls it:
+ * the caller answers 503 at once. Everything here belongs to the thread that
+ * runs `base`. */
 #ifndef SVC_STORE_H
 #define SVC_STORE_H
 
@@ -38,15 +40,29 @@ struct svc_store_conf {
     long stream_maxlen;         /* per-learner event stream, approximate cap */
 };
 
-/* `data`/`len`: the learner value for a get (version + protobuf), else NULL. */
-typedef void svc_store_cb(void *arg, int status, const char *data, size_t len);
+/* What a command's callback gets: borrowed for the callback's duration. */
+struct svc_store_reply {
+    int status;                 /* enum svc_store_status */
+    const char *data;           /* a get: the stored value (svc_model_stored.h); else NULL */
+    size_t len;
+    bool watched;               /* a write: someone streams this learner (open streams in Redis) */
+};
+typedef void svc_store_cb(void *arg, const struct svc_store_reply *reply);
 
 /* Create and start connecting (in the background, with backoff). NULL on ENOMEM. */
 struct svc_store *svc_store_create(struct event_base *base, const struct svc_store_conf *conf);
-/* Drop the connection; pending callbacks run with SVC_STORE_UNAVAILABLE. NULL is a no-op. */
+/* Drop the connections: every outstanding command's callback runs now, once,
+ * with SVC_STORE_UNAVAILABLE (their owners must still be alive: destroy the
+ * store before them, or cancel them first); submits made from those
+ * callbacks fail. Subscriptions end without a call. NULL is a no-op. */
 void svc_store_destroy(struct svc_store *st);
-/* Connected to Redis. */
+/* Connected to Redis, and not closing. */
 bool svc_store_ready(const struct svc_store *st);
+
+/* Forget `owner`: no callback of an outstanding command whose arg is
+ * `owner` will run (the owner releases whatever those callbacks would
+ * have), and its subscriptions end. For an owner that goes before the store. */
+void svc_store_cancel(struct svc_store *st, void *owner);
 
 /* Read a learner's stored value: one GET. */
 int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg);
@@ -56,7 +72,9 @@ int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *
  * version prefix is not `expect` (the token svc_model_stored_token() finds;
  * expect_len 0 = must not exist) ->
  * SVC_STORE_CONFLICT; else store `value`, and with an event id, remember it
- * and append `event` to the learner's stream -> SVC_STORE_OK. */
+ * and append `event` to the learner's stream -> SVC_STORE_OK, with
+ * `watched` set when the learner has open streams anywhere (so only then are
+ * new lessons computed and pushed). */
 struct svc_store_write {
     const char *id;
     const char *expect;
@@ -77,8 +95,7 @@ int svc_store_delete(struct svc_store *st, const char *id, svc_store_cb *cb, voi
 
 /* Count a learner's open streams (P streams:ID) up or down (delta 0: just
  * refresh); the counter lives `ttl_s` past its last refresh. Fire and
- * forget. A write answers SVC_STORE_OK with data "+" when the learner has
- * open streams somewhere, so only then are new lessons computed and pushed. */
+ * forget. A write's reply reads it (`watched`). */
 int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s);
 
 /* Push: PUBLISH `data` on the prefixed channel, fire and forget (0, or -1
@@ -86,8 +103,9 @@ int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s);
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len);
 
 /* Receive every message on the prefixed channel through `cb`, on a second
- * connection that reconnects (and subscribes again) by itself. Messages
- * published while it is down are lost: pub/sub does not queue. */
+ * connection that reconnects (and subscribes again) by itself, until the
+ * store is destroyed or `arg` cancelled. Messages published while it is
+ * down are lost: pub/sub does not queue. */
 typedef void svc_store_message_cb(void *arg, const char *data, size_t len);
 int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_message_cb *cb,
                         void *arg);
@@ -100,16 +118,7 @@ int svc_store_catalog_put(struct svc_store *st, const char *version, const void 
                           svc_store_cb *cb, void *arg);
 int svc_store_catalog_get(struct svc_store *st, svc_store_cb *cb, void *arg);
 
-/* Counters for /metrics and tests. */
-struct svc_store_stats {
-    uint64_t commands;
-    uint64_t timeouts;
-    uint64_t errors;
-    uint64_t reconnects;
-    uint64_t noscript;
-    uint64_t messages;          /* pub/sub messages received */
-    struct svc_hist latency;    /* round trips, submit to reply */
-};
+/* Counters for /metrics (declared in svc_stats.h). */
 void svc_store_get_stats(const struct svc_store *st, struct svc_store_stats *out);
 
 #endif
