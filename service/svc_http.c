@@ -15,6 +15,7 @@
  */
 #include <ctype.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -79,6 +80,7 @@ struct req {
     struct svc_catalog *cat;            /* the snapshot this request runs on */
     char learner_id[MAX_ID + 1];
     bool pending;                       /* a store command is outstanding */
+    struct event *hangup;               /* while waiting: the client's FIN (EV_CLOSED) */
     ProtobufCMessage *body;             /* the decoded request body */
     int retries;
     uint32_t n;                         /* /next: lessons wanted */
@@ -94,9 +96,18 @@ struct req {
 
 /* ---------------------------------------------------------------- lifecycle */
 
+/* Stop watching for the client's hang-up. */
+static void unwatch(struct req *r)
+{
+    if (r->hangup)
+        event_free(r->hangup);
+    r->hangup = NULL;
+}
+
 static void req_free(struct req *r)
 {
     struct svc_http *h = r->h;
+    unwatch(r);
     if (r->body)
         protobuf_c_message_free_unpacked(r->body, NULL);
     for (size_t i = 0; i < r->n_results; i++)
@@ -126,6 +137,7 @@ static void on_client_gone(struct evhttp_connection *evcon, void *arg)
     (void)evcon;
     svc_log(SVC_LOG_INFO, "msg=client_gone id=%llu", (unsigned long long)r->id);
     r->h->stats.clients_gone++;
+    unwatch(r);
     /* libevent detaches a request still owed a reply from the connection it
      * frees; the request is then ours to free (see svc_push.c too). */
     if (r->ev && evhttp_request_get_connection(r->ev) == NULL)
@@ -176,6 +188,7 @@ static void send_raw(struct req *r, int status, const char *ctype, const void *b
         evbuffer_add(buf, body, len);
     if (r->evcon)
         evhttp_connection_set_closecb(r->evcon, NULL, NULL);
+    unwatch(r);
     evhttp_send_reply(r->ev, status, reason_phrase(status), buf);
     if (buf)
         evbuffer_free(buf);
@@ -228,6 +241,32 @@ static void reply_store_failure(struct req *r, int status)
                 status == SVC_STORE_TIMEOUT ? "timed out" : "not connected");
 }
 
+/* evhttp reads nothing while a request waits for its answer (libevent 2.1
+ * disables EV_READ), so a client that hangs up would go unnoticed until the
+ * reply is written. While the request waits on Redis, watch its socket for
+ * the peer's FIN (EV_CLOSED, epoll's EPOLLRDHUP) and release the connection
+ * then: the close callback marks the request gone, the store's answer later
+ * finds nobody to answer, and the client is counted gone. */
+static void on_hangup(evutil_socket_t fd, short what, void *arg)
+{
+    struct req *r = arg;
+    (void)fd;
+    (void)what;
+    if (r->evcon)
+        evhttp_connection_free(r->evcon);       /* calls on_client_gone */
+}
+
+static void watch_hangup(struct req *r)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(r->evcon);
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    if (fd < 0)
+        return;
+    r->hangup = event_new(r->h->base, fd, EV_CLOSED, on_hangup, r);
+    if (r->hangup && event_add(r->hangup, NULL) != 0)
+        unwatch(r);
+}
+
 /* After a store submit: the request now waits for its callback, or, with no
  * connection to submit on, it is answered 503 at once. */
 static void await_store(struct req *r, int submit_rc)
@@ -236,6 +275,8 @@ static void await_store(struct req *r, int submit_rc)
         reply_store_failure(r, SVC_STORE_UNAVAILABLE);
     else
         r->pending = true;
+    if (submit_rc == 0 && r->hangup == NULL && r->evcon)
+        watch_hangup(r);
 }
 
 /* The start of every store callback: false (and the request released) when

@@ -26,6 +26,11 @@ eq() { if [ "$2" == "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi; }
 # has NAME HAYSTACK NEEDLE
 has() { if [[ "$2" == *"$3"* ]]; then ok; else fail "$1: '$3' not in: ${2:0:400}"; fi; }
 
+# Waiting: for an event, never for a time. A deadline only bounds a hang, so
+# it is generous (this machine may be busy); the condition is evaluated again
+# on every poll. CMD runs anew each time: pass a command or a function, never
+# "$(...)" as an argument, which the shell expands once, before the wait.
+
 # wait_for DEADLINE_S CMD...: poll CMD every 50 ms until it succeeds
 wait_for() {
     local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
@@ -35,6 +40,25 @@ wait_for() {
         sleep 0.05
     done
 }
+
+# wait_eq NAME DEADLINE_S WANT CMD...: an assertion: CMD's output becomes
+# WANT before the deadline (CMD runs anew on every poll)
+wait_eq() {
+    local name=$1 secs=$2 want=$3 got
+    shift 3
+    local deadline=$(( $(date +%s%N) + secs * 1000000000 ))
+    while :; do
+        got=$("$@" 2>/dev/null)
+        [ "$got" == "$want" ] && { ok; return 0; }
+        [ "$(date +%s%N)" -lt "$deadline" ] || break
+        sleep 0.05
+    done
+    fail "$name: got '$got', want '$want' (waited ${secs} s)"
+    return 1
+}
+
+# metric URL NAME: the value of an unlabelled metric on URL's /metrics
+metric() { curl -s -m 10 "$1/metrics" | sed -n "s/^$2 \([0-9]*\)\$/\1/p"; }
 
 # A port nobody listens on (the caller retries if it is taken meanwhile).
 free_port() {
@@ -56,7 +80,7 @@ start_redis() {
             --enable-debug-command local --dir "$H_TMP/redis" --daemonize no "$@" >"$H_TMP/redis.log" 2>&1 &
         REDIS_PID=$!
         H_PIDS+=("$REDIS_PID")
-        if wait_for 5 redis-cli -p "$port" ping; then REDIS_PORT=$port; return 0; fi
+        if wait_for 30 redis-cli -p "$port" ping; then REDIS_PORT=$port; return 0; fi
         kill -KILL "$REDIS_PID" 2>/dev/null
         port=
     done
@@ -80,12 +104,12 @@ start_daemon() {
         --port-file "$pf" --redis-prefix "${PREFIX:-it:}" "${auth[@]}" "$@" >"$H_TMP/$name.log" 2>&1 &
     local pid=$!
     H_PIDS+=("$pid")
-    if ! wait_for 10 test -s "$pf"; then
+    if ! wait_for 60 test -s "$pf"; then
         echo "harness: $name did not start"; cat "$H_TMP/$name.log"; return 1
     fi
     printf -v "PORT_$name" '%s' "$(cat "$pf")"
     printf -v "PID_$name" '%s' "$pid"
-    wait_for 5 curl -sf "http://127.0.0.1:$(cat "$pf")/readyz"
+    wait_for 60 curl -sf "http://127.0.0.1:$(cat "$pf")/readyz"
 }
 
 # stop_daemon NAME: TERM, then a deadline; sets STOP_STATUS to the exit
@@ -95,7 +119,7 @@ stop_daemon() {
     local pidvar="PID_$1"
     local pid=${!pidvar}
     kill -TERM "$pid" 2>/dev/null
-    local deadline=$(( $(date +%s) + 15 ))
+    local deadline=$(( $(date +%s) + 60 ))
     while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
         sleep 0.05
     done
@@ -109,12 +133,13 @@ stop_daemon() {
     STOP_STATUS=$?
 }
 
-# req METHOD URL [curl args]: prints "STATUS BODY"; every request has a deadline
+# req METHOD URL [curl args]: prints "STATUS BODY"; every request has a
+# deadline (it bounds a hang: an answer is due long before it)
 req() {
     local method=$1 url=$2
     shift 2
     local out
-    out=$(curl -s -m 10 -X "$method" -w '\n%{http_code}' "$@" "$url")
+    out=$(curl -s -m 60 -X "$method" -w '\n%{http_code}' "$@" "$url")
     local code=${out##*$'\n'}
     echo "$code ${out%$'\n'*}"
 }
@@ -129,6 +154,30 @@ event_batch() {
     done
     echo "$body]}"
 }
+
+# stream_status URL [curl args]: the HTTP status a stream (which never ends
+# by itself) starts with: read its headers as they come, then hang up
+stream_status() {
+    local url=$1 hdr
+    shift
+    hdr=$(mktemp "$H_TMP/stream-hdr.XXXXXX")
+    curl -s -N -m 120 -D "$hdr" -o /dev/null "$@" "$url" 2>/dev/null &
+    local pid=$!
+    wait_for 60 grep -q $'\r$' "$hdr"            # the status line is in
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$hdr"
+}
+
+# stall_redis / resume_redis: Redis stops answering (SIGSTOP) until resumed,
+# however long the test takes in between; connections stay open
+stall_redis() { kill -STOP "$REDIS_PID"; }
+resume_redis() { kill -CONT "$REDIS_PID"; }
+
+# pending URL: store commands the daemon at URL has sent and not yet seen
+# answered; has_pending URL: at least one (a request is waiting on Redis)
+pending() { metric "$1" skillpath_redis_commands_pending; }
+has_pending() { [ "$(pending "$1")" -ge 1 ] 2>/dev/null; }
 
 h_summary() {
     echo "${H_SUITE:-integration}: $H_PASS passed, $H_FAIL failed"
