@@ -39,8 +39,8 @@ RECSYS_OBJ := $(RECSYS_SRC:%.c=$(BUILD)/%.o)
 PROTO_C    := $(BUILD)/gen/proto/skillpath.pb-c.c
 PROTO_H    := $(BUILD)/gen/proto/skillpath.pb-c.h
 PROTO_OBJ  := $(BUILD)/gen/proto/skillpath.pb-c.o
-SVC_COMMON := service/svc_json.c service/svc_model.c service/svc_codec.c service/svc_catalog.c \
-              service/svc_recommend.c
+SVC_COMMON := service/svc_json.c service/svc_model.c service/svc_stored.c service/svc_codec.c service/svc_catalog.c \
+              service/svc_recommend.c service/svc_keys.c
 SVC_COMMON_OBJ := $(SVC_COMMON:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -49,7 +49,10 @@ SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
 BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
         $(BUILD)/bench_reply
-DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_store.c service/svc_log.c \
+DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c \
+              service/svc_res_catalog.c service/svc_res_ops.c service/svc_ops.c \
+              service/svc_catalog_owner.c \
+              service/svc_store.c service/svc_log.c \
               service/svc_stats.c service/svc_conf.c service/svc_auth.c service/svc_push.c \
               service/svc_notify.c
 
@@ -97,7 +100,7 @@ $(BUILD)/skillpathd: $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(SVC_COMMON_OBJ) $(BUILD)/l
 $(BUILD)/skillpath-bench: $(BUILD)/bench/sp_bench.o $(BUILD)/bench/bench_hist.o $(BUILD)/bench/bench_seed.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-$(BUILD)/bench_bare: $(BUILD)/bench/bench_bare.o
+$(BUILD)/bench_bare: $(BUILD)/bench/bench_bare.o $(BUILD)/service/svc_keys.o
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/bench_reply: $(BUILD)/bench/bench_reply.o $(BUILD)/bench/bench_seed.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
@@ -105,6 +108,14 @@ $(BUILD)/bench_reply: $(BUILD)/bench/bench_reply.o $(BUILD)/bench/bench_seed.o $
 
 $(BUILD)/bench_core: $(BUILD)/bench/bench_core.o $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+# The operations against a link-time fake of the store (tests/unit/fake_store.c);
+# two core calls wrapped so a test can make them run out of memory.
+$(BUILD)/tests/test_svc_ops: $(BUILD)/tests/unit/test_svc_ops.o $(BUILD)/tests/unit/fake_store.o \
+                             $(BUILD)/service/svc_ops.o $(BUILD)/service/svc_log.o $(SUPPORT_OBJ) \
+                             $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--wrap=rs_path_ws_create -Wl,--wrap=rs_learner_apply $^ $(PKG_LIBS) -lcmocka -o $@
 
 $(BUILD)/tests/test_svc_%: $(BUILD)/tests/unit/test_svc_%.o $(SUPPORT_OBJ) $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	@mkdir -p $(dir $@)

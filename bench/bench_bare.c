@@ -2,8 +2,10 @@
  * bench_bare: the ceilings skillpathd is measured against, with the same
  * client in the same run. A bare evhttp server that answers every request
  * with a fixed body; with --redis, it first does one GET round trip to
- * Redis per request (hiredis async on the same loop), like a learner read.
- *   bench_bare --listen 127.0.0.1:0 --port-file F [--redis HOST:PORT] [--key K] */
+ * Redis per request (hiredis async on the same loop), like a learner read:
+ * of learner ID's key under PREFIX, built by the store's own key schema.
+ *   bench_bare --listen 127.0.0.1:0 --port-file F [--redis HOST:PORT]
+ *              [--prefix skillpath:] [--learner b0000000] */
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -19,9 +21,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "svc_keys.h"
+
 static const char BODY[] = "{\"learnerId\":\"b0000001\",\"version\":\"1\",\"lessons\":[]}";
 static redisAsyncContext *redis;
-static const char *key = "skillpath:l:b0000000";
+static char key[512];
 
 static void answer(struct evhttp_request *req, int status)
 {
@@ -59,20 +63,26 @@ static void on_term(evutil_socket_t fd, short what, void *arg)
 int main(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:0", *port_file = NULL, *redis_addr = NULL;
+    const char *prefix = "skillpath:", *learner = "b0000000";
     for (int i = 1; i < argc; i += 2) {
         if (i + 1 == argc || strcmp(argv[i], "--help") == 0) {
             fprintf(stderr, "usage: bench_bare [--listen 127.0.0.1:0] [--port-file F] "
-                            "[--redis HOST:PORT] [--key K]\n");
+                            "[--redis HOST:PORT] [--prefix skillpath:] [--learner b0000000]\n");
             return strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
         if (strcmp(argv[i], "--listen") == 0) listen = argv[i + 1];
         else if (strcmp(argv[i], "--port-file") == 0) port_file = argv[i + 1];
         else if (strcmp(argv[i], "--redis") == 0) redis_addr = argv[i + 1];
-        else if (strcmp(argv[i], "--key") == 0) key = argv[i + 1];
+        else if (strcmp(argv[i], "--prefix") == 0) prefix = argv[i + 1];
+        else if (strcmp(argv[i], "--learner") == 0) learner = argv[i + 1];
         else {
             fprintf(stderr, "bench_bare: unknown option %s\n", argv[i]);
             return 2;
         }
+    }
+    if (svc_keys_make(key, sizeof key, prefix, SVC_KEY_LEARNER, learner) < 0) {
+        fprintf(stderr, "bench_bare: --prefix and --learner make too long a key\n");
+        return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     struct event_base *base = event_base_new();

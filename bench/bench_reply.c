@@ -6,7 +6,7 @@
  * calls for it (no copy of its steps): the codec, the stored-form decoder and
  * the recommend pipeline's stages (svc_recommend.c), in the daemon's order:
  *   request   decode the JSON request body (svc_codec_decode)
- *   learner   decode the stored learner, compact form (svc_model_decode_stored)
+ *   learner   decode the stored learner, compact form (svc_stored_decode)
  *   path      resolve the query and build a 10-item path (svc_recommend_path)
  *   to_pb     the path as a RecommendResponse message (svc_model_path_to_pb,
  *             the rest of svc_recommend_run)
@@ -30,6 +30,7 @@
 #include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
+#include "svc_stored.h"
 #include "svc_recommend.h"
 
 #define LEARNERS 1000
@@ -71,7 +72,7 @@ static int run_stage(struct ctx *c, enum stage s)
         }
         case S_LEARNER:
             rs_learner_deinit(&c->learner[i]);
-            if (svc_model_decode_stored(c->cat, c->stored[i], c->stored_len[i], &c->learner[i]) != 0)
+            if (svc_stored_decode(c->cat, c->stored[i], c->stored_len[i], &c->learner[i]) != 0)
                 return -1;
             break;
         case S_PATH: {
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
             rc = 1;
             break;
         }
-        c->stored[i] = svc_model_encode_stored(c->cat, &l, &c->stored_len[i]);
+        c->stored[i] = svc_stored_encode(c->cat, &l, &c->stored_len[i]);
         rs_learner_deinit(&l);
         rc = c->stored[i] ? 0 : 1;
     }

@@ -31,7 +31,7 @@ declare -A SERVER_PID        # URL -> the server process, for its CPU per reques
 "$BUILD/bench_bare" --listen 127.0.0.1:0 --port-file "$H_TMP/bare.port" & H_PIDS+=($!)
 bare_pid=$!
 "$BUILD/bench_bare" --listen 127.0.0.1:0 --port-file "$H_TMP/bare-redis.port" \
-    --redis "127.0.0.1:$REDIS_PORT" --key it:l:b0000001 & H_PIDS+=($!)
+    --redis "127.0.0.1:$REDIS_PORT" --prefix it: --learner b0000001 & H_PIDS+=($!)
 bare_redis_pid=$!
 wait_for 5 test -s "$H_TMP/bare.port" && wait_for 5 test -s "$H_TMP/bare-redis.port" || exit 1
 BARE="http://127.0.0.1:$(cat "$H_TMP/bare.port")"

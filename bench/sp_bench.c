@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <hiredis/hiredis.h>
 #include <math.h>
 #include <netdb.h>
 #include <signal.h>
@@ -34,7 +35,9 @@
 #include "recsys.h"
 #include "svc_catalog.h"
 #include "svc_json.h"
+#include "svc_keys.h"
 #include "svc_model.h"
+#include "svc_stored.h"
 
 #define EXIT_USAGE 2
 #define MAX_DURATION 3600
@@ -662,38 +665,6 @@ static int cmd_run(int argc, char **argv)
 
 /* ---------------------------------------------------------------- seed */
 
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Read `n` simple replies; -1 on an error reply or a broken connection. */
-static int read_replies(int fd, size_t n)
-{
-    char buf[65536];
-    size_t lines = 0;
-    bool error = false, at_start = true;
-    while (lines < n) {
-        ssize_t got = read(fd, buf, sizeof buf);
-        if (got <= 0)
-            return -1;
-        for (ssize_t i = 0; i < got; i++) {
-            if (at_start && buf[i] == '-')
-                error = true;
-            at_start = buf[i] == '\n';
-            lines += buf[i] == '\n';
-        }
-    }
-    return error ? -1 : 0;
-}
-
 /* M learners straight into Redis, pipelined: the daemon's stored format,
  * random tiers, targets and capabilities, `attempts` attempts each. */
 static int cmd_seed(int argc, char **argv)
@@ -734,27 +705,16 @@ static int cmd_seed(int argc, char **argv)
         return usage_error("--catalog: %s", err);
     const struct rs_catalog *cat = snap->cat;
 
-    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
-    char port[16];
-    snprintf(port, sizeof port, "%d", o.port);
-    int fd = -1;
-    if (getaddrinfo(o.host, port, &hints, &res) == 0) {
-        fd = socket(res->ai_family, SOCK_STREAM, 0);
-        if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-            close(fd);
-            fd = -1;
-        }
-        freeaddrinfo(res);
-    }
-    if (fd < 0) {
+    redisContext *redis_c = redisConnect(o.host, o.port);
+    if (redis_c == NULL || redis_c->err) {
         svc_catalog_unref(snap);
-        fprintf(stderr, "skillpath-bench: seed: cannot connect to %s\n", redis);
+        fprintf(stderr, "skillpath-bench: seed: cannot connect to %s: %s\n", redis,
+                redis_c ? redis_c->errstr : "out of memory");
+        redisFree(redis_c);
         return 1;
     }
     int64_t now = (int64_t)time(NULL);
     size_t batch = 1000, pending = 0;
-    char *out = NULL;
-    size_t out_len = 0, out_cap = 0;
     int rc = 0;
     double t0 = bench_now_s();
     for (unsigned long i = 0; i < (unsigned long)learners && rc == 0; i++) {
@@ -763,44 +723,37 @@ static int cmd_seed(int argc, char **argv)
             rc = 1;
             break;
         }
+        /* the daemon's own key and stored form; hiredis writes the protocol */
         char id[64], key[512];
         snprintf(id, sizeof id, "%s%07lu", id_prefix, i);
-        int klen = snprintf(key, sizeof key, "%sl:%s", prefix, id);
+        int klen = svc_keys_make(key, sizeof key, prefix, SVC_KEY_LEARNER, id);
         size_t vlen = 0;
-        char *value = svc_model_encode_stored(cat, &l, &vlen);
+        char *value = klen > 0 ? svc_stored_encode(cat, &l, &vlen) : NULL;
         rs_learner_deinit(&l);
         if (value == NULL) {
             rc = 1;
             break;
         }
-        size_t need = out_len + vlen + (size_t)klen + 64;
-        if (need > out_cap) {
-            out_cap = need * 2;
-            char *grown = realloc(out, out_cap);
-            if (grown == NULL) {
-                free(value);
-                rc = 1;
-                break;
-            }
-            out = grown;
-        }
-        out_len += (size_t)sprintf(out + out_len, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%zu\r\n", klen, key, vlen);
-        memcpy(out + out_len, value, vlen);
-        out_len += vlen;
-        memcpy(out + out_len, "\r\n", 2);
-        out_len += 2;
+        const char *args[3] = { "SET", key, value };
+        size_t lens[3] = { 3, (size_t)klen, vlen };
+        if (redisAppendCommandArgv(redis_c, 3, args, lens) != REDIS_OK)
+            rc = 1;
         free(value);
-        if (++pending == batch || i + 1 == (unsigned long)learners) {
-            if (send_all(fd, out, out_len) != 0 || read_replies(fd, pending) != 0) {
-                fprintf(stderr, "skillpath-bench: seed: Redis refused a write\n");
-                rc = 1;
+        if (rc == 0 && (++pending == batch || i + 1 == (unsigned long)learners)) {
+            for (; pending > 0; pending--) {        /* pipelined: the replies, in order */
+                redisReply *reply = NULL;
+                if (redisGetReply(redis_c, (void **)&reply) != REDIS_OK || reply == NULL ||
+                    reply->type == REDIS_REPLY_ERROR) {
+                    fprintf(stderr, "skillpath-bench: seed: Redis refused a write\n");
+                    rc = 1;
+                }
+                freeReplyObject(reply);
+                if (rc)
+                    break;
             }
-            out_len = 0;
-            pending = 0;
         }
     }
-    free(out);
-    close(fd);
+    redisFree(redis_c);
     svc_catalog_unref(snap);
     if (rc == 0)
         printf("seeded %.0f learners (%.0f attempts each) in %.2f s\n", learners, attempts,

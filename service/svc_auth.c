@@ -162,12 +162,12 @@ size_t svc_auth_count(const struct svc_auth *a)
     return a->n;
 }
 
-int svc_auth_check(const struct svc_auth *a, const char *authorization, enum svc_scope need,
-                   char *msg, size_t msglen)
+enum svc_auth_outcome svc_auth_check(const struct svc_auth *a, const char *authorization,
+                                     unsigned need, char *msg, size_t msglen)
 {
     if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0) {
         snprintf(msg, msglen, "missing API key: send Authorization: Bearer <key>");
-        return 401;
+        return SVC_AUTH_MISSING;
     }
     const char *key = authorization + 7;
     while (*key == ' ')
@@ -183,12 +183,12 @@ int svc_auth_check(const struct svc_auth *a, const char *authorization, enum svc
     }
     if (!known) {
         snprintf(msg, msglen, "unknown API key");
-        return 401;
+        return SVC_AUTH_UNKNOWN;
     }
     if (!(scopes & need)) {
         snprintf(msg, msglen, "this key lacks the '%s' scope for this route",
                  need == SVC_SCOPE_APP ? "app" : need == SVC_SCOPE_INGEST ? "ingest" : "admin");
-        return 403;
+        return SVC_AUTH_NO_SCOPE;
     }
-    return 0;
+    return SVC_AUTH_OK;
 }

@@ -21,11 +21,18 @@ struct svc_auth;
 struct svc_auth *svc_auth_create(const char *file, const char *list, char *err, size_t errlen);
 void svc_auth_destroy(struct svc_auth *a);
 
+enum svc_auth_outcome {
+    SVC_AUTH_OK = 0,
+    SVC_AUTH_MISSING,           /* no "Bearer KEY" */
+    SVC_AUTH_UNKNOWN,           /* a key we do not know */
+    SVC_AUTH_NO_SCOPE,          /* a known key without the scope */
+};
+
 /* Check an Authorization header value ("Bearer KEY", may be NULL) for a
- * scope. Returns 0, or 401 (missing or unknown key) or 403 (key lacks the
- * scope) with the reason in msg. */
-int svc_auth_check(const struct svc_auth *a, const char *authorization, enum svc_scope need,
-                   char *msg, size_t msglen);
+ * scope: SVC_AUTH_OK, or why not with the reason (for the caller) in msg.
+ * The transport decides what answer that is. */
+enum svc_auth_outcome svc_auth_check(const struct svc_auth *a, const char *authorization,
+                                     unsigned need, char *msg, size_t msglen);
 
 size_t svc_auth_count(const struct svc_auth *a);
 

@@ -9,10 +9,14 @@
  * Each worker owns one event loop and everything on it: its evhttp, its
  * Redis connections (store and push), its routes, counters and path scratch.
  * Workers share only immutable data: the catalog snapshot (atomically
- * reference-counted) and the API keys. The main thread talks to a worker
- * through a pipe ('T' stop, 'R' take the catalog in its mailbox), so no lock
- * is ever taken on the request path; counters reach /metrics through the
- * stats hub, which each worker feeds from a timer. */
+ * reference-counted) and the API keys. The main thread runs signals and the
+ * process's catalog owner (svc_catalog_owner.c, with a Redis connection of
+ * its own): whatever way a catalog arrives, it is validated once there and
+ * the one snapshot is handed to every worker. The main thread talks to a
+ * worker through a pipe ('T' stop, 'R' take the catalog in its mailbox), so
+ * no lock is ever taken on the request path; counters reach /metrics
+ * through the stats hub, which each worker — and the main thread, for its
+ * Redis connection — feeds from a timer (slot n is the main thread's). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -31,6 +35,7 @@
 
 #include "svc_auth.h"
 #include "svc_catalog.h"
+#include "svc_catalog_owner.h"
 #include "svc_conf.h"
 #include "svc_http.h"
 #include "svc_log.h"
@@ -136,12 +141,27 @@ static void tell(struct worker *w, char cmd)
 }
 
 struct daemon {
-    struct event_base *base;            /* the main thread's: signals only */
+    struct event_base *base;            /* the main thread's: signals and catalogs */
     struct worker *workers;
     size_t n;
-    const char *catalog_path;           /* "" : catalogs come from Redis only */
+    struct svc_store *store;            /* the catalog owner's Redis connection */
+    struct svc_catalog_owner *catalogs;
+    struct svc_stats_hub *hub;          /* n worker slots, then the main thread's */
+    struct event *publish;              /* copies the main store's counters to the hub */
     bool stopping;
 };
+
+/* The main thread's Redis counters, for /metrics on any worker. */
+static void on_publish_main(evutil_socket_t fd, short what, void *arg)
+{
+    struct daemon *d = arg;
+    static const struct svc_stats none;
+    struct svc_store_stats st;
+    (void)fd;
+    (void)what;
+    svc_store_get_stats(d->store, &st);
+    svc_stats_hub_publish(d->hub, d->n, &none, &st, NULL);
+}
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
@@ -157,27 +177,11 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(d->base, NULL);
 }
 
-/* SIGHUP: the catalog file again. An invalid one is refused with every
- * error logged, and the current one keeps serving. */
-static void on_hup(evutil_socket_t sig, short what, void *arg)
+/* The catalog owner has a new current snapshot: into every worker's
+ * mailbox (the one snapshot, referenced once more per worker). */
+static void deliver(void *arg, struct svc_catalog *c)
 {
     struct daemon *d = arg;
-    (void)sig;
-    (void)what;
-    if (d->catalog_path[0] == '\0') {
-        svc_log(SVC_LOG_WARN, "msg=reload_skipped reason=\"no catalog file; catalogs come from Redis\"");
-        return;
-    }
-    svc_notify_reloading();
-    char err[65536];
-    struct svc_catalog *c = svc_catalog_load(d->catalog_path, err, sizeof err);
-    if (c == NULL) {
-        char *save = NULL;
-        for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-            svc_log(SVC_LOG_ERROR, "msg=reload_refused path=%s error=\"%s\"", d->catalog_path, line);
-        svc_notify("READY=1\nSTATUS=reload refused: the catalog file is invalid");
-        return;
-    }
     for (size_t i = 0; i < d->n; i++) {
         struct worker *w = &d->workers[i];
         pthread_mutex_lock(&w->mu);
@@ -186,8 +190,29 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
         pthread_mutex_unlock(&w->mu);
         tell(w, 'R');
     }
-    svc_catalog_unref(c);
-    svc_notify("READY=1\nSTATUS=serving (reloaded)");
+}
+
+/* SIGHUP: the catalog file again. An invalid one is refused with every
+ * error logged, and the current one keeps serving. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    struct daemon *d = arg;
+    (void)sig;
+    (void)what;
+    svc_notify_reloading();
+    static char err[65536];
+    int rc = svc_catalog_owner_reload(d->catalogs, err, sizeof err);
+    if (rc == -2) {
+        svc_log(SVC_LOG_WARN, "msg=reload_skipped reason=\"no catalog file; catalogs come from Redis\"");
+        svc_notify("READY=1\nSTATUS=serving (no catalog file to reload)");
+    } else if (rc != 0) {
+        char *save = NULL;
+        for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            svc_log(SVC_LOG_ERROR, "msg=reload_refused error=\"%s\"", line);
+        svc_notify("READY=1\nSTATUS=reload refused: the catalog file is invalid");
+    } else {
+        svc_notify("READY=1\nSTATUS=serving (reloaded)");
+    }
 }
 
 /* Connections a worker's socket holds before it accepts them. A burst of
@@ -294,7 +319,8 @@ static struct event_base *worker_base(void)
 
 /* Everything of worker w, on its own base, before its thread starts. */
 static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_catalog *cat,
-                       const struct svc_auth *auth, struct svc_stats_hub *hub, int fd)
+                       const struct svc_auth *auth, struct svc_stats_hub *hub,
+                       struct svc_catalog_owner *catalogs, int fd)
 {
     w->drain_ms = c->drain_timeout_ms;
     w->base = worker_base();
@@ -313,7 +339,7 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_ca
         .auth = auth, .push = w->push, .push_lessons = (unsigned)c->push_lessons,
         .hub = hub, .worker = w->id, .max_body = (size_t)c->max_body,
         .max_catalog = (size_t)c->max_catalog, .max_batch = (size_t)c->max_batch,
-        .max_retries = 200,
+        .max_retries = 200, .catalogs = catalogs,
     };
     w->api = w->push ? svc_http_create(w->base, w->http, w->store, cat, &hc) : NULL;
     if (w->api == NULL)
@@ -398,12 +424,23 @@ int main(int argc, char **argv)
         n = 1;
     if (n > MAX_WORKERS)
         n = MAX_WORKERS;
-    struct daemon d = { .n = n, .catalog_path = c.catalog };
-    struct svc_stats_hub *hub = n > 1 ? svc_stats_hub_create(n) : NULL;
+    struct daemon d = { .n = n };
+    struct svc_stats_hub *hub = svc_stats_hub_create(n + 1);
     struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
     d.workers = calloc(n, sizeof *d.workers);
     d.base = event_base_new();
-    if (d.workers == NULL || d.base == NULL || (n > 1 && hub == NULL))
+    d.hub = hub;
+    if (d.workers == NULL || d.base == NULL || hub == NULL)
+        goto out;
+    struct svc_store_conf sc = {
+        .host = c.redis_host, .port = c.redis_port, .prefix = c.redis_prefix,
+        .timeout_ms = (int)c.redis_timeout_ms,
+    };
+    d.store = svc_store_create(d.base, &sc);
+    d.catalogs = d.store ? svc_catalog_owner_create(d.base, d.store, c.catalog, cat, deliver, &d) : NULL;
+    d.publish = d.catalogs ? event_new(d.base, -1, EV_PERSIST, on_publish_main, &d) : NULL;
+    struct timeval every = { 0, 100 * 1000 };
+    if (d.publish == NULL || event_add(d.publish, &every) != 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         d.workers[i].id = i;
@@ -420,7 +457,7 @@ int main(int argc, char **argv)
         }
         if (i == 0)
             port = bound_port(fd);
-        if (worker_init(&d.workers[i], &c, cat, auth, hub, fd) != 0) {
+        if (worker_init(&d.workers[i], &c, cat, auth, hub, d.catalogs, fd) != 0) {
             svc_log(SVC_LOG_ERROR, "msg=init_failed worker=%zu", i);
             goto out;
         }
@@ -464,6 +501,9 @@ out:
     }
     for (size_t i = 0; d.workers && i < n; i++)
         worker_free(&d.workers[i]);
+    /* The owner's store before the owner: its fetch may call back into it. */
+    svc_store_destroy(d.store);
+    svc_catalog_owner_destroy(d.catalogs);
     if (rc == 0)
         svc_log(SVC_LOG_INFO, "msg=stopped");
     if (sigterm)
@@ -472,6 +512,8 @@ out:
         event_free(sigint);
     if (sighup)
         event_free(sighup);
+    if (d.publish)
+        event_free(d.publish);
     if (d.base)
         event_base_free(d.base);
     free(d.workers);

@@ -48,23 +48,6 @@ Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *
                                                        const char *learner_id);
 void svc_model_path_free(Skillpath__V1__RecommendResponse *r);
 
-/* The stored form of a learner (Redis): a compact binary form (see
- * svc_model.c) that keeps capabilities and scores to 1e-6 and times to the
- * second. Encoding first rounds `l` itself to that precision, so what the
- * caller answers is what a later read returns; it returns a malloc'ed
- * buffer, or NULL on ENOMEM. Decoding reads this form and the earlier one
- * (8-byte version + Learner protobuf): 0 and an initialised learner, or -1
- * if unreadable. It is lenient: attempts at courses no longer in the catalog
- * are dropped, as is a target that is gone. */
-char *svc_model_encode_stored(const struct rs_catalog *cat, struct rs_learner *l, size_t *len);
-int svc_model_decode_stored(const struct rs_catalog *cat, const char *data, size_t len,
-                            struct rs_learner *out);
-/* Round capabilities and attempt scores to the stored precision. */
-void svc_model_round_stored(struct rs_learner *l);
-/* The length of a stored value's version prefix, the token a conditional
- * write compares (svc_store_write's `expect`); 0 if unreadable. */
-size_t svc_model_stored_token(const char *data, size_t len);
-
 /* Wire enum names of the core's values, for readable output. */
 const char *svc_model_reason_name(enum rs_reason r);
 const char *svc_model_tier_name(enum rs_tier t);

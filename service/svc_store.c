@@ -4,7 +4,7 @@
  * DESIGN
  * Data layout (prefix P, learner id I):
  *   P l:I        string: the learner's stored form, opaque here; it starts
- *                with its version token (svc_model.c: the compact form, and
+ *                with its version token (svc_stored.c: the compact form, and
  *                the first form still read)
  *   P seen:I     zset: applied event ids, scored by apply time; trimmed past
  *                the retention (8 days by default)
@@ -40,6 +40,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "svc_keys.h"
 #include "svc_log.h"
 #include "svc_store.h"
 
@@ -480,11 +481,18 @@ static bool set_str(struct cmd *c, int i, const char *s)
     return set_arg(c, i, s, strlen(s));
 }
 
-static bool set_key(struct svc_store *st, struct cmd *c, int i, const char *kind, const char *id)
+static bool set_key(struct svc_store *st, struct cmd *c, int i, enum svc_key kind, const char *id)
 {
     char key[MAX_KEY];
-    int n = snprintf(key, sizeof key, "%s%s:%s", st->prefix, kind, id);
-    return n > 0 && (size_t)n < sizeof key && set_arg(c, i, key, (size_t)n);
+    int n = svc_keys_make(key, sizeof key, st->prefix, kind, id);
+    return n > 0 && set_arg(c, i, key, (size_t)n);
+}
+
+static bool set_channel(struct svc_store *st, struct cmd *c, int i, const char *name)
+{
+    char ch[MAX_KEY];
+    int n = svc_keys_channel(ch, sizeof ch, st->prefix, name);
+    return n > 0 && set_arg(c, i, ch, (size_t)n);
 }
 
 static int go(struct svc_store *st, struct cmd *c, bool ok)
@@ -509,7 +517,7 @@ int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *
     struct cmd *c = new_cmd(st, CMD_GET, cb, arg, 2);
     if (c == NULL)
         return -1;
-    return go(st, c, set_str(c, 0, "GET") && set_key(st, c, 1, "l", id));
+    return go(st, c, set_str(c, 0, "GET") && set_key(st, c, 1, SVC_KEY_LEARNER, id));
 }
 
 int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_store_cb *cb,
@@ -527,8 +535,8 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
     c->retried = !have_sha;
     bool ok = set_str(c, 0, have_sha ? "EVALSHA" : "EVAL") &&
               set_str(c, 1, have_sha ? st->sha : WRITE_LUA) && set_str(c, 2, "4") &&
-              set_key(st, c, 3, "l", w->id) && set_key(st, c, 4, "seen", w->id) &&
-              set_key(st, c, 5, "ev", w->id) && set_key(st, c, 6, "streams", w->id) &&
+              set_key(st, c, 3, SVC_KEY_LEARNER, w->id) && set_key(st, c, 4, SVC_KEY_SEEN, w->id) &&
+              set_key(st, c, 5, SVC_KEY_EVENTS, w->id) && set_key(st, c, 6, SVC_KEY_STREAMS, w->id) &&
               set_arg(c, 7, w->expect, w->expect_len) &&
               set_arg(c, 8, w->value, w->value_len) && set_str(c, 9, eid) &&
               set_str(c, 10, now) && set_str(c, 11, keep) &&
@@ -544,8 +552,8 @@ int svc_store_delete(struct svc_store *st, const char *id, svc_store_cb *cb, voi
         return -1;
     /* One DEL of the three keys; it counts what it removed, so a learner
      * with no key at all is reported as not found. */
-    return go(st, c, set_str(c, 0, "DEL") && set_key(st, c, 1, "l", id) &&
-                         set_key(st, c, 2, "seen", id) && set_key(st, c, 3, "ev", id));
+    return go(st, c, set_str(c, 0, "DEL") && set_key(st, c, 1, SVC_KEY_LEARNER, id) &&
+                         set_key(st, c, 2, SVC_KEY_SEEN, id) && set_key(st, c, 3, SVC_KEY_EVENTS, id));
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -608,11 +616,10 @@ int svc_store_catalog_put(struct svc_store *st, const char *version, const void 
     struct cmd *c = new_cmd(st, CMD_CATALOG_PUT, cb, arg, 8);
     if (c == NULL)
         return -1;
-    char key[MAX_KEY];
-    snprintf(key, sizeof key, "%scatalog:%s", st->prefix, version);
     return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, CATALOG_PUT_LUA) && set_str(c, 2, "3") &&
-                         set_str(c, 3, key) && set_key(st, c, 4, "catalog", "current") &&
-                         set_key(st, c, 5, "catalog", "") && set_str(c, 6, version) &&
+                         set_key(st, c, 3, SVC_KEY_CATALOG, version) &&
+                         set_key(st, c, 4, SVC_KEY_CATALOG, "current") &&
+                         set_channel(st, c, 5, "catalog:") && set_str(c, 6, version) &&
                          set_arg(c, 7, data, len));
 }
 
@@ -621,10 +628,10 @@ int svc_store_catalog_get(struct svc_store *st, svc_store_cb *cb, void *arg)
     struct cmd *c = new_cmd(st, CMD_GET, cb, arg, 5);
     if (c == NULL)
         return -1;
-    char prefix[MAX_KEY];
-    snprintf(prefix, sizeof prefix, "%scatalog:", st->prefix);
+    /* ARGV[1]: the key of catalog V is ARGV[1] .. V */
     return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, CATALOG_GET_LUA) && set_str(c, 2, "1") &&
-                         set_key(st, c, 3, "catalog", "current") && set_str(c, 4, prefix));
+                         set_key(st, c, 3, SVC_KEY_CATALOG, "current") &&
+                         set_key(st, c, 4, SVC_KEY_CATALOG, ""));
 }
 
 int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s)
@@ -636,7 +643,7 @@ int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s)
     snprintf(d, sizeof d, "%d", delta);
     snprintf(ttl, sizeof ttl, "%d", ttl_s);
     return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, WATCH_LUA) && set_str(c, 2, "1") &&
-                         set_key(st, c, 3, "streams", id) && set_str(c, 4, d) && set_str(c, 5, ttl));
+                         set_key(st, c, 3, SVC_KEY_STREAMS, id) && set_str(c, 4, d) && set_str(c, 5, ttl));
 }
 
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len)
@@ -644,9 +651,8 @@ int svc_store_publish(struct svc_store *st, const char *channel, const void *dat
     struct cmd *c = new_cmd(st, CMD_PUBLISH, NULL, NULL, 3);
     if (c == NULL)
         return -1;
-    char ch[MAX_KEY];
-    snprintf(ch, sizeof ch, "%s%s", st->prefix, channel);
-    return go(st, c, set_str(c, 0, "PUBLISH") && set_str(c, 1, ch) && set_arg(c, 2, data, len));
+    return go(st, c, set_str(c, 0, "PUBLISH") && set_channel(st, c, 1, channel) &&
+                         set_arg(c, 2, data, len));
 }
 
 int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_message_cb *cb,
@@ -655,7 +661,8 @@ int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_mes
     if (st->n_subs == MAX_SUBS)
         return -1;
     char ch[MAX_KEY];
-    snprintf(ch, sizeof ch, "%s%s", st->prefix, channel);
+    if (svc_keys_channel(ch, sizeof ch, st->prefix, channel) < 0)
+        return -1;
     char *copy = strdup(ch);
     if (copy == NULL)
         return -1;

@@ -43,7 +43,7 @@ struct svc_store_conf {
 /* What a command's callback gets: borrowed for the callback's duration. */
 struct svc_store_reply {
     int status;                 /* enum svc_store_status */
-    const char *data;           /* a get: the stored value (svc_model_stored.h); else NULL */
+    const char *data;           /* a get: the stored value (svc_stored.h); else NULL */
     size_t len;
     bool watched;               /* a write: someone streams this learner (open streams in Redis) */
 };
@@ -69,7 +69,7 @@ int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *
 
 /* A conditional write, atomically in one Lua script: if `event_id` is not
  * empty and was applied before -> SVC_STORE_DUP; else if the stored value's
- * version prefix is not `expect` (the token svc_model_stored_token() finds;
+ * version prefix is not `expect` (the token svc_stored_token() finds;
  * expect_len 0 = must not exist) ->
  * SVC_STORE_CONFLICT; else store `value`, and with an event id, remember it
  * and append `event` to the learner's stream -> SVC_STORE_OK, with

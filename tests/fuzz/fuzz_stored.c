@@ -13,6 +13,7 @@
 #include "common.h"
 #include "recsys.h"
 #include "svc_model.h"
+#include "svc_stored.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,7 +34,7 @@ static void same(const struct rs_learner *a, const struct rs_learner *b)
 static void check(const struct rs_catalog *cat, const uint8_t *v, size_t n)
 {
     struct rs_learner l, back;
-    if (svc_model_decode_stored(cat, (const char *)v, n, &l) != 0)
+    if (svc_stored_decode(cat, (const char *)v, n, &l) != 0)
         return;
     char err[256];
     if (rs_learner_check(cat, &l, err, sizeof err) != 0) {
@@ -41,10 +42,10 @@ static void check(const struct rs_catalog *cat, const uint8_t *v, size_t n)
         abort();
     }
     size_t len;
-    char *again = svc_model_encode_stored(cat, &l, &len);
+    char *again = svc_stored_encode(cat, &l, &len);
     if (again == NULL)
         abort();
-    if (svc_model_decode_stored(cat, again, len, &back) != 0)
+    if (svc_stored_decode(cat, again, len, &back) != 0)
         abort();
     same(&l, &back);
     free(again);
@@ -71,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     l.version = seed % 100000;
     size_t len;
-    uint8_t *v = (uint8_t *)svc_model_encode_stored(cat, &l, &len);
+    uint8_t *v = (uint8_t *)svc_stored_encode(cat, &l, &len);
     rs_learner_deinit(&l);
     if (v == NULL)
         return 0;

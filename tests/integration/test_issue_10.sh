@@ -71,7 +71,7 @@ resume_redis
 
 # ---- 4. no wait in the suites expands its condition once, before waiting
 # (wait_for ... test "$(...)" waits for nothing: the shell has already run it)
-once=$(grep -nE 'wait_(for|eq)[^#]*"\$\(' tests/integration/*.sh tests/cli/*.sh || true)
+once=$(grep -nE '^[^#]*wait_(for|eq) [^#]*"\$\(' tests/integration/*.sh tests/cli/*.sh || true)
 eq "no wait_for with a command substitution as its condition" "$once" ""
 
 check "no sanitizer reports" test -z "$(grep -l 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$H_TMP"/*.log)"

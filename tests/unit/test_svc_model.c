@@ -9,6 +9,7 @@
 #include "support.h"
 #include "svc_json.h"
 #include "svc_model.h"
+#include "svc_stored.h"
 
 #define NOW 1767225600      /* 2026-01-01 */
 
@@ -268,7 +269,7 @@ static void test_model_stored_form_round_trips(void **state)
         orig.target = l.target;
         orig.tier = l.tier;
         size_t len = 0;
-        char *v = svc_model_encode_stored(cat, &l, &len);
+        char *v = svc_stored_encode(cat, &l, &len);
         assert_non_null(v);
         /* encoding rounded l to 1e-6, and only that */
         for (size_t k = 0; k < l.dim; k++)
@@ -276,22 +277,22 @@ static void test_model_stored_form_round_trips(void **state)
         for (size_t i = 0; i < l.n_attempts; i++)
             assert_true(fabsf(l.attempts[i].score - orig.attempts[i].score) <= 0.55e-6f);
         /* and a read returns exactly what the writer now holds */
-        assert_int_equal(svc_model_decode_stored(cat, v, len, &back), 0);
+        assert_int_equal(svc_stored_decode(cat, v, len, &back), 0);
         assert_same_learner(&l, &back);
         /* a second encoding is the same bytes: rounding is idempotent */
         size_t len2 = 0;
-        char *v2 = svc_model_encode_stored(cat, &back, &len2);
+        char *v2 = svc_stored_encode(cat, &back, &len2);
         assert_int_equal(len, len2);
         assert_memory_equal(v, v2, len);
         if (l.n_attempts == 10 && len > biggest)
             biggest = len;
         /* the version token: marker + the version's varint */
         size_t vbytes = l.version < 128 ? 1 : l.version < 16384 ? 2 : 3;
-        assert_int_equal(svc_model_stored_token(v, len), 1 + vbytes);
+        assert_int_equal(svc_stored_token(v, len), 1 + vbytes);
         /* every truncation is unreadable, never a crash or a wrong learner */
         for (size_t cut = 0; cut < len; cut += 1 + seed % 7) {
             struct rs_learner t;
-            assert_int_equal(svc_model_decode_stored(cat, v, cut, &t), -1);
+            assert_int_equal(svc_stored_decode(cat, v, cut, &t), -1);
         }
         free(v);
         free(v2);
@@ -311,7 +312,7 @@ static void test_model_stored_form_reads_the_old_form_and_drops_the_unknown(void
     struct rs_catalog *cat = demo_catalog();
     struct rs_learner l, back;
     stored_learner(cat, 42, 10, &l);
-    svc_model_round_stored(&l);
+    svc_stored_round(&l);
     /* the first form: 8-byte big-endian version + Learner protobuf */
     Skillpath__V1__Learner *pb = svc_model_learner_to_pb(cat, &l, "old-1");
     size_t n = protobuf_c_message_get_packed_size(&pb->base);
@@ -321,30 +322,30 @@ static void test_model_stored_form_reads_the_old_form_and_drops_the_unknown(void
         old[i] = (char)(ver & 0xff);
     protobuf_c_message_pack(&pb->base, (uint8_t *)old + 8);
     protobuf_c_message_free_unpacked(&pb->base, NULL);
-    assert_int_equal(svc_model_decode_stored(cat, old, 8 + n, &back), 0);
+    assert_int_equal(svc_stored_decode(cat, old, 8 + n, &back), 0);
     l.version = 0x0102030405ULL;
     assert_same_learner(&l, &back);
-    assert_int_equal(svc_model_stored_token(old, 8 + n), 8);
+    assert_int_equal(svc_stored_token(old, 8 + n), 8);
     rs_learner_deinit(&back);
     free(old);
 
     /* against another catalog with as many tags: courses and target unknown */
     size_t len;
-    char *v = svc_model_encode_stored(cat, &l, &len);
+    char *v = svc_stored_encode(cat, &l, &len);
     struct rs_catalog *other = sp_synth_catalog(50, 28, 3, 2, 4);
-    assert_int_equal(svc_model_decode_stored(other, v, len, &back), 0);
+    assert_int_equal(svc_stored_decode(other, v, len, &back), 0);
     assert_int_equal(back.n_attempts, 0);
     assert_int_equal(back.target, -1);
     assert_memory_equal(back.capability, l.capability, 28 * sizeof(float));
     rs_learner_deinit(&back);
     /* ... and one with another number of tags cannot read it */
     struct rs_catalog *narrow = sp_synth_catalog(50, 27, 3, 2, 4);
-    assert_int_equal(svc_model_decode_stored(narrow, v, len, &back), -1);
+    assert_int_equal(svc_stored_decode(narrow, v, len, &back), -1);
     /* flipped bytes: readable or not, never out of range or a crash */
     for (size_t i = 0; i < len; i++)
         for (int bit = 0; bit < 8; bit++) {
             v[i] ^= (char)(1 << bit);
-            if (svc_model_decode_stored(cat, v, len, &back) == 0) {
+            if (svc_stored_decode(cat, v, len, &back) == 0) {
                 for (size_t k = 0; k < back.dim; k++)
                     assert_true(back.capability[k] >= 0 && back.capability[k] <= 1);
                 for (size_t a = 0; a < back.n_attempts; a++)
@@ -387,10 +388,10 @@ static void test_model_stored_form_takes_ids_of_any_length(void **state)
         assert_int_equal(rs_learner_set_attempt(&l, &a), 0);
     }
     size_t len;
-    char *v = svc_model_encode_stored(cat, &l, &len);
+    char *v = svc_stored_encode(cat, &l, &len);
     assert_non_null(v);
     assert_true(len > 600 && len < 1000);       /* the long ids once each, front-coded */
-    assert_int_equal(svc_model_decode_stored(cat, v, len, &back), 0);
+    assert_int_equal(svc_stored_decode(cat, v, len, &back), 0);
     assert_same_learner(&l, &back);
     free(v);
     rs_learner_deinit(&l);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT
+ * The Redis key schema, in one place: the store builds every key with
+ * these, and so do the tools that write or read Redis directly (the bench's
+ * seeder and its Redis ceiling). With prefix P and learner id I:
+ *   P l:I        the learner (svc_stored.h)
+ *   P seen:I     applied event ids
+ *   P ev:I       the event stream
+ *   P streams:I  open push streams
+ *   P catalog:V  a stored catalog; V "current" holds the current version */
+#ifndef SVC_KEYS_H
+#define SVC_KEYS_H
+
+#include <stddef.h>
+
+enum svc_key {
+    SVC_KEY_LEARNER,
+    SVC_KEY_SEEN,
+    SVC_KEY_EVENTS,
+    SVC_KEY_STREAMS,
+    SVC_KEY_CATALOG,            /* `id` is a catalog version, or "current" */
+};
+
+/* Write the key of `kind` for `id` under `prefix` into buf (NUL-terminated):
+ * its length, or -1 when it does not fit in `cap` bytes. */
+int svc_keys_make(char *buf, size_t cap, const char *prefix, enum svc_key kind, const char *id);
+
+/* The pub/sub channel `name` under `prefix` ("push", "catalog:"); as above. */
+int svc_keys_channel(char *buf, size_t cap, const char *prefix, const char *name);
+
+#endif
