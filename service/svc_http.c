@@ -246,6 +246,17 @@ bool svc_req_resume(struct svc_req *r)
     return false;
 }
 
+bool svc_req_complete(struct svc_req *r, enum svc_err err, const char *msg)
+{
+    if (!svc_req_resume(r))
+        return false;
+    if (err == SVC_ERR_OK)
+        return true;
+    svc_reply_error(r, err, "%s", msg);
+    svc_req_settle(r);
+    return false;
+}
+
 static double ms_since(const struct timespec *t0)
 {
     struct timespec t;

@@ -101,6 +101,12 @@ void svc_req_wait(struct svc_req *r);
 bool svc_req_resume(struct svc_req *r);
 void svc_req_settle(struct svc_req *r);
 
+/* The usual start of a completion: true when there is a result to render
+ * (then render it and svc_req_settle()); false when all is done already —
+ * the client has gone, or `err` has been answered and the request settled:
+ * touch it no more. */
+bool svc_req_complete(struct svc_req *r, enum svc_err err, const char *msg);
+
 /* The request now belongs to someone else (a stream): the transport
  * forgets it without answering; counted as `status`. */
 void svc_req_hand_over(struct svc_req *r, int status);

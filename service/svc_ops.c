@@ -45,6 +45,20 @@ static void msgf(char *msg, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A learner command's store status as an outcome, with its message. */
+static enum svc_err learner_outcome(int status, const char *id, char *msg)
+{
+    msg[0] = '\0';
+    if (status == SVC_STORE_OK)
+        return SVC_ERR_OK;
+    if (status == SVC_STORE_NOTFOUND) {
+        msgf(msg, "no learner '%s'", id);
+        return SVC_ERR_NOT_FOUND;
+    }
+    msgf(msg, "%s", store_failure(status));
+    return SVC_ERR_UNAVAILABLE;
+}
+
 void svc_ops_init(struct svc_ops *o, struct svc_store *store, struct svc_push *push,
                   unsigned push_lessons, int max_retries, struct svc_stats *stats)
 {
@@ -110,16 +124,10 @@ struct op_read {
 static void on_read(void *arg, const struct svc_store_reply *rep)
 {
     struct op_read *op = arg;
-    char msg[MSGLEN] = "";
+    char msg[MSGLEN];
     struct rs_learner l = { .target = -1 };
-    enum svc_err err = SVC_ERR_OK;
-    if (rep->status == SVC_STORE_NOTFOUND) {
-        err = SVC_ERR_NOT_FOUND;
-        msgf(msg, "no learner '%s'", op->id);
-    } else if (rep->status != SVC_STORE_OK) {
-        err = SVC_ERR_UNAVAILABLE;
-        msgf(msg, "%s", store_failure(rep->status));
-    } else if (svc_stored_decode(op->cat->cat, rep->data, rep->len, &l) != 0) {
+    enum svc_err err = learner_outcome(rep->status, op->id, msg);
+    if (err == SVC_ERR_OK && svc_stored_decode(op->cat->cat, rep->data, rep->len, &l) != 0) {
         err = SVC_ERR_INTERNAL;
         msgf(msg, "stored learner '%s' is unreadable", op->id);
     }
@@ -329,15 +337,8 @@ struct op_done {
 static void on_deleted(void *arg, const struct svc_store_reply *rep)
 {
     struct op_done *op = arg;
-    char msg[MSGLEN] = "";
-    enum svc_err err = SVC_ERR_OK;
-    if (rep->status == SVC_STORE_NOTFOUND) {
-        err = SVC_ERR_NOT_FOUND;
-        msgf(msg, "no learner '%s'", op->id);
-    } else if (rep->status != SVC_STORE_OK) {
-        err = SVC_ERR_UNAVAILABLE;
-        msgf(msg, "%s", store_failure(rep->status));
-    }
+    char msg[MSGLEN];
+    enum svc_err err = learner_outcome(rep->status, op->id, msg);
     op->cb(op->arg, err, msg);
     free(op);
 }

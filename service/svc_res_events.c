@@ -10,12 +10,9 @@ static void on_events(void *arg, enum svc_err err, const char *msg,
                       const Skillpath__V1__EventResults *results)
 {
     struct svc_req *r = arg;
-    if (!svc_req_resume(r))
+    if (!svc_req_complete(r, err, msg))
         return;
-    if (err != SVC_ERR_OK)
-        svc_reply_error(r, err, "%s", msg);
-    else
-        svc_reply(r, 200, &results->base);
+    svc_reply(r, 200, &results->base);
     svc_req_settle(r);
 }
 

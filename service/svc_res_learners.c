@@ -75,12 +75,9 @@ static void reply_recommend_failure(struct svc_req *r, enum svc_recommend_status
 static void on_get(void *arg, enum svc_err err, const char *msg, const struct rs_learner *l)
 {
     struct svc_req *r = arg;
-    if (!svc_req_resume(r))
+    if (!svc_req_complete(r, err, msg))
         return;
-    if (err != SVC_ERR_OK)
-        svc_reply_error(r, err, "%s", msg);
-    else
-        answer_view(r, 200, l);
+    answer_view(r, 200, l);
     svc_req_settle(r);
 }
 
@@ -96,12 +93,9 @@ static void on_put(void *arg, enum svc_err err, const char *msg, const struct rs
                    bool created)
 {
     struct svc_req *r = arg;
-    if (!svc_req_resume(r))
+    if (!svc_req_complete(r, err, msg))
         return;
-    if (err != SVC_ERR_OK)
-        svc_reply_error(r, err, "%s", msg);
-    else
-        answer_view(r, created ? 201 : 200, l);
+    answer_view(r, created ? 201 : 200, l);
     svc_req_settle(r);
 }
 
@@ -139,12 +133,9 @@ void svc_res_learner_put(struct svc_req *r)
 static void on_deleted(void *arg, enum svc_err err, const char *msg)
 {
     struct svc_req *r = arg;
-    if (!svc_req_resume(r))
+    if (!svc_req_complete(r, err, msg))
         return;
-    if (err != SVC_ERR_OK)
-        svc_reply_error(r, err, "%s", msg);
-    else
-        svc_reply(r, 204, NULL);
+    svc_reply(r, 204, NULL);
     svc_req_settle(r);
 }
 
@@ -174,12 +165,9 @@ static void answer_recommend(struct svc_req *r, const struct rs_learner *l, cons
 static void on_recommend_read(void *arg, enum svc_err err, const char *msg, const struct rs_learner *l)
 {
     struct svc_req *r = arg;
-    if (!svc_req_resume(r))
+    if (!svc_req_complete(r, err, msg))
         return;
-    if (err != SVC_ERR_OK)
-        svc_reply_error(r, err, "%s", msg);
-    else
-        answer_recommend(r, l, r->param);
+    answer_recommend(r, l, r->param);
     svc_req_settle(r);
 }
 
@@ -233,22 +221,18 @@ static int lessons_wanted(const char *query)
 static void on_next_read(void *arg, enum svc_err err, const char *msg, const struct rs_learner *l)
 {
     struct svc_req *r = arg;
-    if (!svc_req_resume(r))
+    if (!svc_req_complete(r, err, msg))
         return;
-    if (err != SVC_ERR_OK) {
-        svc_reply_error(r, err, "%s", msg);
-    } else {
-        struct svc_recommend_ctx x = svc_ops_recommend_ctx(&r->h->ops, r->cat, now_s());
-        struct svc_lessons ls;
-        char why[ERRLEN];
-        enum svc_recommend_status st =
-            svc_recommend_next(&x, l, r->param, (uint32_t)lessons_wanted(r->query), &ls, why, sizeof why);
-        if (st != SVC_RECOMMEND_OK)
-            reply_recommend_failure(r, st, why);
-        else
-            svc_reply(r, 200, &ls.msg.base);
-        svc_recommend_lessons_deinit(&ls);
-    }
+    struct svc_recommend_ctx x = svc_ops_recommend_ctx(&r->h->ops, r->cat, now_s());
+    struct svc_lessons ls;
+    char why[ERRLEN];
+    enum svc_recommend_status st =
+        svc_recommend_next(&x, l, r->param, (uint32_t)lessons_wanted(r->query), &ls, why, sizeof why);
+    if (st != SVC_RECOMMEND_OK)
+        reply_recommend_failure(r, st, why);
+    else
+        svc_reply(r, 200, &ls.msg.base);
+    svc_recommend_lessons_deinit(&ls);
     svc_req_settle(r);
 }
 
@@ -268,13 +252,8 @@ void svc_res_next(struct svc_req *r)
 static void on_stream_read(void *arg, enum svc_err err, const char *msg, const struct rs_learner *l)
 {
     struct svc_req *r = arg;
-    if (!svc_req_resume(r))
+    if (!svc_req_complete(r, err, msg))
         return;
-    if (err != SVC_ERR_OK) {
-        svc_reply_error(r, err, "%s", msg);
-        svc_req_settle(r);
-        return;
-    }
     struct svc_push *push = r->h->conf.push;
     struct svc_recommend_ctx x = svc_ops_recommend_ctx(&r->h->ops, r->cat, now_s());
     struct svc_lessons ls;
