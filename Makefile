@@ -48,10 +48,10 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
 BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
-        $(BUILD)/bench_reply
+        $(BUILD)/bench_reply $(BUILD)/bench_slowloris
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c \
               service/svc_res_catalog.c service/svc_res_ops.c service/svc_ops.c \
-              service/svc_catalog_owner.c \
+              service/svc_catalog_owner.c service/svc_edge.c \
               service/svc_store.c service/svc_log.c \
               service/svc_stats.c service/svc_conf.c service/svc_auth.c service/svc_push.c \
               service/svc_notify.c
@@ -102,6 +102,9 @@ $(BUILD)/skillpath-bench: $(BUILD)/bench/sp_bench.o $(BUILD)/bench/bench_hist.o 
 
 $(BUILD)/bench_bare: $(BUILD)/bench/bench_bare.o $(BUILD)/service/svc_keys.o
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/bench_slowloris: $(BUILD)/bench/bench_slowloris.o
+	$(Q)$(CC) $(LDFLAGS) $^ -lpthread -o $@
 
 $(BUILD)/bench_reply: $(BUILD)/bench/bench_reply.o $(BUILD)/bench/bench_seed.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@

@@ -151,5 +151,15 @@ echo "ratio_daemon_get_learner_vs_bare_http_c100 $(round_ratio "skillpathd-demo 
 echo "p99_ms_open_loop_at_50pct $(median "${p99s[@]}") (median of ${#p99s[@]} runs: ${p99s[*]})"
 echo "p99_ms_open_loop_bare_http_same_rate $(median "${bare_p99s[@]}") (median of ${#bare_p99s[@]} runs: ${bare_p99s[*]})"
 echo "redis_bytes_per_learner $(( (mem1 - mem0) / 100000 )) B (10 attempts each)"
+
+# the edge: 1,000 slowloris connections (one byte every 300 ms, never a full
+# head) against a daemon with a 2 s header deadline, while one normal
+# client keeps asking; its p99 under the attack against its own baseline
+echo
+echo "# slowloris: 1000 connections, header-timeout-ms 2000"
+start_daemon edge --workers 1 --header-timeout-ms 2000 --log-level warn || exit 1
+"$BUILD/bench_slowloris" --url "http://127.0.0.1:$PORT_edge" -c 1000 --interval-ms 300 --probe 500 \
+    --deadline-s 120 | sed 's/^/slowloris: /'
+stop_daemon edge
 stop_daemon demo
 stop_daemon synth

@@ -42,6 +42,13 @@ static const struct option_def options[] = {
     { "workers", T_INT, OFF(workers), "0", 0, 64, "event loops sharing the port (SO_REUSEPORT); 0: one per core" },
     { "push-lessons", T_INT, OFF(push_lessons), "3", 1, 20, "lessons per streamed update" },
     { "drain-timeout-ms", T_INT, OFF(drain_timeout_ms), "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish" },
+    { "header-timeout-ms", T_INT, OFF(header_timeout_ms), "10000", 100, 600000, "a request's line and headers must arrive within this from its first byte" },
+    { "body-timeout-ms", T_INT, OFF(body_timeout_ms), "60000", 100, 3600000, "and its body within this after its headers" },
+    { "idle-timeout-ms", T_INT, OFF(idle_timeout_ms), "60000", 100, 3600000, "a quiet connection (no request yet, or idle between requests) is closed after this; streams are exempt" },
+    { "max-connections", T_INT, OFF(max_connections), "10000", 1, 1000000, "open connections per worker; beyond, 503" },
+    { "max-uri-bytes", T_INT, OFF(max_uri_bytes), "8192", 256, 1048576, "longest request line, bytes (414 beyond)" },
+    { "max-header-bytes", T_INT, OFF(max_header_bytes), "16384", 1024, 1048576, "header lines together, bytes (431 beyond)" },
+    { "max-header-lines", T_INT, OFF(max_header_lines), "100", 8, 10000, "most header lines (431 beyond)" },
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 

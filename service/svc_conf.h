@@ -29,6 +29,13 @@ struct svc_conf {
     long push_lessons;
     long workers;                       /* 0: one per core */
     long drain_timeout_ms;              /* SIGTERM: time left to requests in flight */
+    long header_timeout_ms;             /* the edge (svc_edge.h) */
+    long body_timeout_ms;
+    long idle_timeout_ms;
+    long max_connections;
+    long max_uri_bytes;
+    long max_header_bytes;
+    long max_header_lines;
     /* derived */
     char redis_host[SVC_CONF_STR];
     int redis_port;

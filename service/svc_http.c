@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,7 @@ static void account(struct svc_req *r, int status)
 void svc_req_hand_over(struct svc_req *r, int status)
 {
     unwatch(r);
+    svc_edge_stream(r->h->edge, r->evcon);
     account(r, status);
     r->ev = NULL;
     r->evcon = NULL;
@@ -301,6 +303,7 @@ void svc_reply_raw(struct svc_req *r, int status, const char *ctype, const void 
     evhttp_send_reply(r->ev, status, reason_phrase(status), buf);
     if (buf)
         evbuffer_free(buf);
+    svc_edge_idle(r->h->edge, r->evcon);        /* it waits for the next request now */
     account(r, status);
     r->ev = NULL;
     r->evcon = NULL;
@@ -419,6 +422,21 @@ static void dispatch(struct svc_req *r, const char *path)
     hit->handler(r);
 }
 
+/* More than one Content-Length, not all the same. */
+static bool conflicting_lengths(const struct evkeyvalq *headers)
+{
+    const char *first = NULL;
+    for (const struct evkeyval *kv = headers->tqh_first; kv; kv = kv->next.tqe_next) {
+        if (evutil_ascii_strcasecmp(kv->key, "Content-Length") != 0)
+            continue;
+        if (first == NULL)
+            first = kv->value;
+        else if (strcmp(first, kv->value) != 0)
+            return true;
+    }
+    return false;
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct svc_http *h = arg;
@@ -437,6 +455,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r->evcon = evhttp_request_get_connection(ev);
     if (r->evcon)
         evhttp_connection_set_closecb(r->evcon, on_client_gone, r);
+    svc_edge_busy(h->edge, r->evcon);           /* no deadline while we work on it */
 
     struct evkeyvalq *in = evhttp_request_get_input_headers(ev);
     bool has_body = r->method == EVHTTP_REQ_POST || r->method == EVHTTP_REQ_PUT;
@@ -448,6 +467,11 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r->dispatching = true;
     if (path == NULL) {
         svc_reply_error(r, SVC_ERR_INVALID, "malformed request URI");
+    } else if (conflicting_lengths(in)) {
+        /* RFC 9112 6.3: a message with differing Content-Lengths is
+         * unrecoverable framing; refuse it and close the connection. */
+        evhttp_add_header(evhttp_request_get_output_headers(ev), "Connection", "close");
+        svc_reply_error(r, SVC_ERR_INVALID, "Content-Length: given more than once, with different values");
     } else {
         r->query = evhttp_uri_get_query(uri);
         dispatch(r, path);
@@ -497,6 +521,11 @@ struct svc_http *svc_http_create(struct event_base *base, struct evhttp *http,
     h->cat = cat ? svc_catalog_ref(cat) : NULL;
     h->conf = *conf;
     svc_ops_init(&h->ops, store, conf->push, conf->push_lessons, conf->max_retries, &h->stats);
+    h->edge = svc_edge_create(base, http, &conf->edge, &h->stats);
+    if (h->edge == NULL) {
+        svc_http_destroy(h);
+        return NULL;
+    }
     if (conf->hub) {
         h->publish = event_new(base, -1, EV_PERSIST, on_publish_stats, h);
         struct timeval tv = { 0, 100 * 1000 };
@@ -523,6 +552,7 @@ void svc_http_destroy(struct svc_http *h)
         svc_log(SVC_LOG_WARN, "msg=destroyed_in_flight n=%zu", h->in_flight);
     if (h->publish)
         event_free(h->publish);
+    svc_edge_destroy(h->edge);
     svc_ops_deinit(&h->ops);
     svc_catalog_unref(h->cat);
     free(h);

@@ -16,6 +16,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "svc_codec.h"
+#include "svc_edge.h"
 #include "svc_err.h"
 #include "svc_ops.h"
 #include "svc_stats.h"
@@ -43,6 +44,7 @@ struct svc_http_conf {
     size_t max_batch;               /* events per POST /v1/events */
     int max_retries;                /* recomputes on a version conflict */
     struct svc_catalog_owner *catalogs; /* the process's catalog owner (PUT offers to it), or NULL */
+    struct svc_edge_conf edge;      /* deadlines and limits per connection */
 };
 
 /* One loop's HTTP front. */
@@ -54,6 +56,7 @@ struct svc_http {
     struct svc_http_conf conf;
     struct svc_ops ops;                 /* this loop's operations */
     struct svc_stats stats;             /* this loop's counters */
+    struct svc_edge *edge;              /* every connection's deadlines and limits */
     uint64_t next_id;                   /* request ids, for the log */
     size_t in_flight;                   /* requests received, not yet released */
     void (*on_idle)(void *);

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -340,6 +341,12 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_ca
         .hub = hub, .worker = w->id, .max_body = (size_t)c->max_body,
         .max_catalog = (size_t)c->max_catalog, .max_batch = (size_t)c->max_batch,
         .max_retries = 200, .catalogs = catalogs,
+        .edge = {
+            .header_timeout_ms = (int)c->header_timeout_ms, .body_timeout_ms = (int)c->body_timeout_ms,
+            .idle_timeout_ms = (int)c->idle_timeout_ms, .max_connections = (size_t)c->max_connections,
+            .max_uri_bytes = (size_t)c->max_uri_bytes, .max_header_bytes = (size_t)c->max_header_bytes,
+            .max_header_lines = (size_t)c->max_header_lines,
+        },
     };
     w->api = w->push ? svc_http_create(w->base, w->http, w->store, cat, &hc) : NULL;
     if (w->api == NULL)
@@ -359,6 +366,27 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_ca
     if (w->sock == NULL || w->cmd == NULL || w->deadline == NULL || event_add(w->cmd, NULL))
         return -1;
     return 0;
+}
+
+/* Every connection is a descriptor: raise the soft limit on open files to
+ * the hard one, and say what that allows. */
+static void raise_nofile(size_t workers, long max_connections)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    /* a worker's own descriptors: its socket, pipe, Redis links, epoll */
+    unsigned long long files = (unsigned long long)rl.rlim_cur, reserved = 16 + 8ull * workers;
+    unsigned long long by_files = files > reserved ? files - reserved : 0;
+    unsigned long long by_conf = (unsigned long long)workers * (unsigned long long)max_connections;
+    svc_log(SVC_LOG_INFO, "msg=fd_limit open_files=%llu connections=%llu limited_by=%s", files,
+            by_files < by_conf ? by_files : by_conf, by_files < by_conf ? "open_files" : "max-connections");
 }
 
 extern char **environ;
@@ -424,6 +452,7 @@ int main(int argc, char **argv)
         n = 1;
     if (n > MAX_WORKERS)
         n = MAX_WORKERS;
+    raise_nofile(n, c.max_connections);
     struct daemon d = { .n = n };
     struct svc_stats_hub *hub = svc_stats_hub_create(n + 1);
     struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;

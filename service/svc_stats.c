@@ -112,14 +112,13 @@ char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *
         snprintf(labels, sizeof labels, "route=\"%s\"", route_names[r]);
         histogram(&t, "skillpath_request_seconds", labels, &s->latency[r]);
     }
-#define SVC_COUNTER_RENDER(field, name, help) \
-    add(&t, "# HELP " name " " help "\n# TYPE " name " counter\n" name " %llu\n", \
-        (unsigned long long)s->field);
-    SVC_COUNTERS(SVC_COUNTER_RENDER)
-#undef SVC_COUNTER_RENDER
 #define SVC_LIST_RENDER(field, name, type, help) \
     add(&t, "# HELP " name " " help "\n# TYPE " name " " #type "\n" name " %llu\n", \
         (unsigned long long)src->field);
+    {
+        const struct svc_stats *src = s;
+        SVC_COUNTERS(SVC_LIST_RENDER)
+    }
     {
         const struct svc_store_stats *src = st;
         SVC_STORE_COUNTERS(SVC_LIST_RENDER)
@@ -207,7 +206,7 @@ static void add_hist(struct svc_hist *into, const struct svc_hist *h)
 
 static void add_stats(struct svc_stats *into, const struct svc_stats *s)
 {
-#define SVC_COUNTER_ADD(field, name, help) into->field += s->field;
+#define SVC_COUNTER_ADD(field, name, type, help) into->field += s->field;
     SVC_COUNTERS(SVC_COUNTER_ADD)
 #undef SVC_COUNTER_ADD
     for (int r = 0; r < SVC_ROUTE_COUNT; r++) {

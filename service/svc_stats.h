@@ -11,14 +11,28 @@
 /* Every metric is declared once, in one of these lists; the struct, the
  * /metrics rendering and the sum over workers are generated from them. */
 
-/* Request-path counters of the HTTP layer: X(field, metric name, help). */
-#define SVC_COUNTERS(X)                                                                   \
-    X(events_applied, "skillpath_events_applied_total", "Events applied to a learner")    \
-    X(events_duplicate, "skillpath_events_duplicate_total", "Events already applied")     \
-    X(events_rejected, "skillpath_events_rejected_total", "Events rejected as invalid")   \
-    X(version_conflicts, "skillpath_version_conflicts_total",                            \
-      "Writes retried because the learner changed meanwhile")                             \
-    X(clients_gone, "skillpath_clients_gone_total", "Requests whose client hung up first")
+/* The HTTP layer's (svc_http.c, svc_ops.c, and the edge, svc_edge.c):
+ * X(field, metric name, type, help). */
+#define SVC_COUNTERS(X)                                                                          \
+    X(events_applied, "skillpath_events_applied_total", counter, "Events applied to a learner")  \
+    X(events_duplicate, "skillpath_events_duplicate_total", counter, "Events already applied")   \
+    X(events_rejected, "skillpath_events_rejected_total", counter, "Events rejected as invalid") \
+    X(version_conflicts, "skillpath_version_conflicts_total", counter,                           \
+      "Writes retried because the learner changed meanwhile")                                    \
+    X(clients_gone, "skillpath_clients_gone_total", counter,                                     \
+      "Requests whose client hung up first")                                                     \
+    X(conns_open, "skillpath_connections_open", gauge, "Client connections open")                \
+    X(conns_accepted, "skillpath_connections_accepted_total", counter, "Client connections accepted") \
+    X(header_timeouts, "skillpath_connections_header_timeout_total", counter,                    \
+      "Connections closed: a request line and headers not in within header-timeout-ms")          \
+    X(body_timeouts, "skillpath_connections_body_timeout_total", counter,                        \
+      "Connections closed: a request body not in within body-timeout-ms")                        \
+    X(heads_too_large, "skillpath_requests_header_too_large_total", counter,                     \
+      "Requests refused with 431: headers over max-header-bytes or max-header-lines")            \
+    X(uris_too_long, "skillpath_requests_uri_too_long_total", counter,                           \
+      "Requests refused with 414: a request line over max-uri-bytes")                            \
+    X(conns_refused, "skillpath_connections_refused_total", counter,                             \
+      "Connections refused (503) over max-connections")
 
 #define SVC_ROUTES(X)                                                                     \
     X(none) X(healthz) X(readyz) X(metrics) X(catalog) X(course) X(recommend) X(learner)  \
@@ -77,7 +91,7 @@ struct svc_push_stats {
 };
 
 struct svc_stats {
-#define SVC_COUNTER_FIELD(field, name, help) uint64_t field;
+#define SVC_COUNTER_FIELD(field, name, type, help) uint64_t field;
     SVC_COUNTERS(SVC_COUNTER_FIELD)
 #undef SVC_COUNTER_FIELD
     uint64_t by_status[SVC_ROUTE_COUNT][600];   /* by route and exact status */

@@ -84,10 +84,17 @@ else
     out=$(SECONDS_PER_RUN=1 ROUNDS=1 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
     eq "bench rows" "$rows" 26
-    bad=$(echo "$out" | grep -E '^(bare-http|skillpathd-|open-loop)' |
-          grep -vE ' [0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0 +[0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' |
-          grep -v '^open-loop recommend @80%' || true)
-    eq "bench rows complete, no errors (the 80% open loop may fall behind)" "$bad" ""
+    # closed-loop rows: every figure and no error. Open-loop rows keep a
+    # schedule set by this machine's speed a moment before; on a busy
+    # machine they fall behind and end with requests unanswered, which is
+    # what they are there to show: their figures must be there, their
+    # errors may not be 0.
+    bad=$(echo "$out" | grep -E '^(bare-http|skillpathd-)' |
+          grep -vE ' [0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0 +[0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' || true)
+    eq "closed-loop bench rows complete, no errors" "$bad" ""
+    bad=$(echo "$out" | grep -E '^open-loop' |
+          grep -vE ' [0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' || true)
+    eq "open-loop bench rows complete" "$bad" ""
     for f in ratio_recommend_vs_bare_http_c100 ratio_events_vs_bare_http_c100 ratio_next_vs_bare_http_c100 \
              ratio_redis_get_vs_bare_http_c100 ratio_daemon_healthz_vs_bare_http_c100 \
              ratio_daemon_get_learner_vs_bare_http_c100; do
@@ -96,6 +103,9 @@ else
     check "bench prints the open-loop p99" grep -qE '^p99_ms_open_loop_at_50pct [0-9]+\.[0-9]+ \(median of 1 runs' <<<"$out"
     check "bench prints the bare server's open-loop p99" grep -qE '^p99_ms_open_loop_bare_http_same_rate [0-9]+\.[0-9]+ ' <<<"$out"
     check "bench prints Redis bytes per learner" grep -qE '^redis_bytes_per_learner [0-9]+ B' <<<"$out"
+    check "bench prints the slowloris closures" grep -qE '^slowloris: slowloris_closed_by_server 1000$' <<<"$out"
+    check "bench prints the probe's p99 ratio under slowloris" \
+        grep -qE '^slowloris: ratio_probe_p99_attack_vs_baseline [0-9]+\.[0-9]+$' <<<"$out"
 fi
 
 h_summary
