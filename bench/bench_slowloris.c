@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * bench_slowloris: C connections that each send half a request head and
  * then one byte every --interval-ms, never finishing it, against a server
- * that should close them within its header deadline; meanwhile a normal
+ * that should close them within its header deadline. As a real attack's
+ * clients would, they arrive spread over one interval and keep their own
+ * phase (C/interval bytes a second in all, not C at once); meanwhile a normal
  * client (one keep-alive connection, GET /healthz every 2 ms) measures its
  * latency, first --probe requests without the attack (the baseline), then
  * for as long as the attack lasts.
@@ -152,35 +154,46 @@ int main(int argc, char **argv)
     struct probe base = { .addr = addr, .n = probes, .ms = calloc((size_t)probes, sizeof(double)) };
     run_probe(&base);
 
-    /* the attack, with the probe running beside it */
+    /* the attack, with the probe running beside it: connection i opens at
+     * i/C of the interval, then sends a byte every interval on its phase */
     struct pollfd *pf = calloc((size_t)conns, sizeof *pf);
     double *closed_at = calloc((size_t)conns, sizeof *closed_at);
-    int open = 0, failed = 0;
-    double t0 = bench_now_s();
+    int open = 0, failed = 0, opened = 0, by_server = 0;
+    long long sends = 0;                        /* bytes sent so far, in phase order */
+    double step = interval_ms / 1e3 / conns;    /* between two events of the attack */
     static const char head[] = "GET /healthz HTTP/1.1\r\nHost: slow\r\nX-Slow: ";
-    for (int i = 0; i < conns; i++) {
-        int fd = dial(&addr);
-        if (fd < 0 || send(fd, head, sizeof head - 1, MSG_NOSIGNAL) < 0) {
-            if (fd >= 0)
-                close(fd);
-            pf[i].fd = -1;
-            failed++;
-            continue;
-        }
-        pf[i].fd = fd;
-        pf[i].events = POLLIN;
-        open++;
-    }
+    for (int i = 0; i < conns; i++)
+        pf[i].fd = -1;
     int most = (int)(deadline_s * 1e6 / PACE_US) + 1;
     struct probe under = { .addr = addr, .n = most, .ms = calloc((size_t)most, sizeof(double)) };
     pthread_t th;
+    double t0 = bench_now_s();
     bool probing = pthread_create(&th, NULL, run_probe, &under) == 0;
-    double next_byte = bench_now_s() + interval_ms / 1e3;
-    int by_server = 0;
-    while (open > 0 && bench_now_s() - t0 < deadline_s) {
-        int wait = (int)((next_byte - bench_now_s()) * 1e3);
-        int n = poll(pf, (nfds_t)conns, wait > 0 ? wait : 0);
-        for (int i = 0; n > 0 && i < conns; i++) {
+    while ((opened < conns || open > 0) && bench_now_s() - t0 < deadline_s) {
+        double now = bench_now_s() - t0;
+        while (opened < conns && opened * step <= now) {       /* arrivals */
+            int fd = dial(&addr);
+            if (fd < 0 || send(fd, head, sizeof head - 1, MSG_NOSIGNAL) < 0) {
+                if (fd >= 0)
+                    close(fd);
+                failed++;
+            } else {
+                pf[opened].fd = fd;
+                pf[opened].events = POLLIN;
+                open++;
+            }
+            opened++;
+        }
+        while ((double)(sends + conns) * step <= now && sends / conns < (long long)(deadline_s * 1e3 / interval_ms)) {
+            int i = (int)(sends % conns);        /* its next byte, on its phase */
+            if (i < opened && pf[i].fd >= 0)
+                send(pf[i].fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            sends++;
+        }
+        double next = opened < conns ? opened * step : (double)(sends + conns) * step;
+        int wait = (int)((next - (bench_now_s() - t0)) * 1e3);
+        int n = poll(pf, (nfds_t)opened, wait > 0 ? (wait < 50 ? wait : 50) : 0);
+        for (int i = 0; n > 0 && i < opened; i++) {
             if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
             char buf[512];
@@ -194,12 +207,6 @@ int main(int argc, char **argv)
             closed_at[by_server++] = bench_now_s() - t0;
             open--;
         }
-        if (bench_now_s() >= next_byte) {       /* one more byte on each */
-            for (int i = 0; i < conns; i++)
-                if (pf[i].fd >= 0)
-                    send(pf[i].fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-            next_byte += interval_ms / 1e3;
-        }
     }
     double attack_s = bench_now_s() - t0;
     under.stop = 1;
@@ -210,12 +217,12 @@ int main(int argc, char **argv)
             close(pf[i].fd);
 
     qsort(closed_at, (size_t)by_server, sizeof *closed_at, cmp);
-    printf("slowloris_connections %d\n", conns - failed);
+    printf("slowloris_connections %d\n", opened - failed);
     printf("slowloris_not_connected %d\n", failed);
     printf("slowloris_closed_by_server %d\n", by_server);
     printf("slowloris_still_open %d\n", open);
     if (by_server) {
-        printf("slowloris_closed_median %.3f s\n", closed_at[by_server / 2]);
+        printf("slowloris_closed_first %.3f s\n", closed_at[0]);
         printf("slowloris_closed_last %.3f s\n", closed_at[by_server - 1]);
     }
     printf("slowloris_attack %.3f s\n", attack_s);
@@ -225,7 +232,7 @@ int main(int argc, char **argv)
     printf("probe_p99_baseline %.3f ms\n", pb);
     printf("probe_p99_under_attack %.3f ms\n", pa);
     printf("ratio_probe_p99_attack_vs_baseline %.2f\n", pb > 0 ? pa / pb : 0);
-    int ok = open == 0 && failed == 0 && base.errors == 0 && under.errors == 0;
+    int ok = opened == conns && open == 0 && failed == 0 && base.errors == 0 && under.errors == 0;
     free(base.ms);
     free(under.ms);
     free(pf);

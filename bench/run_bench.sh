@@ -152,9 +152,10 @@ echo "p99_ms_open_loop_at_50pct $(median "${p99s[@]}") (median of ${#p99s[@]} ru
 echo "p99_ms_open_loop_bare_http_same_rate $(median "${bare_p99s[@]}") (median of ${#bare_p99s[@]} runs: ${bare_p99s[*]})"
 echo "redis_bytes_per_learner $(( (mem1 - mem0) / 100000 )) B (10 attempts each)"
 
-# the edge: 1,000 slowloris connections (one byte every 300 ms, never a full
-# head) against a daemon with a 2 s header deadline, while one normal
-# client keeps asking; its p99 under the attack against its own baseline
+# the edge: 1,000 slowloris connections (arriving over 300 ms, then one byte
+# every 300 ms each, never a full head) against a daemon with a 2 s header
+# deadline, while one normal client keeps asking; its p99 under the attack
+# against its own baseline
 echo
 echo "# slowloris: 1000 connections, header-timeout-ms 2000"
 start_daemon edge --workers 1 --header-timeout-ms 2000 --log-level warn || exit 1

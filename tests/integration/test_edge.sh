@@ -15,7 +15,7 @@ source tests/support/harness.sh
 JSON=(-H 'Content-Type: application/json')
 
 start_redis || exit 1
-start_daemon a --workers 1 --header-timeout-ms 1000 --idle-timeout-ms 1500 --sse-heartbeat-ms 100 \
+start_daemon a --workers 1 --header-timeout-ms 1000 --body-timeout-ms 1000 --idle-timeout-ms 1500 --sse-heartbeat-ms 100 \
     --max-header-bytes 16384 --max-header-lines 100 --max-uri-bytes 8192 || exit 1
 A="http://127.0.0.1:$PORT_a"
 has "open-file limit logged" "$(cat "$H_TMP/a.log")" "msg=fd_limit open_files="
@@ -62,6 +62,9 @@ r=$(req GET "$A/v1/learners/te"); eq "and nothing written" "${r%% *}" 404
 # keep-alive connection at the idle timeout; a stream is never idle
 r=$(raw "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: a")
 eq "an unfinished head: closed without an answer" "$r" ""
+r=$(raw "PUT /v1/learners/slowbody HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"tier\"")
+eq "a body that never completes: closed without an answer" "$r" ""
+r=$(req GET "$A/v1/learners/slowbody"); eq "and nothing written" "${r%% *}" 404
 r=$(raw "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
 has "a keep-alive connection is answered, then closed when idle" "$r" "HTTP/1.1 200 OK"
 curl -s -N -m 600 "$A/v1/learners/cl/stream" >"$H_TMP/stream.out" 2>/dev/null & SP=$!
@@ -72,6 +75,7 @@ check "and is still open" kill -0 "$SP"
 kill "$SP"; wait "$SP" 2>/dev/null
 m=$(curl -s -m 60 "$A/metrics")
 has "header timeouts counted" "$m" "skillpath_connections_header_timeout_total 1"
+has "body timeouts counted" "$m" "skillpath_connections_body_timeout_total 1"
 
 # ---- 1,000 slowloris connections, one byte every 300 ms: every one closed
 # by the server, and a normal client meanwhile sees no error (its latency
