@@ -70,7 +70,8 @@ check "the waiting client got an answer or a close, not a hang ($(cat "$H_TMP/c.
 resume_redis
 
 # ---- 4. no wait in the suites expands its condition once, before waiting
-# (wait_for ... test "$(...)" waits for nothing: the shell has already run it)
+# (a condition given as a command substitution is computed by the shell
+# before the wait starts, so the wait re-checks a fixed value)
 once=$(grep -nE '^[^#]*wait_(for|eq) [^#]*"\$\(' tests/integration/*.sh tests/cli/*.sh || true)
 eq "no wait_for with a command substitution as its condition" "$once" ""
 

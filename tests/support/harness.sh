@@ -112,6 +112,8 @@ start_daemon() {
     wait_for 60 curl -sf "http://127.0.0.1:$(cat "$pf")/readyz"
 }
 
+h_exited() { ! kill -0 "$1" 2>/dev/null; }
+
 # stop_daemon NAME: TERM, then a deadline; sets STOP_STATUS to the exit
 # status ("killed" past the deadline). Not in a subshell: only the shell that
 # started the daemon can wait for it.
@@ -119,10 +121,7 @@ stop_daemon() {
     local pidvar="PID_$1"
     local pid=${!pidvar}
     kill -TERM "$pid" 2>/dev/null
-    local deadline=$(( $(date +%s) + 60 ))
-    while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
-        sleep 0.05
-    done
+    wait_for 60 h_exited "$pid"
     if kill -0 "$pid" 2>/dev/null; then
         kill -KILL "$pid"
         wait "$pid" 2>/dev/null
