@@ -47,7 +47,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
-BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
+BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/bench_quality $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
         $(BUILD)/bench_reply $(BUILD)/bench_slowloris
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c \
               service/svc_res_catalog.c service/svc_res_ops.c service/svc_ops.c \
@@ -60,7 +60,7 @@ DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c s
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check run run-cli bench bench-core bench-reply fuzz fuzzers clean
+.PHONY: all deps test check run run-cli bench bench-core bench-quality bench-reply fuzz fuzzers clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -110,6 +110,9 @@ $(BUILD)/bench_reply: $(BUILD)/bench/bench_reply.o $(BUILD)/bench/bench_seed.o $
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/bench_core: $(BUILD)/bench/bench_core.o $(BUILD)/librecsys.a
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/bench_quality: $(BUILD)/bench/bench_quality.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 # The operations against a link-time fake of the store (tests/unit/fake_store.c);
@@ -165,6 +168,11 @@ run-cli: all
 
 bench-core: deps $(BUILD)/bench_core
 	$(Q)$(BUILD)/bench_core
+
+# Path quality on a simulated cohort (bench/bench_quality.c): every policy,
+# step and path mode, the demo and two synthetic catalogs, 1,000 learners each.
+bench-quality: deps $(BUILD)/bench_quality
+	$(Q)$(BUILD)/bench_quality
 
 # The daemon's own code per recommend request, stage by stage (no network).
 bench-reply: deps $(BUILD)/bench_reply

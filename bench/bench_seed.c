@@ -14,7 +14,8 @@ int bench_seed_learner(const struct rs_catalog *cat, uint64_t seed, uint64_t i, 
         uint32_t j = (uint32_t)(rs_synth_next(&st) % n);
         float y = rs_synth_uniform(&st);
         struct rs_attempt at = { j, y, y >= rs_catalog_course_mastery(cat, j),
-                                 now - (int64_t)(rs_synth_next(&st) % (365 * 86400)) };
+                                 now - (int64_t)(rs_synth_next(&st) % (365 * 86400)),
+                                 y < rs_catalog_course_mastery(cat, j) };
         rc = rs_learner_set_attempt(out, &at);
         if (rc != 0) {
             rs_learner_deinit(out);

@@ -135,3 +135,25 @@ size_t rs_graph_neighbours(const struct rs_catalog *c, size_t j, uint8_t *mark, 
         mark[out[i]] = 0;
     return n;
 }
+
+size_t rs_graph_related(const struct rs_catalog *c, size_t j, uint8_t *mark, uint32_t *out,
+                        size_t cap)
+{
+    assert(j < c->n_courses);
+    size_t n = 0;
+    if (cap == 0)
+        return 0;
+    out[n++] = (uint32_t)j;
+    mark[j] = 1;
+    for (uint32_t q = c->pre_off[j]; q < c->pre_off[j + 1] && n < cap; q++) {
+        uint32_t v = c->pre_idx[q];
+        if (!mark[v]) {
+            mark[v] = 1;
+            out[n++] = v;
+        }
+    }
+    n += rs_graph_neighbours(c, j, mark, out + n, cap - n);
+    for (size_t i = 0; i < n; i++)
+        mark[out[i]] = 0;
+    return n;
+}

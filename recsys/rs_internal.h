@@ -79,6 +79,18 @@ void rs_err_set(char *err, size_t errlen, const char *fmt, ...)
 
 void *rs_aligned_alloc(size_t bytes);
 
+/* The legacy sequencer (rs_path_legacy.c), reached through rs_path_build
+ * when the model asks for it; its scratch lives in the path workspace. */
+struct legacy_ws;
+struct rs_path_query;
+struct rs_path;
+struct rs_model;
+struct legacy_ws *rs_legacy_ws_create(const struct rs_catalog *cat);
+void rs_legacy_ws_destroy(struct legacy_ws *ws);
+int rs_legacy_build(const struct rs_catalog *cat, const struct rs_model *m,
+                    const struct rs_path_query *q, struct legacy_ws *ws, struct rs_path *out,
+                    char *err, size_t errlen);
+
 static inline bool rs_finite01(float x) { return x >= 0.0f && x <= 1.0f; }  /* false for NaN */
 
 #endif

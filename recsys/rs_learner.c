@@ -9,17 +9,23 @@
 
 void rs_model_default(struct rs_model *m)
 {
+    m->sequencer = RS_SEQUENCER_LEGACY;
     m->half_life_days = rs_model_half_life(0.6, 182.0);
     m->baseline = 0.2f;
-    m->eta_assessed = 0.5f;
+    m->prior_evidence = 0.25f;
+    m->rate_floor = 0.25f;
     m->eta_completed = 0.15f;
-    m->fade_min = 0.05f;
+    m->session_gain = 0.5f;
+    m->max_sessions = 3;
+    m->retake_cap = 2;
+    m->retake_factor = 0.5f;
+    m->continuity = 0.7f;
     m->stretch = 0.1f;
     m->fit_width = 0.35f;
     m->fit_floor = 0.25f;
     m->tier_penalty = 0.6f;
-    m->continuity = 0.15f;
     m->min_gain = 1e-4f;
+    m->gap_tolerance = 0.01f;
 }
 
 double rs_model_half_life(double retained, double days)
@@ -41,9 +47,11 @@ int rs_learner_init(struct rs_learner *l, size_t dim)
     memset(l, 0, sizeof *l);
     l->dim = dim;
     l->target = -1;
+    l->anchor = -1;
     l->capability = calloc(dim ? dim : 1, sizeof *l->capability);
     l->practiced_at = calloc(dim ? dim : 1, sizeof *l->practiced_at);
-    if (!l->capability || !l->practiced_at) {
+    l->evidence = calloc(dim ? dim : 1, sizeof *l->evidence);
+    if (!l->capability || !l->practiced_at || !l->evidence) {
         rs_learner_deinit(l);
         return RS_ENOMEM;
     }
@@ -54,9 +62,11 @@ void rs_learner_deinit(struct rs_learner *l)
 {
     free(l->capability);
     free(l->practiced_at);
+    free(l->evidence);
     free(l->attempts);
     memset(l, 0, sizeof *l);
     l->target = -1;
+    l->anchor = -1;
 }
 
 static int reserve_attempts(struct rs_learner *l, size_t n)
@@ -85,6 +95,9 @@ int rs_learner_copy(struct rs_learner *dst, const struct rs_learner *src)
     dst->version = src->version;
     memcpy(dst->capability, src->capability, src->dim * sizeof *src->capability);
     memcpy(dst->practiced_at, src->practiced_at, src->dim * sizeof *src->practiced_at);
+    memcpy(dst->evidence, src->evidence, src->dim * sizeof *src->evidence);
+    dst->anchor = src->anchor;
+    dst->anchor_at = src->anchor_at;
     if (src->n_attempts)
         memcpy(dst->attempts, src->attempts, src->n_attempts * sizeof *src->attempts);
     dst->n_attempts = src->n_attempts;
@@ -128,12 +141,31 @@ int rs_learner_set_attempt(struct rs_learner *l, const struct rs_attempt *a)
 
 /* ---------------------------------------------------------------- model */
 
+static double retention_since(const struct rs_model *m, int64_t practiced_at, int64_t now)
+{
+    if (practiced_at <= 0 || now <= practiced_at)
+        return 1.0;
+    return rs_model_retention(m, (double)(now - practiced_at) / RS_SECONDS_PER_DAY);
+}
+
 static float decay_one(const struct rs_model *m, float c, int64_t practiced_at, int64_t now)
 {
-    if (practiced_at <= 0 || c <= m->baseline || now <= practiced_at)
+    if (c <= m->baseline)
         return c;
-    double r = rs_model_retention(m, (double)(now - practiced_at) / RS_SECONDS_PER_DAY);
-    return (float)(m->baseline + (c - m->baseline) * r);
+    return (float)(m->baseline + (c - m->baseline) * retention_since(m, practiced_at, now));
+}
+
+float rs_course_level(const struct rs_catalog *cat, const float *chat, size_t j)
+{
+    float level = 0;
+    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
+        level += cat->nz_val[e] * chat[cat->nz_tag[e]];
+    return cat->cover_sum[j] > 0 ? level / cat->cover_sum[j] : 0;
+}
+
+bool rs_course_mastered(const struct rs_catalog *cat, const float *chat, size_t j)
+{
+    return rs_course_level(cat, chat, j) >= cat->mastery[j];
 }
 
 void rs_learner_effective(const struct rs_model *m, const struct rs_learner *l, int64_t now,
@@ -194,6 +226,14 @@ int rs_learner_check(const struct rs_catalog *cat, const struct rs_learner *l, c
             rs_err_set(err, errlen, "practiced_at[%zu]: negative time", k);
             return RS_EINVAL;
         }
+        if (!(l->evidence[k] >= 0) || !isfinite(l->evidence[k])) {
+            rs_err_set(err, errlen, "evidence[%zu]: not a finite number >= 0", k);
+            return RS_EINVAL;
+        }
+    }
+    if (l->anchor >= (long)cat->n_courses || l->anchor < -1) {
+        rs_err_set(err, errlen, "anchor: course index %ld out of range", l->anchor);
+        return RS_EINVAL;
     }
     if (l->target >= (long)cat->n_targets) {
         rs_err_set(err, errlen, "target index %ld out of range", l->target);
@@ -247,22 +287,44 @@ int rs_learner_apply(const struct rs_catalog *cat, const struct rs_model *m,
         return 0;
 
     const float *a = cat->A + (size_t)ev->course * cat->n_tags;
+    bool progress = false;
     for (uint32_t q = cat->nz_off[ev->course]; q < cat->nz_off[ev->course + 1]; q++) {
         uint32_t k = cat->nz_tag[q];
+        double kept = retention_since(m, old->practiced_at[k], ev->at);
         float c = decay_one(m, old->capability[k], old->practiced_at[k], ev->at);
-        float next = scored ? c + m->eta_assessed * a[k] * (ev->score - c)
-                            : c + m->eta_completed * a[k] * (1.0f - c);
-        out->capability[k] = clamp01(next);
+        float e = (float)(old->evidence[k] * kept), next;
+        if (scored) {
+            /* A running mean of the assessments, the starting profile counting
+             * for prior_evidence of them; the floor keeps it following a
+             * learner who improves. */
+            float rate = 1.0f / (m->prior_evidence + e + a[k]);
+            rate = a[k] * (rate > m->rate_floor ? rate : m->rate_floor);
+            next = c + (rate < 1 ? rate : 1) * (ev->score - c);
+            e += a[k];
+        } else {
+            next = c + m->eta_completed * a[k] * (1.0f - c);
+        }
+        next = clamp01(next);
+        progress |= next >= c + RS_PROGRESS_MIN;
+        out->capability[k] = next;
+        out->evidence[k] = e;
         if (ev->at > out->practiced_at[k])
             out->practiced_at[k] = ev->at;
+    }
+    if (progress && ev->at >= out->anchor_at) {
+        out->anchor = ev->course;
+        out->anchor_at = ev->at;
     }
     const struct rs_attempt *prev = rs_learner_find_attempt(out, ev->course);
     if (scored && (prev == NULL || prev->at <= ev->at)) {
         /* The latest attempt wins; a late-arriving older one only teaches. */
+        bool passed = ev->score >= cat->mastery[ev->course];
+        unsigned fails = passed ? 0 : prev && !prev->passed ? prev->fails + 1u : 1u;
         struct rs_attempt att = {
             .course = ev->course,
             .score = ev->score,
-            .passed = ev->score >= cat->mastery[ev->course],
+            .passed = passed,
+            .fails = (uint16_t)(fails < UINT16_MAX ? fails : UINT16_MAX),
             .at = ev->at,
         };
         rc = rs_learner_set_attempt(out, &att);

@@ -1,26 +1,56 @@
 /* SPDX-License-Identifier: MIT
- * Path sequencing.
+ * Path sequencing: the rules of DESIGN §3.4.
  *
- * DESIGN
- * The learner's weighted gap g is scored once against every course (s = A·g,
- * one sgemv: the only pass over the whole catalog). The expected effect of
- * taking course j is modelled as closing a fraction eta·a_jk of the gap on each
- * covered tag k, so its expected gain is exactly eta·s_j and, after it, g_k
- * shrinks by eta·a_jk·g_k on its tags only: a pick updates g (and ĉ) on the
- * tags it changed, nothing else. The priority of a course is
- *     s_j / minutes_j · tier_j · fit_j · (1 + continuity if next to the last pick)
- * with fit ≤ 1. Because g only shrinks and A ≥ 0, every s_j only falls along
- * the path, so the full pass's b_j = s_j / minutes_j · tier_j bounds course
- * j's priority for the rest of the path (times the bonus for the few courses
- * next to the last pick, which are always examined).
- * That makes the greedy lazy, as for submodular maximisation: the courses
+ * THE PLANNING MODEL
+ * A planned session of course j moves each tag k it teaches a share
+ * session_gain·a_jk of the way from ĉ_k to 1 (learning, not merely the gap:
+ * the tags of a prerequisite outside the target rise too). Its direct value
+ * is the weighted gap it closes, Σ_k w_k·min(t_k − ĉ_k, session_gain·a_jk·(1 − ĉ_k))
+ * over the tags still below target. A course is mastered, and as a
+ * prerequisite met, when its level (rs_course_level: the coverage-weighted
+ * mean of ĉ over its tags) reaches its mastery score — from whatever raised
+ * ĉ, an assessment, a profile or a session planned earlier in this path.
+ * Nothing ever lowers ĉ along a path, so a mastered course stays mastered.
+ *
+ * ONE STEP
+ * 1. The best course overall, B: the one with the best priority
+ *        value_j / minutes_j · tier_j · fit_j · (retake_factor if just failed)
+ *    among those allowed (not mastered, not excluded, in the modules asked
+ *    for, not planned max_sessions times, not the previous item, not capped
+ *    after failures).
+ * 2. One thread of study: the best course R related to the anchor (the
+ *    learner's latest course with progress, then each item planned): the
+ *    anchor itself, its prerequisites, its dependents, courses sharing a
+ *    prerequisite. R is taken when its priority reaches (1 − continuity)
+ *    of B's; else the best course one hop further that does; else B.
+ * 3. The head of the chain: the pick's unmet prerequisites come first, in a
+ *    depth-first post-order (each chain followed to its end before the
+ *    next, the one leading back to the anchor first): as many as the items
+ *    and minutes left allow, the pick itself last if it still fits. At n = 1
+ *    the answer is the deepest unmet prerequisite on the first chain.
+ * 4. Recovery: a course whose latest attempt failed with no progress since
+ *    gets retake_factor and is no thread to follow (step 2 skips it); after
+ *    retake_cap failures in a row it is not picked while anything else is
+ *    allowed. Its unmet prerequisites are its chain; an easier course on its
+ *    tags beats a retake by that factor.
+ * 5. Finish the job: a planned course whose level stays below its mastery
+ *    score is allowed again later as PRACTICE, never as the very next item
+ *    while anything else is allowed.
+ * When a step finds nothing under these rules it relaxes them in order
+ * (back to back, then capped retakes) before giving up: a path is empty only
+ * when no allowed course can close any of the gap, and `status` says why.
+ *
+ * SPEED
+ * The learner's bound u_k = w_k·session_gain·(1 − ĉ_k) on tags below target is
+ * scored once against every course (s = A·u, one sgemv: the only pass over
+ * the catalog). s_j bounds course j's value for the rest of the path (ĉ only
+ * rises: u only shrinks), so b_j = s_j / minutes_j · tier_j bounds its
+ * priority. The greedy is lazy, as for submodular maximisation: the courses
  * whose bound reaches a threshold (a quantile of a sample, so that about K
- * pass) are the candidates; each step reads the current score off g (Σ over
- * its few tags) only for candidates whose bound could beat the best so far,
- * and tightens their bound to it. When courses left out could still win (the
- * threshold is above the best), the threshold drops and more courses join;
- * none left out can beat the pick, so each pick is exactly the full greedy's. A pick's unmet
- * prerequisites go first, in topological order.
+ * pass) are the candidates; each step computes the exact priority only of
+ * candidates whose bound could beat the best so far, and tightens their
+ * bound to it; when courses left out could still win, the threshold drops
+ * and more join. Each B is exactly the full greedy's.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -30,43 +60,50 @@
 
 enum {
     F_EXCLUDED = 1 << 0,
-    F_IN_PATH = 1 << 1,
-    F_PASSED = 1 << 2,
-    F_FAILED = 1 << 3,
-    F_FADED = 1 << 4,           /* passed, but its skills faded below target */
-    F_OFF_MODULE = 1 << 5,      /* outside the requested modules */
-    F_NEAR = 1 << 6,            /* next to the continuity anchor */
-    F_REJECTED = 1 << 7,        /* cannot be taken any more in this path */
+    F_OFF_MODULE = 1 << 1,      /* outside the requested modules (may still be a prerequisite) */
+    F_REJECTED = 1 << 2,        /* cannot be taken in this path (its chain is excluded or too long) */
+    F_MASTERED = 1 << 3,        /* found mastered: stays so for the rest of the path */
+    F_DONE = 1 << 4,            /* planned max_sessions times */
+    F_LAST = 1 << 5,            /* the previous item */
+    F_CAPPED = 1 << 6,          /* failed retake_cap times in a row, no progress since */
+    F_FAILED = 1 << 7,          /* the latest attempt failed, no progress since */
+    F_PASSED = 1 << 8,          /* the latest attempt passed */
+    F_NEAR = 1 << 9,            /* related to the anchor */
+    F_FAR = 1 << 10,            /* one hop further */
 };
+
+/* Rules a step may relax, in this order, when it finds nothing. */
+enum { STRICT = 0, ALLOW_BACK_TO_BACK = 1, ALLOW_CAPPED = 2 };
 
 #define CAND_PER_ITEM 32        /* candidates wanted per requested item */
 #define CAND_MIN 256            /* ... and at least this many */
-#define CAND_SHARE 16           /* ... and at least 1/CAND_SHARE of the catalog: the
-                                 * best falls fast along a path, and a wider first set
-                                 * is cheaper than widening later */
+#define CAND_SHARE 16           /* ... and at least 1/CAND_SHARE of the catalog */
 #define SAMPLE 1024             /* scores sampled to place the threshold */
 #define MIN_CHANGE 0.005f       /* smaller tag changes are not worth listing */
+#define MASTERY_EPS 1e-4f       /* planned levels meet a mastery score this close */
 
-/* A candidate carries what its walk needs, so walks stay in cache. */
 struct cand {
     float bound;                /* bound on its priority: full pass, then tightened */
-    float weight;               /* 1/minutes · tier factor */
     uint32_t course;
 };
 
 struct rs_path_ws {
     const struct rs_catalog *cat;   /* the catalog this scratch is sized for */
     size_t max_cover;           /* the most tags a course covers: changes per item */
-    float *s;                   /* N: scores A·g of the full pass */
+    float *s;                   /* N: the bound pass A·u */
     float *inv_dur;             /* N: 1 / duration */
     struct cand *cand;          /* N: candidates */
-    uint8_t *flags;             /* N: F_* for the current query */
+    uint16_t *flags;            /* N: F_* for the current query */
+    uint8_t *sessions;          /* N: sessions planned in this path */
     uint8_t *mark;              /* N: DFS marks, zero between uses */
-    uint32_t *stack;            /* N */
-    uint32_t *group;            /* N: the pick's unmet prerequisites */
-    uint32_t *nbr;              /* N: neighbours of the anchor */
+    uint32_t *stack;            /* N: DFS nodes ... */
+    uint32_t *edge;             /* N: ... and the next prerequisite edge of each */
+    uint32_t *group;            /* N: the pick's chain */
+    uint32_t *near;             /* N: related to the anchor */
+    uint32_t *far;              /* N: one hop further */
     float *chat;                /* D: simulated effective capability */
-    float *g;                   /* D: simulated weighted gap */
+    float *u;                   /* D: the bound vector */
+    struct legacy_ws *legacy;   /* the legacy sequencer's scratch */
 };
 
 struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
@@ -76,18 +113,22 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     if (ws == NULL)
         return NULL;
     ws->cat = cat;
-    ws->s = rs_aligned_alloc(N * sizeof(float));
-    ws->inv_dur = malloc(N * sizeof(float));
-    ws->cand = malloc(N * sizeof(struct cand));
-    ws->flags = calloc(N, 1);
-    ws->mark = calloc(N, 1);
-    ws->stack = malloc(N * sizeof(uint32_t));
-    ws->group = malloc(N * sizeof(uint32_t));
-    ws->nbr = malloc(N * sizeof(uint32_t));
-    ws->chat = malloc(D * sizeof(float));
-    ws->g = malloc(D * sizeof(float));
-    if (!ws->s || !ws->inv_dur || !ws->cand || !ws->flags || !ws->mark || !ws->stack ||
-        !ws->group || !ws->nbr || !ws->chat || !ws->g) {
+    ws->s = rs_aligned_alloc((N ? N : 1) * sizeof(float));
+    ws->inv_dur = malloc((N ? N : 1) * sizeof(float));
+    ws->cand = malloc((N ? N : 1) * sizeof(struct cand));
+    ws->flags = calloc(N ? N : 1, sizeof *ws->flags);
+    ws->sessions = calloc(N ? N : 1, 1);
+    ws->mark = calloc(N ? N : 1, 1);
+    ws->stack = malloc((N ? N : 1) * sizeof(uint32_t));
+    ws->edge = malloc((N ? N : 1) * sizeof(uint32_t));
+    ws->group = malloc((N ? N : 1) * sizeof(uint32_t));
+    ws->near = malloc((N ? N : 1) * sizeof(uint32_t));
+    ws->far = malloc((N ? N : 1) * sizeof(uint32_t));
+    ws->chat = malloc((D ? D : 1) * sizeof(float));
+    ws->u = malloc((D ? D : 1) * sizeof(float));
+    ws->legacy = rs_legacy_ws_create(cat);
+    if (!ws->legacy || !ws->s || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
+        !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->u) {
         rs_path_ws_destroy(ws);
         return NULL;
     }
@@ -107,12 +148,16 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     free(ws->inv_dur);
     free(ws->cand);
     free(ws->flags);
+    free(ws->sessions);
     free(ws->mark);
     free(ws->stack);
+    free(ws->edge);
     free(ws->group);
-    free(ws->nbr);
+    free(ws->near);
+    free(ws->far);
     free(ws->chat);
-    free(ws->g);
+    free(ws->u);
+    rs_legacy_ws_destroy(ws->legacy);
     free(ws);
 }
 
@@ -127,19 +172,22 @@ struct step_ctx {
     const struct rs_catalog *cat;
     const struct rs_model *m;
     struct rs_path_ws *ws;
+    const struct rs_learner *learner;
     const float *target;        /* D */
-    enum rs_tier tier;          /* the learner's */
     float tier_factor[4];       /* by course tier, for this learner's tier */
     size_t items_left;
     uint32_t budget_left;       /* UINT32_MAX = unlimited */
     size_t k;                   /* candidates wanted */
     size_t n_cand;              /* candidates held */
     float thr;                  /* every course left out has a bound below this */
-    size_t n_near;              /* neighbours of the anchor, in ws->nbr */
+    long anchor;                /* the thread of study, or -1 */
+    size_t n_near, n_far;       /* ws->near, ws->far */
+    bool far_ready;             /* ws->far holds the anchor's second hop */
+    int relax;                  /* STRICT, ALLOW_BACK_TO_BACK or ALLOW_CAPPED */
+    bool too_long;              /* some course was left out for the minutes left */
 };
 
 /* ---------------------------------------------------------------- query */
-
 
 static int check_query(const struct rs_catalog *cat, const struct rs_path_query *q,
                        const struct rs_path_ws *ws, char *err, size_t errlen)
@@ -176,15 +224,15 @@ static int check_query(const struct rs_catalog *cat, const struct rs_path_query 
     return 0;
 }
 
-/* Per-query course flags: exclusions, modules, history. */
+/* Per-query course flags: exclusions, modules, the history of attempts. */
 static void set_flags(const struct rs_catalog *cat, const struct rs_model *m,
-                      const struct rs_path_query *q, struct rs_path_ws *ws, const float *chat,
-                      const float *target)
+                      const struct rs_path_query *q, struct rs_path_ws *ws)
 {
     size_t N = cat->n_courses;
-    uint8_t *f = ws->flags;
+    uint16_t *f = ws->flags;
+    memset(ws->sessions, 0, N);
     if (q->n_modules == 0) {
-        memset(f, 0, N);
+        memset(f, 0, N * sizeof *f);
     } else {
         uint8_t want[256] = {0};
         bool many = cat->n_modules > sizeof want;
@@ -205,83 +253,138 @@ static void set_flags(const struct rs_catalog *cat, const struct rs_model *m,
         f[q->exclude[i]] |= F_EXCLUDED;
     const struct rs_learner *l = q->learner;
     for (size_t i = 0; i < l->n_attempts; i++) {
-        uint32_t j = l->attempts[i].course;
-        if (!l->attempts[i].passed) {
-            f[j] |= F_FAILED;
-            continue;
-        }
-        f[j] |= F_PASSED;
-        for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++) {
-            uint32_t k = cat->nz_tag[e];
-            if (chat[k] < target[k] && l->capability[k] - chat[k] >= m->fade_min) {
-                f[j] |= F_FADED;
-                break;
-            }
+        const struct rs_attempt *a = &l->attempts[i];
+        if (a->passed) {
+            f[a->course] |= F_PASSED;
+        } else if (l->anchor_at <= a->at) {
+            /* failed, and nothing learnt anywhere since: a retake would be immediate */
+            f[a->course] |= F_FAILED;
+            if (a->fails >= m->retake_cap)
+                f[a->course] |= F_CAPPED;
         }
     }
 }
 
-/* The learner's current level on course j's tags, and how well j's difficulty
- * fits it (a bell around level + stretch, floored). */
+/* The learner's simulated level on course j meets its mastery score; a
+ * course planned max_sessions times counts as met too (the path assumes it
+ * done; the learner's next request sees the truth). Caches the answer. */
+static bool met(const struct step_ctx *x, uint32_t j)
+{
+    uint16_t *f = &x->ws->flags[j];
+    if (*f & (F_MASTERED | F_DONE))
+        return true;
+    if (rs_course_level(x->cat, x->ws->chat, j) + MASTERY_EPS >= x->cat->mastery[j]) {
+        *f |= F_MASTERED;
+        return true;
+    }
+    return false;
+}
+
+/* How well j's difficulty fits the learner's simulated level on its tags: a
+ * bell around level + stretch, floored. */
 static float difficulty_fit(const struct step_ctx *x, size_t j)
 {
-    const struct rs_catalog *cat = x->cat;
-    float level = 0;
-    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
-        level += cat->nz_val[e] * x->ws->chat[cat->nz_tag[e]];
-    level = cat->cover_sum[j] > 0 ? level / cat->cover_sum[j] : 0;
-    float z = (cat->difficulty[j] - (level + x->m->stretch)) / x->m->fit_width;
+    float level = rs_course_level(x->cat, x->ws->chat, j);
+    float z = (x->cat->difficulty[j] - (level + x->m->stretch)) / x->m->fit_width;
     return x->m->fit_floor + (1 - x->m->fit_floor) * expf(-z * z);
 }
 
-/* Collect j's unmet prerequisites into ws->group in topological order.
- * Returns their count, or -1 when j cannot be taken now: an unmet one is
- * excluded, or j and its prerequisites exceed the items or minutes left. */
-static long unmet_prerequisites(const struct step_ctx *x, uint32_t j)
+/* Course j's exact direct value now: the weighted gap one session closes. */
+static float value(const struct step_ctx *x, uint32_t j)
+{
+    const struct rs_catalog *cat = x->cat;
+    const float *chat = x->ws->chat, *t = x->target, *w = cat->tag_weight;
+    const float sg = x->m->session_gain;
+    float v = 0;
+    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++) {
+        uint32_t k = cat->nz_tag[e];
+        float gap = t[k] - chat[k];
+        if (gap <= 0)
+            continue;
+        float step = sg * cat->nz_val[e] * (1 - chat[k]);
+        v += w[k] * (step < gap ? step : gap);
+    }
+    return v;
+}
+
+/* Whether j may be the pick of this step, under the step's relaxations. */
+static bool allowed(const struct step_ctx *x, uint32_t j)
+{
+    uint16_t f = x->ws->flags[j];
+    if (f & (F_EXCLUDED | F_OFF_MODULE | F_REJECTED | F_MASTERED | F_DONE))
+        return false;
+    if ((f & F_LAST) && x->relax < ALLOW_BACK_TO_BACK)
+        return false;
+    if ((f & F_CAPPED) && x->ws->sessions[j] == 0 && x->relax < ALLOW_CAPPED)
+        return false;
+    return true;
+}
+
+/* Priority factors other than value per minute; ≤ 1 each, so the bound holds. */
+static float factors(const struct step_ctx *x, uint32_t j)
+{
+    float p = x->tier_factor[x->cat->course_tier[j]] * difficulty_fit(x, j);
+    if ((x->ws->flags[j] & F_FAILED) && x->ws->sessions[j] == 0)
+        p *= x->m->retake_factor;
+    return p;
+}
+
+/* ---------------------------------------------------------------- chains */
+
+/* Collect j's unmet prerequisites into ws->group in depth-first post-order
+ * (each chain to its end, prerequisites related to the anchor first), j
+ * itself last. Returns the group's length, or -1 when a prerequisite can
+ * never be taken in this path (excluded, or planned out). */
+static long chain(const struct step_ctx *x, uint32_t j)
 {
     const struct rs_catalog *cat = x->cat;
     struct rs_path_ws *ws = x->ws;
     size_t n = 0, sp = 0;
-    uint64_t minutes = cat->duration[j];
     bool ok = true;
-    ws->stack[sp++] = j;
+    ws->stack[sp] = j;
+    ws->edge[sp++] = 0;
+    ws->mark[j] = 1;
     while (sp > 0 && ok) {
-        uint32_t u = ws->stack[--sp];
-        for (uint32_t e = cat->pre_off[u]; e < cat->pre_off[u + 1]; e++) {
-            uint32_t p = cat->pre_idx[e];
-            if ((ws->flags[p] & (F_PASSED | F_IN_PATH)) || ws->mark[p])
+        uint32_t v = ws->stack[sp - 1];
+        uint32_t deg = cat->pre_off[v + 1] - cat->pre_off[v];
+        /* Edges in two rounds: those related to the anchor, then the rest. */
+        bool pushed = false;
+        while (ws->edge[sp - 1] < 2 * deg) {
+            uint32_t e = ws->edge[sp - 1]++;
+            uint32_t p = cat->pre_idx[cat->pre_off[v] + e % deg];
+            bool near = (ws->flags[p] & F_NEAR) != 0;
+            if ((e < deg) != near || ws->mark[p] || met(x, p))
                 continue;
-            if ((ws->flags[p] & F_EXCLUDED) || n + 1 >= x->items_left) {
+            if (ws->flags[p] & (F_EXCLUDED | F_REJECTED)) {
                 ok = false;
                 break;
             }
             ws->mark[p] = 1;
-            ws->group[n++] = p;
-            ws->stack[sp++] = p;
-            minutes += cat->duration[p];
+            ws->stack[sp] = p;
+            ws->edge[sp++] = 0;
+            pushed = true;
+            break;
+        }
+        if (!pushed && ok) {
+            ws->group[n++] = v;
+            sp--;
         }
     }
+    /* Unmark: the group, and whatever was left on the stack. */
     for (size_t i = 0; i < n; i++)
         ws->mark[ws->group[i]] = 0;
-    if (!ok || minutes > x->budget_left)
-        return -1;
-    /* Insertion sort by topological rank: groups are small. */
-    for (size_t i = 1; i < n; i++) {
-        uint32_t v = ws->group[i];
-        size_t k = i;
-        while (k > 0 && cat->topo_rank[ws->group[k - 1]] > cat->topo_rank[v]) {
-            ws->group[k] = ws->group[k - 1];
-            k--;
-        }
-        ws->group[k] = v;
-    }
-    return (long)n;
+    for (size_t i = 0; i < sp; i++)
+        ws->mark[ws->stack[i]] = 0;
+    return ok ? (long)n : -1;
 }
 
-static bool blocked(uint8_t f)
+/* Whether every direct prerequisite of v is met now. */
+static bool prerequisites_met(const struct step_ctx *x, uint32_t v)
 {
-    return (f & (F_EXCLUDED | F_IN_PATH | F_OFF_MODULE | F_REJECTED)) ||
-           ((f & F_PASSED) && !(f & F_FADED));
+    for (uint32_t e = x->cat->pre_off[v]; e < x->cat->pre_off[v + 1]; e++)
+        if (!met(x, x->cat->pre_idx[e]))
+            return false;
+    return true;
 }
 
 /* ---------------------------------------------------------------- candidates */
@@ -318,51 +421,23 @@ static float kth_largest(float *v, size_t n, size_t k)
     return v[want];
 }
 
-/* Course j's bound from the full pass's score, which only overstates its
- * current score as the path goes on. */
 static float full_pass_bound(const struct step_ctx *x, size_t j)
 {
     return x->ws->s[j] * x->ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
 }
 
-/* Course j's exact current score A_j·g. The dense row, not the sparse one:
- * the sgemv has just streamed A through the cache, so its rows are close,
- * and two adjacent lines beat three scattered arrays. */
-static float current_score(const struct step_ctx *x, uint32_t j)
-{
-    const size_t D = x->cat->n_tags;
-    const float *a = x->cat->A + (size_t)j * D, *g = x->ws->g;
-    float p[4] = {0, 0, 0, 0};
-    size_t k = 0;
-    for (; k + 4 <= D; k += 4)
-        for (int i = 0; i < 4; i++)
-            p[i] += a[k + i] * g[k + i];
-    for (; k < D; k++)
-        p[0] += a[k] * g[k];
-    return (p[0] + p[1]) + (p[2] + p[3]);
-}
-
-static void add_cand(struct step_ctx *x, uint32_t j, float bound)
-{
-    struct rs_path_ws *ws = x->ws;
-    ws->cand[x->n_cand++] = (struct cand){
-        .bound = bound, .weight = ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]],
-        .course = j,
-    };
-}
-
 /* The first candidates: every course's bound from the full pass, and those
  * reaching a sampled quantile (so that about x->k pass) join; when x->k is a
- * large share of the catalog, all eligible courses join and x->thr = 0. */
+ * large share of the catalog, all join and x->thr = 0. */
 static void first_candidates(struct step_ctx *x)
 {
     const struct rs_catalog *cat = x->cat;
     struct rs_path_ws *ws = x->ws;
     const size_t N = cat->n_courses;
-    const float min_s = x->m->min_gain / x->m->eta_assessed;
+    const float min_s = x->m->min_gain;
     const float *s = ws->s, *inv = ws->inv_dur, *tf = x->tier_factor;
-    const uint8_t *f = ws->flags, *tier = cat->course_tier;
-    const uint8_t never = F_EXCLUDED | F_IN_PATH | F_OFF_MODULE | F_REJECTED;
+    const uint16_t *f = ws->flags;
+    const uint8_t *tier = cat->course_tier;
     float thr = 0;
     if (x->k * 4 < N && N > SAMPLE) {
         float sample[SAMPLE];
@@ -374,125 +449,202 @@ static void first_candidates(struct step_ctx *x)
     /* With the sgemv, the only pass over every course: keep it lean. */
     x->n_cand = 0;
     for (size_t j = 0; j < N; j++) {
-        bool out = (f[j] & never) | ((f[j] & (F_PASSED | F_FADED)) == F_PASSED) | (s[j] < min_s);
+        bool out = (f[j] & (F_EXCLUDED | F_OFF_MODULE)) | (s[j] < min_s);
         float bj = out ? -1.0f : s[j] * inv[j] * tf[tier[j]];
         if (bj >= thr && bj >= 0)
-            add_cand(x, (uint32_t)j, bj);
+            ws->cand[x->n_cand++] = (struct cand){ bj, (uint32_t)j };
     }
     x->thr = thr;
 }
 
+/* Course j's exact priority now (0 when it closes too little to count). */
+static float priority(const struct step_ctx *x, uint32_t j)
+{
+    float v = value(x, j);
+    if (v < x->m->min_gain)
+        return 0;
+    return v * x->ws->inv_dur[j] * factors(x, j);
+}
+
 /* Lower the threshold to lo: the courses with a full-pass bound in
- * [lo, x->thr) get their current score read off g, in catalog order, and those
- * still at or above lo join the candidates; the others can never reach lo. */
+ * [lo, x->thr) get their current priority bound (value per minute and tier)
+ * computed, and those still at or above lo join the candidates. */
 static void widen(struct step_ctx *x, float lo)
 {
     struct rs_path_ws *ws = x->ws;
-    const float min_s = x->m->min_gain / x->m->eta_assessed;
     for (size_t j = 0; j < x->cat->n_courses; j++) {
         float b = full_pass_bound(x, j);
-        if (b < lo || b >= x->thr || ws->s[j] < min_s || blocked(ws->flags[j]))
+        if (b < lo || b >= x->thr || ws->s[j] < x->m->min_gain ||
+            (ws->flags[j] & (F_EXCLUDED | F_OFF_MODULE)))
             continue;
-        float now = current_score(x, (uint32_t)j) * ws->inv_dur[j] *
+        float now = value(x, (uint32_t)j) * ws->inv_dur[j] *
                     x->tier_factor[x->cat->course_tier[j]];
         if (now >= lo)
-            add_cand(x, (uint32_t)j, now);
+            ws->cand[x->n_cand++] = (struct cand){ now, (uint32_t)j };
     }
     x->thr = lo;
 }
 
-/* Consider course j at current score sj and priority bound `bound` (sj per
- * minute, tier applied): if it beats *best and can be taken now, with its
- * unmet prerequisites, it becomes the pick. */
-static void consider(const struct step_ctx *x, uint32_t j, float sj, float bound, float *best,
-                     long *pick, long *n_group)
+/* Whether j can start a step: allowed, and its chain can be taken (its head
+ * fits the minutes left). A chain that never can marks j rejected. */
+static bool takeable(struct step_ctx *x, uint32_t j)
 {
-    struct rs_path_ws *ws = x->ws;
-    if (sj < x->m->min_gain / x->m->eta_assessed)
-        return;
-    float prio = bound * ((ws->flags[j] & F_NEAR) ? 1 + x->m->continuity : 1);
-    if (prio <= *best)
-        return;                         /* fit ≤ 1 cannot lift it */
-    prio *= difficulty_fit(x, j);
-    if (prio <= *best)
-        return;
-    long n = unmet_prerequisites(x, j);
-    if (n < 0) {
-        /* Items and minutes only shrink: it will never fit again. */
-        ws->flags[j] |= F_REJECTED;
-        return;
+    if (!allowed(x, j) || met(x, j))
+        return false;
+    long n = chain(x, j);
+    if (n < 0 || x->cat->duration[x->ws->group[0]] > x->budget_left) {
+        /* Minutes only shrink and exclusions stay: it never will be. */
+        x->too_long |= n >= 0;
+        x->ws->flags[j] |= F_REJECTED;
+        return false;
     }
-    *best = prio;
-    *pick = (long)j;
-    *n_group = n;
+    /* The previous item must not come back at once through a chain either. */
+    if ((x->ws->flags[x->ws->group[0]] & F_LAST) && x->relax < ALLOW_BACK_TO_BACK)
+        return false;
+    return true;
 }
 
-/* The next course, or -1: the neighbours of the anchor, then every
- * candidate whose bound could beat the best so far. When courses left out
- * could still beat it (x->thr > best), those down to a bit below the best
- * join — below, since the next picks will score lower still — and are walked. */
-static long next_course(struct step_ctx *x, long *n_group)
+/* B: the allowed course with the best priority, or -1; *best gets it. */
+static long best_overall(struct step_ctx *x, float *best)
 {
     struct rs_path_ws *ws = x->ws;
-    const float bonus = 1 + x->m->continuity;
-    float best = 0;
     long pick = -1;
-    for (size_t i = 0; i < x->n_near; i++) {
-        uint32_t j = ws->nbr[i];
-        if (full_pass_bound(x, j) * bonus > best && !blocked(ws->flags[j])) {
-            float sj = current_score(x, j);
-            consider(x, j, sj, sj * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]],
-                     &best, &pick, n_group);
-        }
-    }
+    *best = 0;
     size_t i = 0, live = 0;
     for (;;) {
         for (; i < x->n_cand; i++) {
             struct cand c = ws->cand[i];
-            uint8_t f = ws->flags[c.course];
-            if (blocked(f))
+            uint16_t f = ws->flags[c.course];
+            if (f & (F_EXCLUDED | F_OFF_MODULE | F_REJECTED | F_MASTERED | F_DONE))
                 continue;               /* dropped from the list for good */
-            if (c.bound > best && !(f & F_NEAR)) {
-                float sj = current_score(x, c.course);
-                c.bound = sj * c.weight;        /* tighter now, and for the rest of the path */
-                consider(x, c.course, sj, c.bound, &best, &pick, n_group);
+            if (c.bound > *best) {
+                float v = value(x, c.course);
+                c.bound = v * ws->inv_dur[c.course] * x->tier_factor[x->cat->course_tier[c.course]];
+                if (c.bound > *best && v >= x->m->min_gain) {
+                    float p = c.bound * factors(x, c.course);
+                    if (p > *best && takeable(x, c.course)) {
+                        *best = p;
+                        pick = c.course;
+                    }
+                }
             }
             ws->cand[live++] = c;
         }
         x->n_cand = i = live;
-        if (x->thr <= best || x->thr == 0)
+        if (x->thr <= *best || x->thr == 0)
             break;
-        widen(x, best * 0.9f > x->thr * 0.25f ? best * 0.9f : x->thr * 0.25f);
+        widen(x, *best * 0.9f > x->thr * 0.25f ? *best * 0.9f : x->thr * 0.25f);
         if (x->thr < 1e-12f)
             widen(x, 0);
     }
-    if (pick >= 0 && *n_group > 0)
-        unmet_prerequisites(x, (uint32_t)pick);     /* ws->group was overwritten since */
     return pick;
 }
 
-/* Move the continuity bonus from the neighbours of `prev` to those of `next`. */
-static void set_anchor(struct step_ctx *x, long prev, long next)
+/* The best takeable course of list[0..n) at or above `floor`, or -1. */
+static long best_of(struct step_ctx *x, const uint32_t *list, size_t n, float floor)
 {
-    const struct rs_catalog *cat = x->cat;
+    long pick = -1;
+    float best = floor;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t j = list[i];
+        /* a course just failed is no thread to follow: step back instead */
+        bool failed = (x->ws->flags[j] & F_FAILED) && x->ws->sessions[j] == 0;
+        if (failed || full_pass_bound(x, j) < best || !allowed(x, j))
+            continue;
+        float p = priority(x, j);
+        if (p > 0 && p >= best && takeable(x, j)) {
+            best = p;
+            pick = j;
+        }
+    }
+    return pick;
+}
+
+/* Move the thread of study to `anchor`: its related courses get F_NEAR. */
+static void set_anchor(struct step_ctx *x, long anchor)
+{
     struct rs_path_ws *ws = x->ws;
-    for (size_t i = 0; prev >= 0 && i < x->n_near; i++)
-        ws->flags[ws->nbr[i]] &= (uint8_t)~F_NEAR;
+    for (size_t i = 0; i < x->n_near; i++)
+        ws->flags[ws->near[i]] &= (uint16_t)~F_NEAR;
     x->n_near = 0;
-    if (next >= 0) {
-        x->n_near = rs_graph_neighbours(cat, (size_t)next, ws->mark, ws->nbr, cat->n_courses);
+    x->far_ready = false;
+    x->anchor = anchor;
+    if (anchor >= 0) {
+        x->n_near = rs_graph_related(x->cat, (size_t)anchor, ws->mark, ws->near, x->cat->n_courses);
         for (size_t i = 0; i < x->n_near; i++)
-            ws->flags[ws->nbr[i]] |= F_NEAR;
+            ws->flags[ws->near[i]] |= F_NEAR;
     }
 }
 
-/* Simulate taking course j: move its tags eta·a_jk of the way to the target,
- * record the item and its tag changes. Only the pick's own tags change. */
-static void take(const struct step_ctx *x, uint32_t j, enum rs_reason reason, struct rs_path *out)
+/* The second hop from the anchor: the courses related to its related ones. */
+static void second_hop(struct step_ctx *x)
+{
+    struct rs_path_ws *ws = x->ws;
+    const struct rs_catalog *cat = x->cat;
+    size_t n = 0;
+    for (size_t i = 0; i < x->n_near && n < cat->n_courses; i++) {
+        uint32_t v = ws->near[i];
+        uint32_t *out = ws->far + n;
+        size_t got = rs_graph_related(cat, v, ws->mark, out, cat->n_courses - n);
+        for (size_t r = 0; r < got; r++)
+            if (!(ws->flags[out[r]] & (F_NEAR | F_FAR))) {
+                ws->flags[out[r]] |= F_FAR;
+                ws->far[n++] = out[r];
+            }
+    }
+    for (size_t i = 0; i < n; i++)
+        ws->flags[ws->far[i]] &= (uint16_t)~F_FAR;
+    x->n_far = n;
+    x->far_ready = true;
+}
+
+/* The course this step is for (its chain goes first), or -1. */
+static long pick_course(struct step_ctx *x)
+{
+    float best;
+    long b = best_overall(x, &best);
+    if (b < 0)
+        return -1;
+    if (x->anchor < 0 || (x->ws->flags[b] & F_NEAR))
+        return b;
+    float floor = (1 - x->m->continuity) * best;
+    long r = best_of(x, x->ws->near, x->n_near, floor);
+    if (r >= 0)
+        return r;
+    if (!x->far_ready)
+        second_hop(x);
+    r = best_of(x, x->ws->far, x->n_far, floor);
+    return r >= 0 ? r : b;
+}
+
+/* ---------------------------------------------------------------- taking */
+
+/* The reason an item at course j is on the path. */
+static enum rs_reason reason_for(const struct step_ctx *x, uint32_t j, bool for_later)
+{
+    struct rs_path_ws *ws = x->ws;
+    if (ws->sessions[j] > 0)
+        return RS_REASON_PRACTICE;
+    uint16_t f = ws->flags[j];
+    bool faded = false;
+    if (f & F_PASSED)   /* passed, mastered on the record, below it now: faded */
+        faded = rs_course_mastered(x->cat, x->learner->capability, j);
+    if (faded)
+        return RS_REASON_REVIEW;
+    if (for_later)
+        return RS_REASON_PREREQUISITE;
+    if (f & F_FAILED)
+        return RS_REASON_RETAKE;
+    return (f & F_PASSED) ? RS_REASON_PRACTICE : RS_REASON_GAP;
+}
+
+/* Simulate a session of course j: its tags move session_gain·a of the way to
+ * 1; record the item and its tag changes. Only the pick's own tags change. */
+static void take(struct step_ctx *x, uint32_t j, enum rs_reason reason, struct rs_path *out)
 {
     const struct rs_catalog *cat = x->cat;
     struct rs_path_ws *ws = x->ws;
-    const float eta = x->m->eta_assessed;
+    const float sg = x->m->session_gain, *t = x->target, *w = cat->tag_weight;
     struct rs_path_item *it = &out->items[out->n_items++];
     it->course = j;
     it->reason = reason;
@@ -502,23 +654,54 @@ static void take(const struct step_ctx *x, uint32_t j, enum rs_reason reason, st
     it->gain = 0;
     for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++) {
         uint32_t k = cat->nz_tag[e];
-        float a = cat->nz_val[e];
-        if (ws->g[k] <= 0)
-            continue;
-        float before = ws->chat[k];
-        float step = eta * a * (x->target[k] - before);
-        float dg = -eta * a * ws->g[k];
-        ws->chat[k] = before + step;
-        ws->g[k] += dg;
-        it->gain -= dg;
-        if (step >= MIN_CHANGE) {
-            out->changes[out->n_changes++] = (struct rs_tag_change){ k, before, before + step };
+        float before = ws->chat[k], after = before + sg * cat->nz_val[e] * (1 - before);
+        float gap_before = t[k] > before ? t[k] - before : 0;
+        float gap_after = t[k] > after ? t[k] - after : 0;
+        ws->chat[k] = after;
+        ws->u[k] = gap_after > 0 ? w[k] * sg * (1 - after) : 0;
+        it->gain += w[k] * (gap_before - gap_after);
+        if (gap_before > 0 && after - before >= MIN_CHANGE) {
+            float shown = after < t[k] ? after : t[k];
+            out->changes[out->n_changes++] = (struct rs_tag_change){ k, before, shown };
             it->n_changes++;
         }
     }
-    ws->flags[j] |= F_IN_PATH;
+    if (++ws->sessions[j] >= x->m->max_sessions)
+        ws->flags[j] |= F_DONE;
     out->total_min += cat->duration[j];
+    x->items_left--;
+    if (x->budget_left != UINT32_MAX)
+        x->budget_left -= cat->duration[j];
 }
+
+/* One step: a pick and its chain, as much as fits. false when nothing can. */
+static bool step(struct step_ctx *x, struct rs_path *out, long *last)
+{
+    long j = -1;
+    for (x->relax = STRICT; j < 0; x->relax++) {
+        j = pick_course(x);
+        if (j < 0 && x->relax == ALLOW_CAPPED)
+            return false;
+    }
+    long n = chain(x, (uint32_t)j);     /* ws->group was overwritten since */
+    for (long i = 0; i < n && x->items_left > 0; i++) {
+        uint32_t v = x->ws->group[i];
+        if (i > 0 && met(x, v))
+            continue;   /* an earlier session of the chain taught it already */
+        if (x->cat->duration[v] > x->budget_left || (i > 0 && !prerequisites_met(x, v)))
+            break;      /* its dependents cannot come before it; or a prerequisite
+                         * needs practice first: the next step sees to it */
+        take(x, v, reason_for(x, v, v != (uint32_t)j), out);
+        if (*last >= 0)
+            x->ws->flags[*last] &= (uint16_t)~F_LAST;
+        x->ws->flags[v] |= F_LAST;
+        *last = v;
+        set_anchor(x, v);
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- build */
 
 int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
                   const struct rs_path_query *q, struct rs_path_ws *ws, struct rs_path *out,
@@ -527,6 +710,8 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     int rc = check_query(cat, q, ws, err, errlen);
     if (rc != 0)
         return rc;
+    if (m->sequencer != RS_SEQUENCER_RULES)
+        return rs_legacy_build(cat, m, q, ws->legacy, out, err, errlen);
     size_t D = cat->n_tags;
     size_t n_max = q->max_items ? q->max_items : RS_PATH_DEFAULT_ITEMS;
     memset(out, 0, sizeof *out);
@@ -540,55 +725,63 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
 
     const float *target = cat->T + q->target * D;
     rs_learner_effective(m, q->learner, q->now, ws->chat);
-    out->gap_before = rs_learner_gap(ws->chat, target, cat->tag_weight, D, ws->g);
-    rs_score_one(cat, ws->g, ws->s);
-    set_flags(cat, m, q, ws, ws->chat, target);
+    out->gap_before = rs_learner_gap(ws->chat, target, cat->tag_weight, D, NULL);
+    for (size_t k = 0; k < D; k++)
+        ws->u[k] = ws->chat[k] < target[k] ? cat->tag_weight[k] * m->session_gain * (1 - ws->chat[k]) : 0;
+    rs_score_one(cat, ws->u, ws->s);
+    set_flags(cat, m, q, ws);
 
     struct step_ctx x = {
-        .cat = cat, .m = m, .ws = ws, .target = target, .tier = q->learner->tier,
+        .cat = cat, .m = m, .ws = ws, .learner = q->learner, .target = target,
         .items_left = n_max, .budget_left = q->budget_min ? q->budget_min : UINT32_MAX,
         .k = n_max * CAND_PER_ITEM > CAND_MIN ? n_max * CAND_PER_ITEM : CAND_MIN,
+        .anchor = -1,
     };
     if (x.k < cat->n_courses / CAND_SHARE)
         x.k = cat->n_courses / CAND_SHARE;
+    enum rs_tier tier = q->learner->tier;
     for (int t = 0; t < 4; t++) {
-        int above = t - (int)x.tier;
-        x.tier_factor[t] = x.tier == RS_TIER_ANY || t == RS_TIER_ANY || above <= 0
+        int above = t - (int)tier;
+        x.tier_factor[t] = tier == RS_TIER_ANY || t == RS_TIER_ANY || above <= 0
                                ? 1.0f : powf(m->tier_penalty, (float)above);
     }
-    /* Continuity starts from the learner's latest course. */
-    long anchor = -1;
+    /* The thread of study starts at the learner's latest course with
+     * progress (not merely the latest attempt: one that taught nothing is
+     * no thread to follow). */
+    set_anchor(&x, q->learner->anchor);
+    first_candidates(&x);
+
+    /* The learner's latest lesson is the previous item: not again at once
+     * while anything else is allowed (a request is one step of a path). */
+    long last = -1;
     int64_t latest = 0;
     for (size_t i = 0; i < q->learner->n_attempts; i++)
         if (q->learner->attempts[i].at > latest) {
             latest = q->learner->attempts[i].at;
-            anchor = q->learner->attempts[i].course;
+            last = q->learner->attempts[i].course;
         }
-    set_anchor(&x, -1, anchor);
-    first_candidates(&x);
-
-    while (x.items_left > 0) {
-        long n_group = 0;
-        long j = next_course(&x, &n_group);
-        if (j < 0)
+    if (q->learner->anchor_at > latest)
+        last = q->learner->anchor;
+    if (last >= 0)
+        ws->flags[last] |= F_LAST;
+    bool stuck = false;
+    while (x.items_left > 0 && !stuck) {
+        float gap = rs_learner_gap(ws->chat, target, cat->tag_weight, D, NULL);
+        if (gap < m->gap_tolerance)
             break;
-        uint32_t before_min = out->total_min;
-        for (long i = 0; i < n_group; i++)
-            take(&x, ws->group[i], RS_REASON_PREREQUISITE, out);
-        uint8_t f = ws->flags[j];
-        enum rs_reason why = (f & F_PASSED) ? RS_REASON_REVIEW
-                           : (f & F_FAILED) ? RS_REASON_RETAKE : RS_REASON_GAP;
-        take(&x, (uint32_t)j, why, out);
-        x.items_left -= (size_t)n_group + 1;
-        if (x.budget_left != UINT32_MAX)
-            x.budget_left -= out->total_min - before_min;
-        if (x.items_left == 0)
-            break;
-        set_anchor(&x, anchor, j);
-        anchor = j;
+        stuck = !step(&x, out, &last);
     }
-    out->gap_after = 0;
-    for (size_t k = 0; k < D; k++)
-        out->gap_after += ws->g[k];
+    set_anchor(&x, -1);
+    if (last >= 0)
+        ws->flags[last] &= (uint16_t)~F_LAST;
+    out->gap_after = rs_learner_gap(ws->chat, target, cat->tag_weight, D, NULL);
+    if (out->gap_after < m->gap_tolerance)
+        out->status = RS_PATH_TARGET_REACHED;
+    else if (!stuck)
+        out->status = RS_PATH_IN_PROGRESS;
+    else if (x.too_long)
+        out->status = out->n_items ? RS_PATH_IN_PROGRESS : RS_PATH_BUDGET_TOO_SMALL;
+    else
+        out->status = RS_PATH_NOTHING_LEFT;
     return 0;
 }

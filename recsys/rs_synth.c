@@ -163,10 +163,17 @@ int rs_synth_learner(const struct rs_catalog *cat, uint64_t seed, int64_t now,
             .course = j, .score = score, .passed = score >= cat->mastery[j],
             .at = now - (int64_t)below(&st, 365 * 86400),
         };
+        a.fails = a.passed ? 0 : (uint16_t)(1 + below(&st, 3));
         rc = rs_learner_set_attempt(out, &a);
         if (rc != 0) {
             rs_learner_deinit(out);
             return rc;
+        }
+        for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
+            out->evidence[cat->nz_tag[e]] += cat->nz_val[e];
+        if (rs_synth_uniform(&st) < 0.5f && a.at > out->anchor_at) {
+            out->anchor = j;
+            out->anchor_at = a.at;
         }
     }
     return 0;

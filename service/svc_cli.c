@@ -275,7 +275,7 @@ static void print_table(const struct rs_catalog *cat, const struct rs_learner *l
            (double)p->gap_before, (double)p->gap_after, p->n_items, p->n_items == 1 ? "" : "s",
            p->total_min);
     if (p->n_items == 0) {
-        puts("nothing to recommend: no eligible course closes the gap");
+        printf("nothing to recommend: %s\n", svc_model_status_text(p->status));
         return;
     }
     printf(" #  %-10s %4s  %-12s %6s  %s\n", "course", "min", "reason", "gain", "title");
@@ -292,6 +292,7 @@ static void print_table(const struct rs_catalog *cat, const struct rs_learner *l
         if (it->n_changes)
             putchar('\n');
     }
+    printf("\n%s\n", svc_model_status_text(p->status));
 }
 
 static int cmd_recommend(int argc, char **argv)

@@ -83,6 +83,16 @@ int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1_
     if (pb->n_practiced_at != 0 && pb->n_practiced_at != D)
         return errf(err, errlen, "practicedAt: has %zu values, expected %zu (one per tag)",
                     pb->n_practiced_at, D);
+    if (pb->n_evidence != 0 && pb->n_evidence != D)
+        return errf(err, errlen, "evidence: has %zu values, expected %zu (one per tag)",
+                    pb->n_evidence, D);
+    size_t anchor = 0;
+    bool has_anchor = !empty(pb->anchor_course_id) &&
+                      rs_catalog_find_course(cat, pb->anchor_course_id, &anchor) == 0;
+    if (!empty(pb->anchor_course_id) && !has_anchor && strict)
+        return errf(err, errlen, "anchorCourseId: unknown course '%s'", pb->anchor_course_id);
+    if (pb->anchor_at < 0)
+        return errf(err, errlen, "anchorAt: negative time");
     if (pb->tier < 0 || pb->tier > SKILLPATH__V1__TIER__MANAGER)
         return errf(err, errlen, "tier: %d is not a tier", (int)pb->tier);
     size_t target = 0;
@@ -113,6 +123,18 @@ int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1_
         }
         out->practiced_at[k] = pb->practiced_at[k];
     }
+    for (size_t k = 0; k < pb->n_evidence; k++) {
+        float e = pb->evidence[k];
+        if (!isfinite(e) || e < 0) {
+            errf(err, errlen, "evidence[%zu]: must be a finite number >= 0", k);
+            goto fail;
+        }
+        out->evidence[k] = e;
+    }
+    if (has_anchor) {
+        out->anchor = (long)anchor;
+        out->anchor_at = pb->anchor_at;
+    }
     for (size_t i = 0; i < pb->n_attempts; i++) {
         const Skillpath__V1__Attempt *a = pb->attempts[i];
         size_t j;
@@ -129,7 +151,10 @@ int svc_model_learner_from_pb(const struct rs_catalog *cat, const Skillpath__V1_
         const struct rs_attempt *prev = rs_learner_find_attempt(out, (uint32_t)j);
         if (prev && prev->at > a->at)
             continue;               /* keep the latest attempt per course */
-        struct rs_attempt att = { (uint32_t)j, a->score, a->passed, a->at };
+        struct rs_attempt att = {
+            .course = (uint32_t)j, .score = a->score, .passed = a->passed, .at = a->at,
+            .fails = (uint16_t)(a->fails < UINT16_MAX ? a->fails : UINT16_MAX),
+        };
         if (rs_learner_set_attempt(out, &att) != 0) {
             errf(err, errlen, "out of memory");
             goto fail;
@@ -160,8 +185,12 @@ Skillpath__V1__Learner *svc_model_learner_to_pb(const struct rs_catalog *cat,
     pb->capability = malloc(l->dim * sizeof(float) + 1);
     pb->practiced_at = malloc(l->dim * sizeof(int64_t) + 1);
     pb->attempts = calloc(l->n_attempts + 1, sizeof *pb->attempts);
-    if (!pb->id || !pb->target_id || !pb->capability || !pb->practiced_at || !pb->attempts)
+    pb->anchor_course_id = dupstr(l->anchor >= 0 ? rs_catalog_course_id(cat, (size_t)l->anchor) : "");
+    pb->evidence = malloc(l->dim * sizeof(float) + 1);
+    if (!pb->id || !pb->target_id || !pb->capability || !pb->practiced_at || !pb->attempts ||
+        !pb->anchor_course_id || !pb->evidence)
         goto fail;
+    pb->anchor_at = l->anchor >= 0 ? l->anchor_at : 0;
     pb->n_capability = pb->n_practiced_at = l->dim;
     memcpy(pb->capability, l->capability, l->dim * sizeof(float));
     memcpy(pb->practiced_at, l->practiced_at, l->dim * sizeof(int64_t));
@@ -171,6 +200,12 @@ Skillpath__V1__Learner *svc_model_learner_to_pb(const struct rs_catalog *cat,
         any |= l->practiced_at[k] != 0;
     if (!any)
         pb->n_practiced_at = 0;
+    /* evidence likewise */
+    memcpy(pb->evidence, l->evidence, l->dim * sizeof(float));
+    any = false;
+    for (size_t k = 0; k < l->dim; k++)
+        any |= l->evidence[k] != 0;
+    pb->n_evidence = any ? l->dim : 0;
     for (size_t i = 0; i < l->n_attempts; i++) {
         Skillpath__V1__Attempt *a = malloc(sizeof *a);
         if (a == NULL)
@@ -183,6 +218,7 @@ Skillpath__V1__Learner *svc_model_learner_to_pb(const struct rs_catalog *cat,
         a->score = l->attempts[i].score;
         a->passed = l->attempts[i].passed;
         a->at = l->attempts[i].at;
+        a->fails = l->attempts[i].fails;
     }
     return pb;
 fail:
@@ -299,6 +335,7 @@ Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *
     r->total_min = p->total_min;
     r->gap_before = p->gap_before;
     r->gap_after = p->gap_after;
+    r->status = (Skillpath__V1__PathStatus)p->status;
     r->items = item_ptrs;
     r->n_items = p->n_items;
     for (size_t i = 0; i < p->n_items; i++) {
@@ -331,6 +368,18 @@ void svc_model_path_free(Skillpath__V1__RecommendResponse *r)
     free(r);
 }
 
+const char *svc_model_status_text(enum rs_path_status st)
+{
+    switch (st) {
+    case RS_PATH_IN_PROGRESS: return "in progress: a gap remains after these lessons";
+    case RS_PATH_TARGET_REACHED: return "target reached: no gap left";
+    case RS_PATH_NOTHING_LEFT: return "nothing left: no allowed course can close the gap that remains";
+    case RS_PATH_BUDGET_TOO_SMALL: return "budget too small: the next course does not fit the minutes given";
+    case RS_PATH_NONE: break;
+    }
+    return "not built";
+}
+
 const char *svc_model_reason_name(enum rs_reason r)
 {
     switch (r) {
@@ -338,6 +387,7 @@ const char *svc_model_reason_name(enum rs_reason r)
     case RS_REASON_PREREQUISITE: return "prerequisite";
     case RS_REASON_REVIEW: return "review";
     case RS_REASON_RETAKE: return "retake";
+    case RS_REASON_PRACTICE: return "practice";
     default: return "-";
     }
 }

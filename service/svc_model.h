@@ -49,6 +49,8 @@ Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *
 void svc_model_path_free(Skillpath__V1__RecommendResponse *r);
 
 /* Wire enum names of the core's values, for readable output. */
+/* One line on why a path ends where it does, for people (the CLI). */
+const char *svc_model_status_text(enum rs_path_status st);
 const char *svc_model_reason_name(enum rs_reason r);
 const char *svc_model_tier_name(enum rs_tier t);
 

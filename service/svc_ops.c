@@ -224,11 +224,16 @@ static void put_merge(struct op_put *op, const char *data, size_t len)
         if (!op->created) {
             memcpy(op->next.capability, cur.capability, in.dim * sizeof(float));
             memcpy(op->next.practiced_at, cur.practiced_at, in.dim * sizeof(int64_t));
+            memcpy(op->next.evidence, cur.evidence, in.dim * sizeof(float));
         } else if (c->profile[in.tier]) {
             memcpy(op->next.capability, c->profile[in.tier], in.dim * sizeof(float));
         }
     }
     if (op->body->n_attempts == 0 && !op->created) {
+        if (op->next.anchor < 0) {      /* the history goes on: so does its thread */
+            op->next.anchor = cur.anchor;
+            op->next.anchor_at = cur.anchor_at;
+        }
         for (size_t i = 0; i < cur.n_attempts; i++)
             if (rs_learner_set_attempt(&op->next, &cur.attempts[i]) != 0) {
                 put_fail(op, SVC_ERR_INTERNAL, "out of memory");

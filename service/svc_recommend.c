@@ -48,8 +48,10 @@ enum svc_recommend_status svc_recommend_next(const struct svc_recommend_ctx *x,
     skillpath__v1__next_lessons__init(&out->msg);
     out->msg.learner_id = (char *)id;
     out->msg.version = l->version;
-    if (l->target < 0)                  /* nothing to aim at: no lessons */
+    if (l->target < 0) {                /* nothing to aim at: no lessons */
+        out->msg.status = SKILLPATH__V1__PATH_STATUS__NO_TARGET;
         return SVC_RECOMMEND_OK;
+    }
     Skillpath__V1__RecommendRequest req;
     skillpath__v1__recommend_request__init(&req);
     req.max_items = n;
@@ -77,6 +79,7 @@ enum svc_recommend_status svc_recommend_next(const struct svc_recommend_ctx *x,
     }
     out->msg.lessons = out->ptrs;
     out->msg.n_lessons = p.n_items;
+    out->msg.status = (Skillpath__V1__PathStatus)p.status;
     rs_path_deinit(&p);
     return SVC_RECOMMEND_OK;
 }

@@ -13,12 +13,17 @@
 #include "svc_model.h"
 #include "svc_stored.h"
 
-/* The compact form (STORED_V2); integers are LEB128 varints unless sized:
- *   0xC2  version  tier(1 byte)  target_len target_id  D
+/* The compact form (STORED_V3); integers are LEB128 varints unless sized:
+ *   0xC3  version  tier(1 byte)  target_len target_id  D
  *   D x round(capability * 1e6) in 20 bits, packed little-endian
  *   base  D x (practiced_at ? base - practiced_at + 1 : 0)
- *   n  n x { course  round(score * 1e6) << 1 | passed  (at ? base - at + 1 : 0) }
- * base is the learner's newest time. Attempts are in catalog order and each
+ *   n  n x { course  round(score * 1e6) << 1 | passed  (at ? base - at + 1 : 0)  fails }
+ *   D x min(255, round(evidence * 16)) in one byte each
+ *   anchor_len anchor_id  (anchor_at ? base - anchor_at + 1 : 0)
+ * base is the learner's newest time. STORED_V2 (0xC2) is the same without
+ * the attempts' fails and without the last two lines; it is still read, its
+ * evidence taken as what the attempts recorded (their courses' coverage) and
+ * its failures in a row as one per failed attempt. Attempts are in catalog order and each
  * course id is front-coded against the previous one: one byte shared << 4 |
  * rest_len when both are below 15, else 0xFF shared rest_len (varints); then
  * the rest. With the demo's 28 tags and 10 attempts this is ~275 bytes where
@@ -26,12 +31,22 @@
  * 320-byte allocation instead of 512. The older form is still read: its first
  * byte is the version's top byte, 0 for any version below 2^56. */
 #define STORED_V2 0xC2
+#define STORED_V3 0xC3
 #define STORED_SCALE 1e6f
+#define EVIDENCE_SCALE 16.0f  /* one byte a tag: 1/16 of an assessment, up to 15.9;
+                                 * past ~4 the step is at its floor (rate_floor 0.25)
+                                 * and more evidence changes nothing */
 #define STORED_BITS 20          /* 2^20 > 1e6 */
 
 static uint32_t quantize(float x)
 {
     return (uint32_t)lrint((double)x * STORED_SCALE);
+}
+
+static uint8_t quantize_evidence(float e)
+{
+    long q = lrint((double)e * EVIDENCE_SCALE);
+    return (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
 }
 
 void svc_stored_round(struct rs_learner *l)
@@ -40,6 +55,8 @@ void svc_stored_round(struct rs_learner *l)
         l->capability[k] = (float)quantize(l->capability[k]) / STORED_SCALE;
     for (size_t i = 0; i < l->n_attempts; i++)
         l->attempts[i].score = (float)quantize(l->attempts[i].score) / STORED_SCALE;
+    for (size_t k = 0; k < l->dim; k++)
+        l->evidence[k] = (float)quantize_evidence(l->evidence[k]) / EVIDENCE_SCALE;
 }
 
 struct wbuf {
@@ -97,10 +114,11 @@ char *svc_stored_encode(const struct rs_catalog *cat, struct rs_learner *l, size
         base = l->practiced_at[k] > base ? l->practiced_at[k] : base;
     for (size_t i = 0; i < l->n_attempts; i++)
         base = l->attempts[i].at > base ? l->attempts[i].at : base;
+    base = l->anchor_at > base ? l->anchor_at : base;
     struct wbuf b = {0};
     bool ok = wb_room(&b, 2);
     if (ok) {
-        b.p[b.len++] = STORED_V2;
+        b.p[b.len++] = STORED_V3;
         ok = wb_varint(&b, l->version) && wb_room(&b, 1);
     }
     if (ok) {
@@ -140,10 +158,16 @@ char *svc_stored_encode(const struct rs_catalog *cat, struct rs_learner *l, size
             memcpy(b.p + b.len, id + shared, rest);
             b.len += rest;
             ok = wb_varint(&b, (uint64_t)quantize(a->score) << 1 | a->passed) &&
-                 wb_varint(&b, since(base, a->at));
+                 wb_varint(&b, since(base, a->at)) && wb_varint(&b, a->fails);
         }
         prev = id;
     }
+    ok = ok && wb_room(&b, l->dim);
+    for (size_t k = 0; k < l->dim && ok; k++)
+        b.p[b.len++] = quantize_evidence(l->evidence[k]);
+    const char *anchor = l->anchor >= 0 ? rs_catalog_course_id(cat, (size_t)l->anchor) : "";
+    ok = ok && wb_bytes(&b, anchor, strlen(anchor)) &&
+         wb_varint(&b, since(base, l->anchor >= 0 ? l->anchor_at : 0));
     if (!ok) {
         free(b.p);
         return NULL;
@@ -198,9 +222,11 @@ static int64_t at_time(int64_t base, uint64_t d)
     return d == 0 ? 0 : (int64_t)((uint64_t)base - (d - 1));
 }
 
-static int decode_v2(const struct rs_catalog *cat, const uint8_t *data, size_t len,
-                     struct rs_learner *out, char *id, size_t id_cap)
+/* STORED_V2 or STORED_V3, as data[0] says. */
+static int decode_compact(const struct rs_catalog *cat, const uint8_t *data, size_t len,
+                          struct rs_learner *out, char *id, size_t id_cap)
 {
+    bool v3 = data[0] == STORED_V3;
     struct rbuf b = { data + 1, data + len, false };
     size_t D = rs_catalog_n_tags(cat), target = 0;
     uint64_t version = rb_varint(&b);
@@ -242,12 +268,32 @@ static int decode_v2(const struct rs_catalog *cat, const uint8_t *data, size_t l
         size_t j;
         uint64_t sp = rb_varint(&b);
         int64_t at = at_time(base, rb_varint(&b));
-        b.bad |= (sp >> 1) > (uint64_t)STORED_SCALE;
+        uint64_t fails = v3 ? rb_varint(&b) : !(sp & 1);
+        b.bad |= (sp >> 1) > (uint64_t)STORED_SCALE || fails > UINT16_MAX;
         if (b.bad || rs_catalog_find_course(cat, id, &j) != 0)
             continue;                   /* a course no longer in the catalog */
-        struct rs_attempt a = { (uint32_t)j, (float)(sp >> 1) / STORED_SCALE, sp & 1, at };
+        struct rs_attempt a = {
+            .course = (uint32_t)j, .score = (float)(sp >> 1) / STORED_SCALE, .passed = sp & 1,
+            .fails = (uint16_t)fails, .at = at,
+        };
         if (rs_learner_set_attempt(out, &a) != 0)
             b.bad = true;
+        if (!v3) {                      /* the evidence the attempts stand for */
+            const float *cover = rs_catalog_course_coverage(cat, j);
+            for (size_t k = 0; k < D; k++)
+                out->evidence[k] += cover[k];
+        }
+    }
+    if (v3) {
+        for (size_t k = 0; k < D && !b.bad; k++)
+            out->evidence[k] = (float)rb_byte(&b) / EVIDENCE_SCALE;
+        rb_chars(&b, rb_varint(&b), id, 0, id_cap);
+        int64_t anchor_at = at_time(base, rb_varint(&b));
+        size_t j;
+        if (!b.bad && id[0] && rs_catalog_find_course(cat, id, &j) == 0) {
+            out->anchor = (long)j;
+            out->anchor_at = anchor_at;
+        }
     }
     if (b.bad || b.p != b.end) {
         rs_learner_deinit(out);
@@ -282,12 +328,12 @@ int svc_stored_decode(const struct rs_catalog *cat, const char *data, size_t len
                             struct rs_learner *out)
 {
     const uint8_t *d = (const uint8_t *)data;
-    if (len > 0 && d[0] == STORED_V2) {
+    if (len > 0 && (d[0] == STORED_V2 || d[0] == STORED_V3)) {
         /* no id is longer than the value: ids of any length decode */
         char small[512];
         size_t cap = len < sizeof small ? sizeof small : len + 1;
         char *id = cap == sizeof small ? small : malloc(cap);
-        int rc = id ? decode_v2(cat, d, len, out, id, cap) : -1;
+        int rc = id ? decode_compact(cat, d, len, out, id, cap) : -1;
         if (id != small)
             free(id);
         return rc;
@@ -298,7 +344,7 @@ int svc_stored_decode(const struct rs_catalog *cat, const char *data, size_t len
 size_t svc_stored_token(const char *data, size_t len)
 {
     const uint8_t *d = (const uint8_t *)data;
-    if (len == 0 || d[0] != STORED_V2)
+    if (len == 0 || (d[0] != STORED_V2 && d[0] != STORED_V3))
         return len >= 8 ? 8 : 0;
     for (size_t i = 1; i < len && i <= 10; i++)
         if (!(d[i] & 0x80))

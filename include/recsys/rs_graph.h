@@ -34,4 +34,11 @@ long rs_graph_closure(const struct rs_catalog *cat, size_t j, uint8_t *mark,
 size_t rs_graph_neighbours(const struct rs_catalog *cat, size_t j, uint8_t *mark,
                            uint32_t *out, size_t cap);
 
+/* The courses related to course j for one thread of study: j itself (practice),
+ * its direct prerequisites, its direct successors and the courses sharing a
+ * direct prerequisite with it (no repeats), written to out[0..cap). Returns
+ * the count written. `mark` as above. */
+size_t rs_graph_related(const struct rs_catalog *cat, size_t j, uint8_t *mark, uint32_t *out,
+                        size_t cap);
+
 #endif

@@ -12,20 +12,36 @@
 #include "rs_catalog.h"
 
 #define RS_SECONDS_PER_DAY 86400.0
+#define RS_PROGRESS_MIN 0.005f  /* a tag that rose this much was learnt: the event is progress */
 
-/* Tunable constants of the model; rs_model_default() fills the defaults. */
+enum rs_sequencer {
+    RS_SEQUENCER_LEGACY = 0,    /* the sequencer before issue 11 (rs_path_legacy.c) */
+    RS_SEQUENCER_RULES = 1,     /* DESIGN §3.4's rules (rs_path.c) */
+};
+
+/* The model's settings; rs_model_default() fills the defaults (README, "The
+ * model", says why each is what it is). */
 struct rs_model {
+    enum rs_sequencer sequencer;    /* the default stays LEGACY until RULES teaches more
+                                     * on bench-quality (README, "Path quality") */
+    /* the learner model */
     double half_life_days;  /* the part above `baseline` halves in this many days */
     float baseline;         /* capability that no longer fades (the floor of decay) */
-    float eta_assessed;     /* ASSESSED: fraction of (score - c) closed, times coverage */
+    float prior_evidence;   /* what a starting profile (tier, PUT) counts for, in assessments */
+    float rate_floor;       /* the assessment step never falls below this (times coverage) */
     float eta_completed;    /* COMPLETED without score: fraction of (1 - c) closed, times coverage */
-    float fade_min;         /* a passed course is due for REVIEW once a covered tag lost this much */
+    /* the sequencer */
+    float session_gain;     /* a planned session moves a covered tag this much of (1 - c), times coverage */
+    unsigned max_sessions;  /* sessions of one course a path plans at most */
+    unsigned retake_cap;    /* failed attempts in a row after which a course waits for a step back */
+    float retake_factor;    /* priority of retaking a course just failed, against stepping back */
+    float continuity;       /* a course related to the anchor wins while worth (1 - this) of the best */
     float stretch;          /* preferred difficulty above the learner's level on the course's tags */
     float fit_width;        /* width of the difficulty-fit bell */
     float fit_floor;        /* lowest difficulty fit, so a badly needed course is still reachable */
     float tier_penalty;     /* factor per tier a course sits above the learner's tier */
-    float continuity;       /* bonus for courses next to the learner's latest course */
     float min_gain;         /* a course must close at least this much weighted gap */
+    float gap_tolerance;    /* a weighted gap below this is the target reached */
 };
 
 /* The defaults: the training effect keeps 60% of itself after 182 days (the
@@ -43,6 +59,7 @@ struct rs_attempt {
     float score;            /* [0,1] */
     bool passed;            /* score >= the course's mastery score */
     int64_t at;             /* unix seconds */
+    uint16_t fails;         /* failed attempts in a row at this course, this one included */
 };
 
 /* A learner's state. Initialise with rs_learner_init(), free with
@@ -54,6 +71,10 @@ struct rs_learner {
     uint64_t version;           /* bumped by every applied event */
     float *capability;          /* dim values in [0,1], as of practiced_at */
     int64_t *practiced_at;      /* dim unix times; 0 = never (no decay) */
+    float *evidence;            /* dim: assessments behind each value, coverage-weighted,
+                                 * as of practiced_at (they fade with the skill) */
+    long anchor;                /* the latest course whose event raised capability, or -1 */
+    int64_t anchor_at;          /* when (0 with no anchor) */
     struct rs_attempt *attempts;/* the latest attempt per course, sorted by course */
     size_t n_attempts;          /* entries used */
     size_t cap_attempts;        /* entries allocated */
@@ -101,18 +122,31 @@ struct rs_event {
 };
 
 /* Apply `ev` to `old`, writing the new state to `out` (initialised with the
- * same dim, distinct from old). Capabilities decay to ev->at first; ASSESSED
- * with score y sets ĉ_k += eta_assessed·a_k·(y - ĉ_k); COMPLETED without a
- * score ĉ_k += eta_completed·a_k·(1 - ĉ_k); STARTED changes no capability.
- * Covered tags get practiced_at = at; a scored event records an attempt,
- * passed when y >= the course's mastery score. The version is bumped.
+ * same dim, distinct from old). Capabilities and evidence decay to ev->at
+ * first; an assessment scored y moves each covered tag toward y with a step
+ * that shrinks as evidence accumulates, ĉ_k += r_k·(y - ĉ_k) with
+ * r_k = a_k·max(rate_floor, 1 / (prior_evidence + e_k + a_k)), and adds a_k to
+ * e_k; COMPLETED without a score ĉ_k += eta_completed·a_k·(1 - ĉ_k);
+ * STARTED changes no capability. Covered tags get practiced_at = at; a scored
+ * event records an attempt (passed when y >= the course's mastery score,
+ * counting failures in a row); an event that raised a covered tag makes the
+ * course the learner's anchor. The version is bumped.
  * Returns 0, or RS_EINVAL with the reason in err, or RS_ENOMEM. */
 int rs_learner_apply(const struct rs_catalog *cat, const struct rs_model *m,
                      const struct rs_learner *old, const struct rs_event *ev,
                      struct rs_learner *out, char *err, size_t errlen);
 
+/* The learner's level on course j: its coverage-weighted mean of chat over
+ * the tags j teaches (0 for a course that teaches none). */
+float rs_course_level(const struct rs_catalog *cat, const float *chat, size_t j);
+
+/* Course j is mastered when that level reaches its mastery score: the rule for
+ * "done" and for "prerequisite met", whatever raised the capability. */
+bool rs_course_mastered(const struct rs_catalog *cat, const float *chat, size_t j);
+
 /* Check a learner against a catalog: dim, values in [0,1] and finite,
- * timestamps >= 0, attempt course indices in range. 0 or RS_EINVAL + err. */
+ * timestamps >= 0, evidence finite and >= 0, anchor and attempt course
+ * indices in range. 0 or RS_EINVAL + err. */
 int rs_learner_check(const struct rs_catalog *cat, const struct rs_learner *l,
                      char *err, size_t errlen);
 

@@ -15,9 +15,19 @@
 enum rs_reason {
     RS_REASON_NONE = 0,
     RS_REASON_GAP = 1,          /* closes part of the gap to the target */
-    RS_REASON_PREREQUISITE = 2, /* needed before a later item */
-    RS_REASON_REVIEW = 3,       /* passed before, but its skills faded */
-    RS_REASON_RETAKE = 4,       /* attempted and failed before */
+    RS_REASON_PREREQUISITE = 2, /* not mastered, and a later course needs it */
+    RS_REASON_REVIEW = 3,       /* mastered once, its skills faded below the mastery score */
+    RS_REASON_RETAKE = 4,       /* the latest attempt failed */
+    RS_REASON_PRACTICE = 5,     /* passed or planned before, still short of mastery */
+};
+
+/* Why a path ends where it does (the wire's PathStatus). */
+enum rs_path_status {
+    RS_PATH_NONE = 0,           /* not built */
+    RS_PATH_IN_PROGRESS = 1,    /* the items or the minutes ran out with a gap left */
+    RS_PATH_TARGET_REACHED = 2, /* the gap is below the model's tolerance */
+    RS_PATH_NOTHING_LEFT = 3,   /* a gap remains that no allowed course can close */
+    RS_PATH_BUDGET_TOO_SMALL = 4, /* a course could close it but does not fit the minutes left */
 };
 
 struct rs_path_query {
@@ -56,6 +66,7 @@ struct rs_path {
     uint32_t total_min;
     float gap_before;           /* Σ weighted gap at `now` */
     float gap_after;            /* expected after the whole path */
+    enum rs_path_status status; /* why it ends there */
 };
 
 void rs_path_deinit(struct rs_path *p);
@@ -66,12 +77,18 @@ struct rs_path_ws;
 struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat);
 void rs_path_ws_destroy(struct rs_path_ws *ws);
 
-/* Build the path for `q` into `out` (zeroed or deinit'ed before).
- * The learner's current gap is scored with one BLAS pass (s = A·g); then,
- * repeatedly, the eligible course with the best gain per minute (times its
- * difficulty fit, tier fit and continuity bonus) is taken, its unmet
- * prerequisites first in topological order, its expected effect simulated and
- * the scores updated for the tags it changed only.
+/* Build the path for `q` into `out` (zeroed or deinit'ed before) with the
+ * model's sequencer. RS_SEQUENCER_LEGACY (the default for now): one pass is
+ * mastery, a pick's prerequisites go in all together or not at all, a 15%
+ * continuity bonus. RS_SEQUENCER_RULES, by the rules of DESIGN §3.4
+ * (rs_path.c says how): each step picks the course with
+ * the best expected gain per minute (times difficulty, tier and, after a
+ * failure, retake fit), unless one related to the learner's thread of study
+ * is worth (1 - continuity) of it; the pick's unmet prerequisites come
+ * first, the head of the chain first, as many as fit; a course comes back as
+ * PRACTICE while the model expects it short of its mastery score. A step
+ * answers something whenever some allowed course can close part of the gap;
+ * `status` says why the path ends where it does.
  * Returns 0, RS_EINVAL (bad query; err says why) or RS_ENOMEM. */
 int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
                   const struct rs_path_query *q, struct rs_path_ws *ws,

@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < 10; i++) {
         uint32_t j = (uint32_t)((seed >> (i * 6)) % rs_catalog_n_courses(cat));
         struct rs_attempt a = { j, (float)((seed >> i) % 1000) / 1000, (seed >> i) & 1,
-                                1767225600 - (int64_t)(i * 86400) };
+                                1767225600 - (int64_t)(i * 86400), (uint16_t)((seed >> i) % 5) };
         rs_learner_set_attempt(&l, &a);
     }
     l.version = seed % 100000;

@@ -143,7 +143,7 @@ r=$(req GET "$A/v1/learners/old1"); has "old form read" "$r" '"version":"7"'
 has "old form attempt" "$r" '"attempts":[{"courseId":"cc-101","score":0.75,"passed":true,"at":"1767225600"}]'
 r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"old1-e1","learnerId":"old1","courseId":"cc-102","kind":"STARTED","at":"1767225700"}]}')
 has "event over the old form" "$r" '"status":"APPLIED","version":"8"'
-eq "rewritten compactly" "$(redis-cli -p "$REDIS_PORT" --no-raw GETRANGE it:l:old1 0 0)" '"\xc2"'
+eq "rewritten compactly" "$(redis-cli -p "$REDIS_PORT" --no-raw GETRANGE it:l:old1 0 0)" '"\xc3"'
 r=$(req GET "$A/v1/learners/old1"); has "compact form read" "$r" '"version":"8"'
 has "attempts kept" "$r" '{"courseId":"cc-101","score":0.75,"passed":true,"at":"1767225600"}'
 

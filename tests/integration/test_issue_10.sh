@@ -27,11 +27,11 @@ r=$(req PUT "$A/v1/learners/s1" "${JSON[@]}" -d '{"tier":"CORE_STAFF"}')
 eq "PUT without a target on a watched learner: 200" "${r%% *}" 200
 has "the reply is the written learner" "$r" '"version":"2"'
 r=$(req GET "$A/v1/learners/s1"); has "stored" "$r" '"tier":"CORE_STAFF"'
-# the stream learns the learner has nothing to take now: a frame without lessons
+# the stream learns the learner has nothing to take now: a frame without lessons, saying why
 stream_has_v2() { grep -A2 '^id: 2$' "$H_TMP/s1.out" | grep -q '^data: '; }
 check "the stream gets version 2" wait_for 60 stream_has_v2
 frame2=$(grep -A2 '^id: 2$' "$H_TMP/s1.out" | grep -m1 '^data: ')
-eq "an empty next frame" "$frame2" 'data: {"learnerId":"s1","version":"2"}'
+eq "an empty next frame" "$frame2" 'data: {"learnerId":"s1","version":"2","status":"NO_TARGET"}'
 # a batch of two events for it: both applied, once; the retry finds both
 body=$(event_batch s1-e s1 cc-101 STARTED 2 1767225600)
 r=$(req POST "$A/v1/events" "${JSON[@]}" -d "$body")
@@ -41,7 +41,7 @@ r=$(req POST "$A/v1/events" "${JSON[@]}" -d "$body")
 eq "the retry: both duplicate" "$(echo "$r" | grep -o '"status":"DUPLICATE"' | wc -l)" 2
 r=$(req GET "$A/v1/learners/s1"); has "applied exactly once each" "$r" '"version":"4"'
 # next lessons of a learner without a target: none, not an error
-r=$(req GET "$A/v1/learners/s1/next"); eq "next without a target" "$r" '200 {"learnerId":"s1","version":"4"}'
+r=$(req GET "$A/v1/learners/s1/next"); eq "next without a target" "$r" '200 {"learnerId":"s1","version":"4","status":"NO_TARGET"}'
 stop_daemon a; eq "a exits 0" "$STOP_STATUS" 0
 wait $S1
 

@@ -128,6 +128,96 @@ static void test_learner_assessed_moves_toward_score(void **state)
     rs_catalog_destroy(cat);
 }
 
+/* The step shrinks as evidence accumulates: the first assessment counts for
+ * most of the estimate (the starting profile is worth prior_evidence of
+ * one), the next ones less, never below the floor; an estimate follows
+ * consistent evidence to it, and the evidence fades with the skill. */
+static void test_learner_step_shrinks_with_evidence(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = small_catalog();
+    struct rs_model m;
+    rs_model_default(&m);
+    struct rs_learner l, next;
+    rs_learner_init(&l, 3);
+    l.capability[0] = 0.2f;
+    int64_t t = 1700000000;
+    float prev_step = 1;
+    for (int i = 0; i < 8; i++) {
+        struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = t + i };
+        rs_learner_init(&next, 3);
+        assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &next, NULL, 0), 0);
+        /* the share of the distance to the score closed, for coverage 0.8 */
+        float step = (next.capability[0] - l.capability[0]) / (0.9f - l.capability[0]);
+        float e = l.evidence[0];
+        float want = 0.8f * fmaxf(m.rate_floor, 1.0f / (m.prior_evidence + e + 0.8f));
+        assert_float_equal(step, want, 1e-4);
+        assert_true(step <= prev_step + 1e-6f);
+        assert_float_equal(next.evidence[0], e + 0.8f, 1e-5);
+        prev_step = step;
+        rs_learner_deinit(&l);
+        l = next;
+    }
+    assert_float_equal(prev_step, 0.8f * m.rate_floor, 1e-6);      /* at the floor */
+    assert_true(l.capability[0] > 0.85f);                           /* it follows the scores */
+    /* a first pass at 0.9 takes the estimate most of the way: not 0.2 -> 0.55 */
+    struct rs_learner fresh, one;
+    rs_learner_init(&fresh, 3);
+    rs_learner_init(&one, 3);
+    fresh.capability[0] = 0.2f;
+    struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = t };
+    assert_int_equal(rs_learner_apply(cat, &m, &fresh, &ev, &one, NULL, 0), 0);
+    assert_true(one.capability[0] > 0.6f);
+    /* evidence fades with the skill: a half-life later, half of it is left */
+    struct rs_learner later;
+    rs_learner_init(&later, 3);
+    ev.at = t + 8 + (int64_t)(m.half_life_days * DAY);
+    ev.course = 3;                                  /* c4 also covers tag a */
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &later, NULL, 0), 0);
+    assert_float_equal(later.evidence[0], l.evidence[0] * 0.5f + 0.8f, 1e-3);
+    rs_learner_deinit(&later);
+    rs_learner_deinit(&fresh);
+    rs_learner_deinit(&one);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
+/* The anchor is the latest course whose event raised capability; failures in
+ * a row are counted per course and reset by a pass. */
+static void test_learner_anchor_and_failures_in_a_row(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = small_catalog();
+    struct rs_model m;
+    rs_model_default(&m);
+    struct rs_learner l;
+    rs_learner_init(&l, 3);
+    for (int k = 0; k < 3; k++)
+        l.capability[k] = 0.5f;
+    int64_t t = 1700000000;
+    struct step { uint32_t course; float score; long anchor; uint16_t fails; } steps[] = {
+        { 0, 0.9f, 0, 0 },      /* c1 passed, t_a rises: anchor c1 */
+        { 1, 0.1f, 0, 1 },      /* c2 failed, t_c falls: no progress, anchor stays */
+        { 1, 0.2f, 0, 2 },      /* failed again: two in a row */
+        { 1, 0.9f, 1, 0 },      /* passed and rose: anchor c2, the count resets */
+        { 1, 0.3f, 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        struct rs_event ev = { .course = steps[i].course, .kind = RS_EVENT_ASSESSED,
+                               .score = steps[i].score, .at = t + (int64_t)i };
+        struct rs_learner next;
+        rs_learner_init(&next, 3);
+        assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &next, NULL, 0), 0);
+        assert_int_equal(next.anchor, steps[i].anchor);
+        assert_int_equal(rs_learner_find_attempt(&next, steps[i].course)->fails, steps[i].fails);
+        rs_learner_deinit(&l);
+        l = next;
+    }
+    assert_int_equal(l.anchor_at, t + 3);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
 static void test_learner_update_monotone_in_score(void **state)
 {
     (void)state;
@@ -285,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_learner_review_due_matches_decay),
         cmocka_unit_test(test_learner_gap_is_weighted_and_clipped),
         cmocka_unit_test(test_learner_assessed_moves_toward_score),
+        cmocka_unit_test(test_learner_step_shrinks_with_evidence),
+        cmocka_unit_test(test_learner_anchor_and_failures_in_a_row),
         cmocka_unit_test(test_learner_update_monotone_in_score),
         cmocka_unit_test(test_learner_completed_smaller_gain_started_none),
         cmocka_unit_test(test_learner_pass_uses_mastery_score),
