@@ -108,4 +108,22 @@ else
         grep -qE '^slowloris: ratio_probe_p99_attack_vs_baseline [0-9]+\.[0-9]+$' <<<"$out"
 fi
 
+# ---- bench_quality: every catalog, mode and policy gets its row and its ratio
+# (20 learners: the figures are the bench's business, the shape is ours)
+out=$("$BUILD/bench_quality" --learners 20 2>&1); rc=$?
+eq "bench_quality exits 0" "$rc" 0
+for cat in demo synthetic_deep synthetic_wide; do
+    has "bench_quality: $cat" "$out" "# $cat: "
+    for mode in step path; do
+        check "bench_quality: $cat $mode ratio" \
+            grep -qE "^ratio_new_vs_best_baseline_${cat}_${mode} gain@10 [0-9.]+ gain@20 [0-9.]+ gain@40 [0-9.]+$" <<<"$out"
+    done
+done
+for policy in random topological legacy new; do
+    eq "bench_quality: $policy has six rows" "$(grep -cE "^(step|path) +$policy " <<<"$out")" 6
+done
+out=$("$BUILD/bench_quality" --frob 1 2>&1); rc=$?
+eq "bench_quality: an unknown option exits 2" "$rc" 2
+has "bench_quality: usage" "$out" "usage: bench_quality"
+
 h_summary
