@@ -31,7 +31,10 @@
  * (G_0 − G_t)/G_0 with G the weighted gap of θ (decayed to the day), after
  * 10, 20 and 40 lessons, mean ± standard error; the share of empty answers
  * while the estimated gap is above tolerance; of immediate retakes (a course
- * right after itself); of consecutive lessons not related in the graph.
+ * right after itself); of consecutive lessons not related in the graph; and
+ * how well the service's estimate follows the truth: the mean (bias) and
+ * mean absolute difference between the estimated and the true level of
+ * each course just assessed, after its update.
  * Fixed seeds: the same cohort for every policy.
  *
  *   bench_quality [--learners 1000] [--catalog deploy/demo/catalog.json]
@@ -57,6 +60,7 @@ static const char *mode_name[] = { "step", "path" };
 struct result {
     double ng[3][2];                /* after 10/20/40: sum, sum of squares */
     long answers, empty, lessons, retakes, pairs, unrelated;
+    double bias, abs_err;           /* estimated − true level of each course taken, after its update */
 };
 
 struct sim {
@@ -263,6 +267,9 @@ static void run(struct sim *s, enum policy p, enum mode md, size_t n_learners, u
                 } else {
                     rs_learner_deinit(&nx);
                 }
+                double err = level_of(s->cat, est.capability, j) - level_of(s->cat, theta, j);
+                r->bias += err;
+                r->abs_err += fabs(err);
                 r->lessons++;
                 if (prev >= 0) {
                     r->pairs++;
@@ -324,8 +331,8 @@ static int bench_catalog(const char *name, const struct rs_catalog *cat, size_t 
     s.model_legacy.rate_floor = 0.5f;
     printf("\n# %s: %zu courses, %zu tags, %zu targets, %zu learners, %d lessons\n", name, s.N, s.D,
            rs_catalog_n_targets(cat), n_learners, LESSONS);
-    printf("%-5s %-12s %15s %15s %15s %7s %8s %10s\n", "mode", "policy", "gain@10", "gain@20",
-           "gain@40", "empty", "retakes", "unrelated");
+    printf("%-5s %-12s %15s %15s %15s %7s %8s %10s %13s\n", "mode", "policy", "gain@10", "gain@20",
+           "gain@40", "empty", "retakes", "unrelated", "est.bias/err");
     for (int md = 0; md < N_MODES; md++) {
         double best_base[3] = {0}, newv[3] = {0};
         for (int p = 0; p < N_POLICIES; p++) {
@@ -344,7 +351,9 @@ static int bench_catalog(const char *name, const struct rs_catalog *cat, size_t 
             double empty = r.answers ? (double)r.empty / (double)r.answers : 0;
             double retakes = r.pairs ? (double)r.retakes / (double)r.pairs : 0;
             double unrelated = r.pairs ? (double)r.unrelated / (double)r.pairs : 0;
-            printf(" %6.1f%% %7.1f%% %9.1f%%\n", 100 * empty, 100 * retakes, 100 * unrelated);
+            double lessons = r.lessons ? (double)r.lessons : 1;
+            printf(" %6.1f%% %7.1f%% %9.1f%% %+6.3f/%5.3f\n", 100 * empty, 100 * retakes, 100 * unrelated,
+                   r.bias / lessons, r.abs_err / lessons);
             if (p == P_NEW) {
                 char key[96];
                 snprintf(key, sizeof key, "%s_%s", name, mode_name[md]);
@@ -408,7 +417,8 @@ int main(int argc, char **argv)
         return 2;
     }
     printf("# bench_quality: normalised gain toward the target of the true ability (mean ± s.e.),\n"
-           "# the share of empty answers while a gap remains, of immediate retakes, of unrelated pairs\n");
+           "# the share of empty answers while a gap remains, of immediate retakes, of unrelated pairs,\n"
+           "# and the estimate's bias / mean error on the course just assessed\n");
     int fails = 0;
     bench_catalog("demo", demo->cat, n_learners, 11, &fails);
     svc_catalog_unref(demo);

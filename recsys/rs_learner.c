@@ -9,17 +9,17 @@
 
 void rs_model_default(struct rs_model *m)
 {
-    m->sequencer = RS_SEQUENCER_LEGACY;
+    m->sequencer = RS_SEQUENCER_RULES;
     m->half_life_days = rs_model_half_life(0.6, 182.0);
     m->baseline = 0.2f;
     m->prior_evidence = 0.25f;
-    m->rate_floor = 0.25f;
+    m->rate_floor = 0.7f;
     m->eta_completed = 0.15f;
     m->session_gain = 0.5f;
     m->max_sessions = 3;
     m->retake_cap = 2;
     m->retake_factor = 0.5f;
-    m->continuity = 0.7f;
+    m->continuity = 0.3f;
     m->stretch = 0.1f;
     m->fit_width = 0.35f;
     m->fit_floor = 0.25f;
@@ -286,28 +286,49 @@ int rs_learner_apply(const struct rs_catalog *cat, const struct rs_model *m,
     if (ev->kind == RS_EVENT_STARTED)
         return 0;
 
-    const float *a = cat->A + (size_t)ev->course * cat->n_tags;
-    bool progress = false;
-    for (uint32_t q = cat->nz_off[ev->course]; q < cat->nz_off[ev->course + 1]; q++) {
+    /* First the covered tags and their evidence decay to `at` (in out). */
+    const uint32_t j = ev->course;
+    float S = 0, S2 = 0, L = 0, E = 0, amax = 0;
+    for (uint32_t q = cat->nz_off[j]; q < cat->nz_off[j + 1]; q++) {
         uint32_t k = cat->nz_tag[q];
-        double kept = retention_since(m, old->practiced_at[k], ev->at);
-        float c = decay_one(m, old->capability[k], old->practiced_at[k], ev->at);
-        float e = (float)(old->evidence[k] * kept), next;
+        float ak = cat->nz_val[q];
+        out->capability[k] = decay_one(m, old->capability[k], old->practiced_at[k], ev->at);
+        out->evidence[k] = (float)(old->evidence[k] * retention_since(m, old->practiced_at[k], ev->at));
+        S += ak;
+        S2 += ak * ak;
+        L += ak * out->capability[k];
+        E += ak * out->evidence[k];
+        amax = ak > amax ? ak : amax;
+    }
+    /* An assessment measures the course's level L = Σ a·c / Σ a. The
+     * update is the least-squares (Kalman) one for that measurement with
+     * equal uncertainty on each tag: L moves the share rho of the way to y,
+     * each tag by rho·(y − L)·a_k·S/Σa², and rho shrinks with the evidence
+     * already behind those tags (the starting profile counting for
+     * prior_evidence assessments), never below rate_floor, so the estimate
+     * keeps following a learner who improves. */
+    float rho = 0, shift = 0;
+    if (scored && S > 0) {
+        L /= S;
+        E /= S;
+        rho = 1.0f / (m->prior_evidence + E + 1.0f);
+        rho = rho > m->rate_floor ? rho : m->rate_floor;
+        rho = rho < 1 ? rho : 1;
+        shift = rho * (ev->score - L) * S / S2;
+    }
+    bool progress = false;
+    for (uint32_t q = cat->nz_off[j]; q < cat->nz_off[j + 1]; q++) {
+        uint32_t k = cat->nz_tag[q];
+        float ak = cat->nz_val[q], c = out->capability[k], next;
         if (scored) {
-            /* A running mean of the assessments, the starting profile counting
-             * for prior_evidence of them; the floor keeps it following a
-             * learner who improves. */
-            float rate = 1.0f / (m->prior_evidence + e + a[k]);
-            rate = a[k] * (rate > m->rate_floor ? rate : m->rate_floor);
-            next = c + (rate < 1 ? rate : 1) * (ev->score - c);
-            e += a[k];
+            next = c + shift * ak;
+            out->evidence[k] += ak / amax;
         } else {
-            next = c + m->eta_completed * a[k] * (1.0f - c);
+            next = c + m->eta_completed * ak * (1.0f - c);
         }
         next = clamp01(next);
         progress |= next >= c + RS_PROGRESS_MIN;
         out->capability[k] = next;
-        out->evidence[k] = e;
         if (ev->at > out->practiced_at[k])
             out->practiced_at[k] = ev->at;
     }

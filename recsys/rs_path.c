@@ -14,15 +14,18 @@
  *
  * ONE STEP
  * 1. The best course overall, B: the one with the best priority
- *        value_j / minutes_j · tier_j · fit_j · (retake_factor if just failed)
- *    among those allowed (not mastered, not excluded, in the modules asked
+ *        value_j / chain_minutes_j · tier_j · fit_j · (retake_factor if just failed)
+ *    where chain_minutes_j are j's minutes plus, for each unmet prerequisite,
+ *    its minutes times the sessions the planning model expects it to need
+ *    (a deep course pays for its chain), among those allowed (not mastered, not excluded, in the modules asked
  *    for, not planned max_sessions times, not the previous item, not capped
  *    after failures).
  * 2. One thread of study: the best course R related to the anchor (the
  *    learner's latest course with progress, then each item planned): the
  *    anchor itself, its prerequisites, its dependents, courses sharing a
  *    prerequisite. R is taken when its priority reaches (1 − continuity)
- *    of B's; else the best course one hop further that does; else B.
+ *    of B's; else the previous item again (practice back to back) when it
+ *    does; else the best course one hop further that does; else B.
  * 3. The head of the chain: the pick's unmet prerequisites come first, in a
  *    depth-first post-order (each chain followed to its end before the
  *    next, the one leading back to the anchor first): as many as the items
@@ -37,20 +40,34 @@
  *    score is allowed again later as PRACTICE, never as the very next item
  *    while anything else is allowed.
  * When a step finds nothing under these rules it relaxes them in order
- * (back to back, then capped retakes) before giving up: a path is empty only
- * when no allowed course can close any of the gap, and `status` says why.
+ * (back to back, then capped retakes, then a mastered course whose tags the
+ * target still asks more of, as PRACTICE) before giving up: a path is empty
+ * only when no allowed course can close any of the gap, and `status` says
+ * why.
  *
  * SPEED
- * The learner's bound u_k = w_k·session_gain·(1 − ĉ_k) on tags below target is
- * scored once against every course (s = A·u, one sgemv: the only pass over
- * the catalog). s_j bounds course j's value for the rest of the path (ĉ only
- * rises: u only shrinks), so b_j = s_j / minutes_j · tier_j bounds its
- * priority. The greedy is lazy, as for submodular maximisation: the courses
- * whose bound reaches a threshold (a quantile of a sample, so that about K
- * pass) are the candidates; each step computes the exact priority only of
- * candidates whose bound could beat the best so far, and tightens their
- * bound to it; when courses left out could still win, the threshold drops
- * and more join. Each B is exactly the full greedy's.
+ * The learner's bound u_k = w_k·min(gap_k / min_cover, session_gain·(1 − ĉ_k))
+ * on tags below target (bound_weight says why it bounds) is scored against
+ * every course (s = A·u, one sgemv); s_j bounds course j's value for the rest
+ * of the path (ĉ only rises: u only shrinks), so s_j / minutes_j · tier_j ·
+ * fit_j bounds its priority — with one approximation: fit_j is taken at the
+ * start of the path (ws->fit0, or when a course is examined), and a course
+ * harder than the learner can fit better once the path has raised its level.
+ * The candidates are the courses whose bound reaches a sampled quantile (so
+ * that about K pass), in a max-heap: a step pops them in the order of their
+ * bounds, tightens each to its own priority now and stops when the next
+ * bound cannot beat the best (the lazy greedy of submodular maximisation);
+ * the chain's minutes only lower a priority, and the chain walk stops once
+ * it is too long to win. When the candidates run out above the best, the
+ * step first scores the whole catalog again against u as it is (a picked
+ * course lowers the value of every course sharing its tags: on a catalog
+ * of 28 tags most of them, and one more sgemv is cheaper than examining them
+ * one by one), then widens the threshold. A step that has examined
+ * EXAMINE_MAX candidates and holds a pick takes it: on a large catalog whose
+ * picks lower everyone's value, a step is exact in what it examined and
+ * close to the best beyond. The first step is exact: tests/unit/test_rs_path.c
+ * checks it against a full pass, and that a shorter path is the start of a
+ * longer one.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -70,15 +87,17 @@ enum {
     F_PASSED = 1 << 8,          /* the latest attempt passed */
     F_NEAR = 1 << 9,            /* related to the anchor */
     F_FAR = 1 << 10,            /* one hop further */
+    F_CAND = 1 << 11,           /* in the candidate list (or dropped from it for good) */
 };
 
 /* Rules a step may relax, in this order, when it finds nothing. */
 enum { STRICT = 0, ALLOW_BACK_TO_BACK = 1, ALLOW_CAPPED = 2 };
 
-#define CAND_PER_ITEM 32        /* candidates wanted per requested item */
-#define CAND_MIN 256            /* ... and at least this many */
-#define CAND_SHARE 16           /* ... and at least 1/CAND_SHARE of the catalog */
+#define CAND_MIN 256            /* candidates wanted at first: at least this many, */
+#define CAND_SHARE 16           /* and 1/CAND_SHARE of the catalog; not by the items
+                                 * asked for, so that a shorter path starts the same */
 #define SAMPLE 1024             /* scores sampled to place the threshold */
+#define EXAMINE_MAX 512         /* candidates a step examines at most once it has a pick */
 #define MIN_CHANGE 0.005f       /* smaller tag changes are not worth listing */
 #define MASTERY_EPS 1e-4f       /* planned levels meet a mastery score this close */
 
@@ -90,9 +109,13 @@ struct cand {
 struct rs_path_ws {
     const struct rs_catalog *cat;   /* the catalog this scratch is sized for */
     size_t max_cover;           /* the most tags a course covers: changes per item */
+    float min_cover;            /* the smallest coverage any course has on a tag it teaches */
     float *s;                   /* N: the bound pass A·u */
+    float *fit0;                /* N: each course's difficulty fit at the start of the
+                                 * path, computed when first needed (< 0: not yet) */
     float *inv_dur;             /* N: 1 / duration */
-    struct cand *cand;          /* N: candidates */
+    struct cand *cand;          /* N: candidates, a max-heap on their bounds */
+    struct cand *aside;         /* N: those taken off the heap in a step */
     uint16_t *flags;            /* N: F_* for the current query */
     uint8_t *sessions;          /* N: sessions planned in this path */
     uint8_t *mark;              /* N: DFS marks, zero between uses */
@@ -102,6 +125,7 @@ struct rs_path_ws {
     uint32_t *near;             /* N: related to the anchor */
     uint32_t *far;              /* N: one hop further */
     float *chat;                /* D: simulated effective capability */
+    float *chat0;               /* D: ... at the start of the path */
     float *u;                   /* D: the bound vector */
     struct legacy_ws *legacy;   /* the legacy sequencer's scratch */
 };
@@ -114,8 +138,10 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
         return NULL;
     ws->cat = cat;
     ws->s = rs_aligned_alloc((N ? N : 1) * sizeof(float));
+    ws->fit0 = malloc((N ? N : 1) * sizeof(float));
     ws->inv_dur = malloc((N ? N : 1) * sizeof(float));
     ws->cand = malloc((N ? N : 1) * sizeof(struct cand));
+    ws->aside = malloc((N ? N : 1) * sizeof(struct cand));
     ws->flags = calloc(N ? N : 1, sizeof *ws->flags);
     ws->sessions = calloc(N ? N : 1, 1);
     ws->mark = calloc(N ? N : 1, 1);
@@ -125,10 +151,11 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     ws->near = malloc((N ? N : 1) * sizeof(uint32_t));
     ws->far = malloc((N ? N : 1) * sizeof(uint32_t));
     ws->chat = malloc((D ? D : 1) * sizeof(float));
+    ws->chat0 = malloc((D ? D : 1) * sizeof(float));
     ws->u = malloc((D ? D : 1) * sizeof(float));
     ws->legacy = rs_legacy_ws_create(cat);
-    if (!ws->legacy || !ws->s || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
-        !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->u) {
+    if (!ws->legacy || !ws->s || !ws->fit0 || !ws->aside || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
+        !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->chat0 || !ws->u) {
         rs_path_ws_destroy(ws);
         return NULL;
     }
@@ -136,6 +163,9 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
         ws->inv_dur[j] = 1.0f / (float)cat->duration[j];
         size_t n = cat->nz_off[j + 1] - cat->nz_off[j];
         ws->max_cover = n > ws->max_cover ? n : ws->max_cover;
+        for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
+            if (ws->min_cover == 0 || cat->nz_val[e] < ws->min_cover)
+                ws->min_cover = cat->nz_val[e];
     }
     return ws;
 }
@@ -145,8 +175,10 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     if (ws == NULL)
         return;
     free(ws->s);
+    free(ws->fit0);
     free(ws->inv_dur);
     free(ws->cand);
+    free(ws->aside);
     free(ws->flags);
     free(ws->sessions);
     free(ws->mark);
@@ -156,6 +188,7 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     free(ws->near);
     free(ws->far);
     free(ws->chat);
+    free(ws->chat0);
     free(ws->u);
     rs_legacy_ws_destroy(ws->legacy);
     free(ws);
@@ -184,6 +217,8 @@ struct step_ctx {
     size_t n_near, n_far;       /* ws->near, ws->far */
     bool far_ready;             /* ws->far holds the anchor's second hop */
     int relax;                  /* STRICT, ALLOW_BACK_TO_BACK or ALLOW_CAPPED */
+    unsigned passes;            /* sgemv passes over the catalog so far */
+    size_t rescored_at;         /* items_left when the last pass was made */
     bool too_long;              /* some course was left out for the minutes left */
 };
 
@@ -289,6 +324,21 @@ static float difficulty_fit(const struct step_ctx *x, size_t j)
     return x->m->fit_floor + (1 - x->m->fit_floor) * expf(-z * z);
 }
 
+/* Tag k's entry in the bound vector u, for a gap `gap` (target − ĉ) at ĉ:
+ * a session closes w·min(gap, sg·a·(1 − ĉ)) of it, and since every coverage
+ * a is at least min_cover, that is at most a·w·min(gap / min_cover,
+ * sg·(1 − ĉ)) — linear in a, so A·u bounds every course's value at once,
+ * and it only falls as ĉ rises. */
+static float bound_weight(const struct rs_model *m, const struct rs_path_ws *ws, float w,
+                          float gap, float chat)
+{
+    if (gap <= 0)
+        return 0;
+    float by_gap = ws->min_cover > 0 ? gap / ws->min_cover : INFINITY;
+    float by_step = m->session_gain * (1 - chat);
+    return w * (by_gap < by_step ? by_gap : by_step);
+}
+
 /* Course j's exact direct value now: the weighted gap one session closes. */
 static float value(const struct step_ctx *x, uint32_t j)
 {
@@ -331,16 +381,23 @@ static float factors(const struct step_ctx *x, uint32_t j)
 
 /* ---------------------------------------------------------------- chains */
 
+#define CHAIN_NEVER (-1)        /* a prerequisite can never be taken in this path */
+#define CHAIN_TOO_LONG (-2)     /* its minutes exceed the caller's cap */
+
 /* Collect j's unmet prerequisites into ws->group in depth-first post-order
  * (each chain to its end, prerequisites related to the anchor first), j
- * itself last. Returns the group's length, or -1 when a prerequisite can
- * never be taken in this path (excluded, or planned out). */
-static long chain(const struct step_ctx *x, uint32_t j)
+ * itself last. Returns the group's length; CHAIN_NEVER when a prerequisite
+ * can never be taken in this path (excluded); CHAIN_TOO_LONG as soon as the
+ * group's minutes pass `cap` (a walk that need not finish: the caller only
+ * wants chains cheaper than that). */
+static long chain(const struct step_ctx *x, uint32_t j, float cap)
 {
     const struct rs_catalog *cat = x->cat;
     struct rs_path_ws *ws = x->ws;
     size_t n = 0, sp = 0;
     bool ok = true;
+    long fail = CHAIN_NEVER;
+    float minutes = (float)cat->duration[j];
     ws->stack[sp] = j;
     ws->edge[sp++] = 0;
     ws->mark[j] = 1;
@@ -359,6 +416,12 @@ static long chain(const struct step_ctx *x, uint32_t j)
                 ok = false;
                 break;
             }
+            minutes += (float)cat->duration[p];        /* a session at least */
+            if (minutes > cap) {
+                ok = false;
+                fail = CHAIN_TOO_LONG;
+                break;
+            }
             ws->mark[p] = 1;
             ws->stack[sp] = p;
             ws->edge[sp++] = 0;
@@ -375,7 +438,7 @@ static long chain(const struct step_ctx *x, uint32_t j)
         ws->mark[ws->group[i]] = 0;
     for (size_t i = 0; i < sp; i++)
         ws->mark[ws->stack[i]] = 0;
-    return ok ? (long)n : -1;
+    return ok ? (long)n : fail;
 }
 
 /* Whether every direct prerequisite of v is met now. */
@@ -421,40 +484,120 @@ static float kth_largest(float *v, size_t n, size_t k)
     return v[want];
 }
 
+/* The candidates are a max-heap on their bound (ws->cand[0..n_cand)). */
+static void heap_down(struct cand *h, size_t n, size_t i)
+{
+    struct cand c = h[i];
+    for (;;) {
+        size_t l = 2 * i + 1, big = i;
+        if (l >= n)
+            break;
+        big = l + 1 < n && h[l + 1].bound > h[l].bound ? l + 1 : l;
+        if (h[big].bound <= c.bound)
+            break;
+        h[i] = h[big];
+        i = big;
+    }
+    h[i] = c;
+}
+
+static void heap_push(struct step_ctx *x, struct cand c)
+{
+    struct cand *h = x->ws->cand;
+    size_t i = x->n_cand++;
+    while (i > 0 && h[(i - 1) / 2].bound < c.bound) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = c;
+}
+
+static struct cand heap_pop(struct step_ctx *x)
+{
+    struct cand *h = x->ws->cand, top = h[0];
+    h[0] = h[--x->n_cand];
+    if (x->n_cand > 0)
+        heap_down(h, x->n_cand, 0);
+    return top;
+}
+
 static float full_pass_bound(const struct step_ctx *x, size_t j)
 {
     return x->ws->s[j] * x->ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
 }
 
-/* The first candidates: every course's bound from the full pass, and those
- * reaching a sampled quantile (so that about x->k pass) join; when x->k is a
- * large share of the catalog, all join and x->thr = 0. */
+/* Course j's difficulty fit at the start of the path (see SPEED). */
+static float fit0(const struct step_ctx *x, size_t j)
+{
+    float *f = &x->ws->fit0[j];
+    if (*f < 0) {
+        const struct rs_catalog *cat = x->cat;
+        float level = 0;
+        for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
+            level += cat->nz_val[e] * x->ws->chat0[cat->nz_tag[e]];
+        level = cat->cover_sum[j] > 0 ? level / cat->cover_sum[j] : 0;
+        float z = (cat->difficulty[j] - (level + x->m->stretch)) / x->m->fit_width;
+        *f = x->m->fit_floor + (1 - x->m->fit_floor) * expf(-z * z);
+    }
+    return *f;
+}
+
+/* The candidates after a pass: every course's bound s_j/minutes·tier,
+ * times its fit at the start of the path where that could still reach the
+ * threshold (a quantile of a sample, so that about x->k pass); those at or
+ * above it join. When x->k is a large share of the catalog, all join and
+ * x->thr = 0. The fit applied stays in s: the bound from now on. */
 static void first_candidates(struct step_ctx *x)
 {
     const struct rs_catalog *cat = x->cat;
     struct rs_path_ws *ws = x->ws;
     const size_t N = cat->n_courses;
     const float min_s = x->m->min_gain;
-    const float *s = ws->s, *inv = ws->inv_dur, *tf = x->tier_factor;
-    const uint16_t *f = ws->flags;
+    float *s = ws->s;
+    const float *inv = ws->inv_dur, *tf = x->tier_factor;
     const uint8_t *tier = cat->course_tier;
     float thr = 0;
     if (x->k * 4 < N && N > SAMPLE) {
         float sample[SAMPLE];
         size_t stride = N / SAMPLE, rank = x->k * SAMPLE / N;
-        for (size_t i = 0; i < SAMPLE; i++)
-            sample[i] = s[i * stride] * inv[i * stride] * tf[tier[i * stride]];
+        for (size_t i = 0; i < SAMPLE; i++) {
+            size_t j = i * stride;
+            sample[i] = s[j] * fit0(x, j) * inv[j] * tf[tier[j]];
+        }
         thr = kth_largest(sample, SAMPLE, rank ? rank : 1);
     }
     /* With the sgemv, the only pass over every course: keep it lean. */
     x->n_cand = 0;
+    uint16_t *f = ws->flags;
     for (size_t j = 0; j < N; j++) {
-        bool out = (f[j] & (F_EXCLUDED | F_OFF_MODULE)) | (s[j] < min_s);
-        float bj = out ? -1.0f : s[j] * inv[j] * tf[tier[j]];
-        if (bj >= thr && bj >= 0)
+        f[j] &= (uint16_t)~F_CAND;
+        if ((f[j] & (F_EXCLUDED | F_OFF_MODULE)) || s[j] < min_s)
+            continue;
+        float bj = s[j] * inv[j] * tf[tier[j]];
+        if (bj < thr)
+            continue;
+        float fit = fit0(x, j);
+        s[j] *= fit;
+        bj *= fit;
+        if (bj >= thr) {
             ws->cand[x->n_cand++] = (struct cand){ bj, (uint32_t)j };
+            f[j] |= F_CAND;
+        }
     }
+    for (size_t i = x->n_cand / 2; i-- > 0;)
+        heap_down(ws->cand, x->n_cand, i);
     x->thr = thr;
+}
+
+/* Score every course again against the bound vector u as it is now (one
+ * more sgemv) and choose the candidates afresh: cheaper than widening
+ * course by course once the best has fallen far below the bounds of the
+ * last pass. */
+static void rescore(struct step_ctx *x)
+{
+    rs_score_one(x->cat, x->ws->u, x->ws->s);
+    first_candidates(x);
+    x->passes++;
 }
 
 /* Course j's exact priority now (0 when it closes too little to count). */
@@ -466,32 +609,64 @@ static float priority(const struct step_ctx *x, uint32_t j)
     return v * x->ws->inv_dur[j] * factors(x, j);
 }
 
-/* Lower the threshold to lo: the courses with a full-pass bound in
- * [lo, x->thr) get their current priority bound (value per minute and tier)
- * computed, and those still at or above lo join the candidates. */
+/* Lower the threshold to lo: the courses not yet candidates whose full-pass
+ * bound reaches lo get their current bound (value per minute and tier)
+ * computed, and those still at or above lo join. One left out now has a
+ * current bound below lo, the new threshold; it is looked at again when the
+ * threshold falls further (its full-pass bound may be above that: the scan
+ * is by the F_CAND mark, not by the full-pass bound). */
 static void widen(struct step_ctx *x, float lo)
 {
     struct rs_path_ws *ws = x->ws;
     for (size_t j = 0; j < x->cat->n_courses; j++) {
-        float b = full_pass_bound(x, j);
-        if (b < lo || b >= x->thr || ws->s[j] < x->m->min_gain ||
-            (ws->flags[j] & (F_EXCLUDED | F_OFF_MODULE)))
+        if (full_pass_bound(x, j) < lo || ws->s[j] < x->m->min_gain ||
+            (ws->flags[j] & (F_CAND | F_EXCLUDED | F_OFF_MODULE)))
             continue;
-        float now = value(x, (uint32_t)j) * ws->inv_dur[j] *
-                    x->tier_factor[x->cat->course_tier[j]];
-        if (now >= lo)
-            ws->cand[x->n_cand++] = (struct cand){ now, (uint32_t)j };
+        /* its value and fit now: the bound for the rest of the path (see
+         * SPEED), kept in s so that the next widening skips it until lo
+         * falls below it */
+        ws->s[j] = value(x, (uint32_t)j) * difficulty_fit(x, j);
+        float now = ws->s[j] * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
+        if (now >= lo) {
+            heap_push(x, (struct cand){ now, (uint32_t)j });
+            ws->flags[j] |= F_CAND;
+        }
     }
     x->thr = lo;
 }
 
+/* Sessions of course p the planning model expects before p is met (at least
+ * one, at most what is left of max_sessions). */
+static unsigned sessions_needed(const struct step_ctx *x, uint32_t p)
+{
+    const struct rs_catalog *cat = x->cat;
+    const float sg = x->m->session_gain;
+    unsigned left = x->m->max_sessions > x->ws->sessions[p] ? x->m->max_sessions - x->ws->sessions[p] : 1;
+    for (unsigned s = 1; s < left; s++) {
+        /* level after s sessions: each tag at 1 - (1 - c)(1 - sg·a)^s */
+        float level = 0;
+        for (uint32_t e = cat->nz_off[p]; e < cat->nz_off[p + 1]; e++) {
+            float a = cat->nz_val[e], c = x->ws->chat[cat->nz_tag[e]];
+            level += a * (1 - (1 - c) * powf(1 - sg * a, (float)s));
+        }
+        if (level + MASTERY_EPS * cat->cover_sum[p] >= cat->mastery[p] * cat->cover_sum[p])
+            return s;
+    }
+    return left;
+}
+
 /* Whether j can start a step: allowed, and its chain can be taken (its head
- * fits the minutes left). A chain that never can marks j rejected. */
-static bool takeable(struct step_ctx *x, uint32_t j)
+ * fits the minutes left) for at most `cap` minutes. A chain that never can
+ * marks j rejected. When it can, *minutes is what the chain costs: j's own
+ * minutes, and each unmet prerequisite's times the sessions it is expected
+ * to need. */
+static bool takeable(struct step_ctx *x, uint32_t j, float cap, float *minutes)
 {
     if (!allowed(x, j) || met(x, j))
         return false;
-    long n = chain(x, j);
+    long n = chain(x, j, cap);
+    if (n == CHAIN_TOO_LONG)
+        return false;                   /* not this step: costlier than the best so far */
     if (n < 0 || x->cat->duration[x->ws->group[0]] > x->budget_left) {
         /* Minutes only shrink and exclusions stay: it never will be. */
         x->too_long |= n >= 0;
@@ -501,6 +676,11 @@ static bool takeable(struct step_ctx *x, uint32_t j)
     /* The previous item must not come back at once through a chain either. */
     if ((x->ws->flags[x->ws->group[0]] & F_LAST) && x->relax < ALLOW_BACK_TO_BACK)
         return false;
+    *minutes = (float)x->cat->duration[j];
+    for (long i = 0; i + 1 < n; i++) {
+        uint32_t p = x->ws->group[i];
+        *minutes += (float)x->cat->duration[p] * (float)sessions_needed(x, p);
+    }
     return true;
 }
 
@@ -509,34 +689,54 @@ static long best_overall(struct step_ctx *x, float *best)
 {
     struct rs_path_ws *ws = x->ws;
     long pick = -1;
+    size_t n_aside = 0;
     *best = 0;
-    size_t i = 0, live = 0;
     for (;;) {
-        for (; i < x->n_cand; i++) {
-            struct cand c = ws->cand[i];
-            uint16_t f = ws->flags[c.course];
-            if (f & (F_EXCLUDED | F_OFF_MODULE | F_REJECTED | F_MASTERED | F_DONE))
-                continue;               /* dropped from the list for good */
-            if (c.bound > *best) {
-                float v = value(x, c.course);
-                c.bound = v * ws->inv_dur[c.course] * x->tier_factor[x->cat->course_tier[c.course]];
-                if (c.bound > *best && v >= x->m->min_gain) {
-                    float p = c.bound * factors(x, c.course);
-                    if (p > *best && takeable(x, c.course)) {
+        /* The candidates in the order of their bounds, as long as one could
+         * still beat the best: each bound tightened to the course's own
+         * priority now (before retakes and chains) and set aside. */
+        while (x->n_cand > 0 && ws->cand[0].bound > *best) {
+            if (n_aside >= EXAMINE_MAX && pick >= 0)
+                break;                  /* good enough: see SPEED */
+            struct cand c = heap_pop(x);
+            uint32_t j = c.course;
+            if (ws->flags[j] & (F_EXCLUDED | F_OFF_MODULE | F_REJECTED | F_MASTERED | F_DONE))
+                continue;               /* dropped for good */
+            float v = value(x, j);
+            c.bound = v * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
+            if (c.bound > *best)
+                c.bound *= difficulty_fit(x, j);                /* see SPEED */
+            if (c.bound > *best && v >= x->m->min_gain) {
+                /* its own value per minute first (a bound), then per minute
+                 * of its whole chain; a chain longer than dur·p/best cannot
+                 * beat the best */
+                float p = c.bound * ((ws->flags[j] & F_FAILED) && ws->sessions[j] == 0
+                                         ? x->m->retake_factor : 1.0f);
+                float minutes, cap = *best > 0 ? (float)x->cat->duration[j] * p / *best : INFINITY;
+                if (p > *best && takeable(x, j, cap, &minutes)) {
+                    p *= (float)x->cat->duration[j] / minutes;
+                    if (p > *best) {
                         *best = p;
-                        pick = c.course;
+                        pick = j;
                     }
                 }
             }
-            ws->cand[live++] = c;
+            ws->aside[n_aside++] = c;
         }
-        x->n_cand = i = live;
-        if (x->thr <= *best || x->thr == 0)
+        if (x->thr <= *best || x->thr == 0 || (n_aside >= EXAMINE_MAX && pick >= 0))
             break;
+        if (x->rescored_at != x->items_left) {
+            rescore(x);                 /* new bounds for every course: the aside go */
+            x->rescored_at = x->items_left;
+            n_aside = 0;
+            continue;
+        }
         widen(x, *best * 0.9f > x->thr * 0.25f ? *best * 0.9f : x->thr * 0.25f);
         if (x->thr < 1e-12f)
             widen(x, 0);
     }
+    for (size_t i = 0; i < n_aside; i++)
+        heap_push(x, ws->aside[i]);
     return pick;
 }
 
@@ -551,10 +751,14 @@ static long best_of(struct step_ctx *x, const uint32_t *list, size_t n, float fl
         bool failed = (x->ws->flags[j] & F_FAILED) && x->ws->sessions[j] == 0;
         if (failed || full_pass_bound(x, j) < best || !allowed(x, j))
             continue;
-        float p = priority(x, j);
-        if (p > 0 && p >= best && takeable(x, j)) {
-            best = p;
-            pick = j;
+        float p = priority(x, j), minutes;
+        float cap = best > 0 ? (float)x->cat->duration[j] * p / best : INFINITY;
+        if (p > 0 && p >= best && takeable(x, j, cap, &minutes)) {
+            p *= (float)x->cat->duration[j] / minutes;
+            if (p >= best) {
+                best = p;
+                pick = j;
+            }
         }
     }
     return pick;
@@ -611,10 +815,41 @@ static long pick_course(struct step_ctx *x)
     long r = best_of(x, x->ws->near, x->n_near, floor);
     if (r >= 0)
         return r;
+    if (x->relax == STRICT) {
+        /* nothing else related is worth taking: practice the last one again
+         * (or what leads back to it) rather than leave the thread */
+        x->relax = ALLOW_BACK_TO_BACK;
+        r = best_of(x, x->ws->near, x->n_near, floor);
+        x->relax = STRICT;
+        if (r >= 0)
+            return r;
+    }
     if (!x->far_ready)
         second_hop(x);
     r = best_of(x, x->ws->far, x->n_far, floor);
     return r >= 0 ? r : b;
+}
+
+/* When no course short of mastery can close any of the gap, the best
+ * mastered one that still can (the target asks more than its mastery
+ * score), its prerequisites met, as PRACTICE; or -1. Never empty while
+ * something can raise the capability the target asks for. */
+static long last_resort(struct step_ctx *x)
+{
+    long pick = -1;
+    float best = 0;
+    for (uint32_t j = 0; j < x->cat->n_courses; j++) {
+        uint16_t f = x->ws->flags[j];
+        if ((f & (F_EXCLUDED | F_OFF_MODULE | F_REJECTED | F_DONE)) || !(f & F_MASTERED) ||
+            x->cat->duration[j] > x->budget_left || !prerequisites_met(x, j))
+            continue;
+        float p = priority(x, j);
+        if (p > best) {
+            best = p;
+            pick = j;
+        }
+    }
+    return pick;
 }
 
 /* ---------------------------------------------------------------- taking */
@@ -623,9 +858,9 @@ static long pick_course(struct step_ctx *x)
 static enum rs_reason reason_for(const struct step_ctx *x, uint32_t j, bool for_later)
 {
     struct rs_path_ws *ws = x->ws;
-    if (ws->sessions[j] > 0)
-        return RS_REASON_PRACTICE;
     uint16_t f = ws->flags[j];
+    if (ws->sessions[j] > 0 || (f & F_MASTERED))
+        return RS_REASON_PRACTICE;
     bool faded = false;
     if (f & F_PASSED)   /* passed, mastered on the record, below it now: faded */
         faded = rs_course_mastered(x->cat, x->learner->capability, j);
@@ -658,7 +893,7 @@ static void take(struct step_ctx *x, uint32_t j, enum rs_reason reason, struct r
         float gap_before = t[k] > before ? t[k] - before : 0;
         float gap_after = t[k] > after ? t[k] - after : 0;
         ws->chat[k] = after;
-        ws->u[k] = gap_after > 0 ? w[k] * sg * (1 - after) : 0;
+        ws->u[k] = bound_weight(x->m, ws, w[k], gap_after, after);
         it->gain += w[k] * (gap_before - gap_after);
         if (gap_before > 0 && after - before >= MIN_CHANGE) {
             float shown = after < t[k] ? after : t[k];
@@ -678,12 +913,20 @@ static void take(struct step_ctx *x, uint32_t j, enum rs_reason reason, struct r
 static bool step(struct step_ctx *x, struct rs_path *out, long *last)
 {
     long j = -1;
-    for (x->relax = STRICT; j < 0; x->relax++) {
+    for (x->relax = STRICT; j < 0 && x->relax <= ALLOW_CAPPED; x->relax++)
         j = pick_course(x);
-        if (j < 0 && x->relax == ALLOW_CAPPED)
-            return false;
+    if (j < 0 && (j = last_resort(x)) >= 0) {
+        take(x, (uint32_t)j, RS_REASON_PRACTICE, out);
+        if (*last >= 0)
+            x->ws->flags[*last] &= (uint16_t)~F_LAST;
+        x->ws->flags[j] |= F_LAST;
+        *last = j;
+        set_anchor(x, j);
+        return true;
     }
-    long n = chain(x, (uint32_t)j);     /* ws->group was overwritten since */
+    if (j < 0)
+        return false;
+    long n = chain(x, (uint32_t)j, INFINITY);  /* ws->group was overwritten since */
     for (long i = 0; i < n && x->items_left > 0; i++) {
         uint32_t v = x->ws->group[i];
         if (i > 0 && met(x, v))
@@ -727,18 +970,19 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     rs_learner_effective(m, q->learner, q->now, ws->chat);
     out->gap_before = rs_learner_gap(ws->chat, target, cat->tag_weight, D, NULL);
     for (size_t k = 0; k < D; k++)
-        ws->u[k] = ws->chat[k] < target[k] ? cat->tag_weight[k] * m->session_gain * (1 - ws->chat[k]) : 0;
+        ws->u[k] = bound_weight(m, ws, cat->tag_weight[k], target[k] - ws->chat[k], ws->chat[k]);
     rs_score_one(cat, ws->u, ws->s);
+    memcpy(ws->chat0, ws->chat, D * sizeof *ws->chat0);
+    for (size_t j = 0; j < cat->n_courses; j++)
+        ws->fit0[j] = -1;
     set_flags(cat, m, q, ws);
 
     struct step_ctx x = {
         .cat = cat, .m = m, .ws = ws, .learner = q->learner, .target = target,
         .items_left = n_max, .budget_left = q->budget_min ? q->budget_min : UINT32_MAX,
-        .k = n_max * CAND_PER_ITEM > CAND_MIN ? n_max * CAND_PER_ITEM : CAND_MIN,
+        .k = CAND_MIN > cat->n_courses / CAND_SHARE ? CAND_MIN : cat->n_courses / CAND_SHARE,
         .anchor = -1,
     };
-    if (x.k < cat->n_courses / CAND_SHARE)
-        x.k = cat->n_courses / CAND_SHARE;
     enum rs_tier tier = q->learner->tier;
     for (int t = 0; t < 4; t++) {
         int above = t - (int)tier;
@@ -748,6 +992,8 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     /* The thread of study starts at the learner's latest course with
      * progress (not merely the latest attempt: one that taught nothing is
      * no thread to follow). */
+    x.passes = 1;
+    x.rescored_at = n_max;
     set_anchor(&x, q->learner->anchor);
     first_candidates(&x);
 

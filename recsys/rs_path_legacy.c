@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * The sequencer as it was before the rules of DESIGN §3.4 (issue 11): the
- * model's default (RS_SEQUENCER_LEGACY) until the rules' sequencer
- * (rs_path.c) beats it on `make bench-quality` — it does not yet in step
- * mode (README, "Path quality") — and the baseline it is measured against. One pass counts as mastery, a pick's prerequisites go in together or
+ * The sequencer as it was before the rules of DESIGN §3.4 (issue 11), kept
+ * unchanged as the baseline `make bench-quality` measures the rules'
+ * sequencer (rs_path.c) against; a model chooses it with
+ * RS_SEQUENCER_LEGACY, the service's default does not. One pass counts as mastery, a pick's prerequisites go in together or
  * not at all, continuity is a 15% bonus. Its expected effect of a course is
  * the old fixed rate (0.5 of the gap per session); its flags of faded skill
  * use the old 0.05 drop. See rs_path.c for the lazy greedy it shares the

@@ -22,8 +22,7 @@ enum rs_sequencer {
 /* The model's settings; rs_model_default() fills the defaults (README, "The
  * model", says why each is what it is). */
 struct rs_model {
-    enum rs_sequencer sequencer;    /* the default stays LEGACY until RULES teaches more
-                                     * on bench-quality (README, "Path quality") */
+    enum rs_sequencer sequencer;    /* RULES; LEGACY for comparison (bench-quality) */
     /* the learner model */
     double half_life_days;  /* the part above `baseline` halves in this many days */
     float baseline;         /* capability that no longer fades (the floor of decay) */
@@ -71,8 +70,9 @@ struct rs_learner {
     uint64_t version;           /* bumped by every applied event */
     float *capability;          /* dim values in [0,1], as of practiced_at */
     int64_t *practiced_at;      /* dim unix times; 0 = never (no decay) */
-    float *evidence;            /* dim: assessments behind each value, coverage-weighted,
-                                 * as of practiced_at (they fade with the skill) */
+    float *evidence;            /* dim: assessments behind each value (each counting
+                                 * a_k / max a of its course), as of practiced_at:
+                                 * they fade with the skill */
     long anchor;                /* the latest course whose event raised capability, or -1 */
     int64_t anchor_at;          /* when (0 with no anchor) */
     struct rs_attempt *attempts;/* the latest attempt per course, sorted by course */
@@ -123,14 +123,17 @@ struct rs_event {
 
 /* Apply `ev` to `old`, writing the new state to `out` (initialised with the
  * same dim, distinct from old). Capabilities and evidence decay to ev->at
- * first; an assessment scored y moves each covered tag toward y with a step
- * that shrinks as evidence accumulates, ĉ_k += r_k·(y - ĉ_k) with
- * r_k = a_k·max(rate_floor, 1 / (prior_evidence + e_k + a_k)), and adds a_k to
- * e_k; COMPLETED without a score ĉ_k += eta_completed·a_k·(1 - ĉ_k);
- * STARTED changes no capability. Covered tags get practiced_at = at; a scored
- * event records an attempt (passed when y >= the course's mastery score,
- * counting failures in a row); an event that raised a covered tag makes the
- * course the learner's anchor. The version is bumped.
+ * first. An assessment scored y measures the course's level
+ * L = Σ a_k·ĉ_k / Σ a_k: L moves the share rho of the way to y, each covered
+ * tag by rho·(y − L)·a_k·Σa/Σa² (the least-squares update for that
+ * measurement), with rho = max(rate_floor, 1 / (prior_evidence + ē + 1)) and
+ * ē the coverage-weighted evidence of the course's tags; each tag's
+ * evidence grows by a_k / max a. COMPLETED without a score
+ * ĉ_k += eta_completed·a_k·(1 - ĉ_k); STARTED changes no capability.
+ * Covered tags get practiced_at = at; a scored event records an attempt
+ * (passed when y >= the course's mastery score, counting failures in a
+ * row); an event that raised a covered tag makes the course the learner's
+ * anchor. The version is bumped.
  * Returns 0, or RS_EINVAL with the reason in err, or RS_ENOMEM. */
 int rs_learner_apply(const struct rs_catalog *cat, const struct rs_model *m,
                      const struct rs_learner *old, const struct rs_event *ev,

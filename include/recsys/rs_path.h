@@ -78,9 +78,10 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat);
 void rs_path_ws_destroy(struct rs_path_ws *ws);
 
 /* Build the path for `q` into `out` (zeroed or deinit'ed before) with the
- * model's sequencer. RS_SEQUENCER_LEGACY (the default for now): one pass is
- * mastery, a pick's prerequisites go in all together or not at all, a 15%
- * continuity bonus. RS_SEQUENCER_RULES, by the rules of DESIGN §3.4
+ * model's sequencer. RS_SEQUENCER_LEGACY, the one before issue 11, kept to
+ * compare with (bench-quality): one pass is mastery, a pick's prerequisites
+ * go in all together or not at all, a 15% continuity bonus.
+ * RS_SEQUENCER_RULES (the default), by the rules of DESIGN §3.4
  * (rs_path.c says how): each step picks the course with
  * the best expected gain per minute (times difficulty, tier and, after a
  * failure, retake fit), unless one related to the learner's thread of study

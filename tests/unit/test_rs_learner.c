@@ -138,28 +138,28 @@ static void test_learner_step_shrinks_with_evidence(void **state)
     struct rs_catalog *cat = small_catalog();
     struct rs_model m;
     rs_model_default(&m);
+    m.rate_floor = 0.25f;                   /* low, to see the shrinking */
     struct rs_learner l, next;
     rs_learner_init(&l, 3);
     l.capability[0] = 0.2f;
     int64_t t = 1700000000;
     float prev_step = 1;
     for (int i = 0; i < 8; i++) {
+        /* c1 teaches tag a alone: its level is that tag */
         struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = t + i };
         rs_learner_init(&next, 3);
         assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &next, NULL, 0), 0);
-        /* the share of the distance to the score closed, for coverage 0.8 */
         float step = (next.capability[0] - l.capability[0]) / (0.9f - l.capability[0]);
         float e = l.evidence[0];
-        float want = 0.8f * fmaxf(m.rate_floor, 1.0f / (m.prior_evidence + e + 0.8f));
-        assert_float_equal(step, want, 1e-4);
-        assert_true(step <= prev_step + 1e-6f);
-        assert_float_equal(next.evidence[0], e + 0.8f, 1e-5);
+        assert_float_equal(step, fmaxf(m.rate_floor, 1.0f / (m.prior_evidence + e + 1)), 1e-4);
+        assert_true(step <= prev_step + 1e-4f);
+        assert_float_equal(next.evidence[0], e + 1, 1e-5);     /* one assessment */
         prev_step = step;
         rs_learner_deinit(&l);
         l = next;
     }
-    assert_float_equal(prev_step, 0.8f * m.rate_floor, 1e-6);      /* at the floor */
-    assert_true(l.capability[0] > 0.85f);                           /* it follows the scores */
+    assert_float_equal(prev_step, m.rate_floor, 1e-4);          /* at the floor */
+    assert_true(l.capability[0] > 0.85f);                       /* it follows the scores */
     /* a first pass at 0.9 takes the estimate most of the way: not 0.2 -> 0.55 */
     struct rs_learner fresh, one;
     rs_learner_init(&fresh, 3);
@@ -167,17 +167,58 @@ static void test_learner_step_shrinks_with_evidence(void **state)
     fresh.capability[0] = 0.2f;
     struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = t };
     assert_int_equal(rs_learner_apply(cat, &m, &fresh, &ev, &one, NULL, 0), 0);
-    assert_true(one.capability[0] > 0.6f);
+    assert_float_equal(one.capability[0], 0.2f + 0.7f / (1 + m.prior_evidence), 1e-5);
     /* evidence fades with the skill: a half-life later, half of it is left */
     struct rs_learner later;
     rs_learner_init(&later, 3);
     ev.at = t + 8 + (int64_t)(m.half_life_days * DAY);
-    ev.course = 3;                                  /* c4 also covers tag a */
+    ev.course = 3;                                  /* c4 also teaches tag a alone */
     assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &later, NULL, 0), 0);
-    assert_float_equal(later.evidence[0], l.evidence[0] * 0.5f + 0.8f, 1e-3);
+    assert_float_equal(later.evidence[0], l.evidence[0] * 0.5f + 1, 1e-3);
     rs_learner_deinit(&later);
     rs_learner_deinit(&fresh);
     rs_learner_deinit(&one);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
+/* Calibrated: an assessment of a course teaching several tags at different
+ * levels moves the course's level (what an assessment shows) exactly the
+ * share rho of the way to the score, each tag in proportion to its
+ * coverage; a score equal to the level changes nothing. */
+static void test_learner_update_moves_the_course_level(void **state)
+{
+    (void)state;
+    struct sp_def d;
+    sp_def_init(&d);
+    d.coverage[0][0] = 0.9f;                /* c1 teaches a (0.9) and b (0.3) */
+    d.coverage[0][1] = 0.3f;
+    struct rs_catalog *cat = rs_catalog_create(&d.def, NULL, 0, NULL);
+    assert_non_null(cat);
+    struct rs_model m;
+    rs_model_default(&m);
+    struct rs_learner l, a, b;
+    rs_learner_init(&l, 3);
+    l.capability[0] = 0.6f;
+    l.capability[1] = 0.2f;
+    float level = rs_course_level(cat, l.capability, 0);
+    assert_float_equal(level, (0.9 * 0.6 + 0.3 * 0.2) / 1.2, 1e-6);
+    struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = 1700000000 };
+    rs_learner_init(&a, 3);
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &a, NULL, 0), 0);
+    float rho = fmaxf(m.rate_floor, 1.0f / (m.prior_evidence + 1));
+    assert_float_equal(rs_course_level(cat, a.capability, 0), level + rho * (0.9f - level), 1e-5);
+    float da = a.capability[0] - 0.6f, db = a.capability[1] - 0.2f;
+    assert_float_equal(da / db, 0.9f / 0.3f, 1e-3);             /* by coverage */
+    assert_float_equal(a.capability[2], 0, 0);                  /* untaught: untouched */
+    ev.score = level;
+    rs_learner_init(&b, 3);
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &b, NULL, 0), 0);
+    assert_float_equal(b.capability[0], 0.6f, 1e-6);
+    assert_float_equal(b.capability[1], 0.2f, 1e-6);
+    assert_int_equal(b.anchor, -1);                             /* no progress */
+    rs_learner_deinit(&a);
+    rs_learner_deinit(&b);
     rs_learner_deinit(&l);
     rs_catalog_destroy(cat);
 }
@@ -198,7 +239,7 @@ static void test_learner_anchor_and_failures_in_a_row(void **state)
     struct step { uint32_t course; float score; long anchor; uint16_t fails; } steps[] = {
         { 0, 0.9f, 0, 0 },      /* c1 passed, t_a rises: anchor c1 */
         { 1, 0.1f, 0, 1 },      /* c2 failed, t_c falls: no progress, anchor stays */
-        { 1, 0.2f, 0, 2 },      /* failed again: two in a row */
+        { 1, 0.1f, 0, 2 },      /* failed again, no higher: two in a row */
         { 1, 0.9f, 1, 0 },      /* passed and rose: anchor c2, the count resets */
         { 1, 0.3f, 1, 1 },
     };
@@ -376,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_learner_gap_is_weighted_and_clipped),
         cmocka_unit_test(test_learner_assessed_moves_toward_score),
         cmocka_unit_test(test_learner_step_shrinks_with_evidence),
+        cmocka_unit_test(test_learner_update_moves_the_course_level),
         cmocka_unit_test(test_learner_anchor_and_failures_in_a_row),
         cmocka_unit_test(test_learner_update_monotone_in_score),
         cmocka_unit_test(test_learner_completed_smaller_gain_started_none),
