@@ -9,6 +9,7 @@
 
 void rs_model_default(struct rs_model *m)
 {
+    memset(m, 0, sizeof *m);            /* padding too: a model compares by its bytes */
     m->sequencer = RS_SEQUENCER_RULES;
     m->half_life_days = rs_model_half_life(0.6, 182.0);
     m->baseline = 0.2f;
@@ -26,6 +27,38 @@ void rs_model_default(struct rs_model *m)
     m->tier_penalty = 0.6f;
     m->min_gain = 1e-4f;
     m->gap_tolerance = 0.01f;
+}
+
+int rs_model_check(const struct rs_model *m, char *err, size_t errlen)
+{
+#define RANGE(field, lo, hi, open_lo)                                                       \
+    if (!((open_lo) ? m->field > (lo) : m->field >= (lo)) || !(m->field <= (hi))) {        \
+        rs_err_set(err, errlen, "%s: %g is outside %s%g, %g]", #field, (double)m->field,  \
+                   (open_lo) ? "(" : "[", (double)(lo), (double)(hi));                     \
+        return RS_EINVAL;                                                                   \
+    }
+    if (m->sequencer != RS_SEQUENCER_RULES && m->sequencer != RS_SEQUENCER_LEGACY) {
+        rs_err_set(err, errlen, "sequencer: %d is not a sequencer", (int)m->sequencer);
+        return RS_EINVAL;
+    }
+    RANGE(half_life_days, 0, 1e6, 1)
+    RANGE(baseline, 0, 0.99, 0)
+    RANGE(prior_evidence, 0, 1e3, 0)
+    RANGE(rate_floor, 0, 1, 1)
+    RANGE(eta_completed, 0, 1, 0)
+    RANGE(session_gain, 0, 1, 1)
+    RANGE(max_sessions, 1, 255, 0)
+    RANGE(retake_cap, 1, 1000, 0)
+    RANGE(retake_factor, 0, 1, 1)
+    RANGE(continuity, 0, 1, 0)
+    RANGE(stretch, -1, 1, 0)
+    RANGE(fit_width, 0, 10, 1)
+    RANGE(fit_floor, 0, 1, 0)
+    RANGE(tier_penalty, 0, 1, 1)
+    RANGE(min_gain, 0, 1, 0)
+    RANGE(gap_tolerance, 0, 1e3, 0)
+#undef RANGE
+    return 0;
 }
 
 double rs_model_half_life(double retained, double days)

@@ -50,6 +50,8 @@ struct svc_catalog *svc_catalog_create(Skillpath__V1__Catalog *pb, char *err, si
         }
         c->profile[p->tier] = p->capability;
     }
+    if (svc_model_settings_from_pb(pb->model, &c->model, err, errlen) != 0)
+        goto fail;
     return c;
 fail:
     c->refs = 0;

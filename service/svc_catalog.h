@@ -17,6 +17,7 @@ struct svc_catalog {
     struct rs_catalog *cat;             /* the core catalog */
     Skillpath__V1__Catalog *pb;         /* the wire catalog, same course order */
     const float *profile[4];            /* by tier: a new learner's capability, or NULL */
+    struct rs_model model;              /* the catalog's model settings, defaults filled in */
 };
 
 /* Load and validate a catalog file (JSON). NULL with every problem, one per

@@ -29,12 +29,15 @@ static const char usage[] =
     "  skillpath validate CATALOG\n"
     "  skillpath recommend --catalog F --learner F [--learner-id ID] [--target ID] [--n 10]\n"
     "                      [--budget-min M] [--now UNIX] [--exclude ID,..] [--modules M,..] [--json]\n"
-    "  skillpath apply --catalog F --learner F [--learner-id ID] --event F\n"
+    "                      [--model NAME=VALUE,..]\n"
+    "  skillpath apply --catalog F --learner F [--learner-id ID] --event F [--model NAME=VALUE,..]\n"
     "  skillpath synth --courses N --tags D [--targets T] [--seed S]\n"
     "  skillpath team --catalog F [--learners 1200] [--seed S] [--now UNIX]\n"
     "  skillpath encode TYPE < JSON > PROTOBUF      (TYPE: Learner, Event, EventBatch, ...)\n"
     "  skillpath decode TYPE < PROTOBUF > JSON\n"
     "Files are JSON (the proto3 mapping of skillpath.v1 Catalog, Learner or LearnerList, Event).\n"
+    "--model overrides the catalog's model settings for an experiment (names as in the\n"
+    "Model message: continuity=0.5,session_gain=0.4,sequencer=legacy, ...).\n"
     "Exit status: 0 ok, 1 invalid catalog (validate), 2 bad input or usage.\n";
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -84,8 +87,11 @@ static void print_json(const ProtobufCMessage *m)
 
 /* Decode and validate a catalog file; every problem on stderr. With pb_out,
  * the decoded message is handed over too (the caller frees it). */
+/* Load and validate a catalog file, its model settings too (into *model,
+ * defaults filled in; `overrides`, the --model flag, applied on top). */
 static struct rs_catalog *load_catalog(const char *path, int *status,
-                                       Skillpath__V1__Catalog **pb_out)
+                                       Skillpath__V1__Catalog **pb_out, struct rs_model *model,
+                                       const char *overrides)
 {
     *status = EXIT_BAD_INPUT;
     Skillpath__V1__Catalog *pb =
@@ -95,6 +101,18 @@ static struct rs_catalog *load_catalog(const char *path, int *status,
     char *err = malloc(ERRLEN);
     size_t nerr = 0;
     struct rs_catalog *cat = err ? svc_model_catalog(pb, err, ERRLEN, &nerr) : NULL;
+    if (cat && svc_model_settings_from_pb(pb->model, model, err, ERRLEN) != 0) {
+        rs_catalog_destroy(cat);
+        cat = NULL;
+        nerr = 1;
+    }
+    if (cat && overrides && svc_model_settings_parse(overrides, model, err, ERRLEN) != 0) {
+        rs_catalog_destroy(cat);
+        protobuf_c_message_free_unpacked(&pb->base, NULL);
+        fprintf(stderr, "skillpath: %s\n", err);
+        free(err);
+        return NULL;
+    }
     if (cat == NULL) {
         *status = nerr ? EXIT_INVALID : EXIT_BAD_INPUT;
         char *line = err, *save = NULL;
@@ -163,7 +181,8 @@ static int cmd_validate(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     int status;
-    struct rs_catalog *cat = load_catalog(argv[1], &status, NULL);
+    struct rs_model model;
+    struct rs_catalog *cat = load_catalog(argv[1], &status, NULL, &model, NULL);
     if (cat == NULL)
         return status;
     printf("%s: valid: version %s, %zu tags, %zu courses, %zu targets, %zu modules\n", argv[1],
@@ -175,7 +194,7 @@ static int cmd_validate(int argc, char **argv)
 
 struct opts {
     const char *catalog, *learner, *learner_id, *target, *event;
-    const char *exclude, *modules;
+    const char *exclude, *modules, *model;
     unsigned long n, budget;
     int64_t now;
     bool json;
@@ -200,7 +219,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"event", required_argument, 0, 'e'}, {"n", required_argument, 0, 'n'},
         {"budget-min", required_argument, 0, 'b'}, {"now", required_argument, 0, 'w'},
         {"exclude", required_argument, 0, 'x'}, {"modules", required_argument, 0, 'm'},
-        {"json", no_argument, 0, 'j'}, {0, 0, 0, 0},
+        {"json", no_argument, 0, 'j'}, {"model", required_argument, 0, 'M'}, {0, 0, 0, 0},
     };
     unsigned long v;
     int c;
@@ -215,6 +234,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'e': o->event = optarg; break;
         case 'x': o->exclude = optarg; break;
         case 'm': o->modules = optarg; break;
+        case 'M': o->model = optarg; break;
         case 'j': o->json = true; break;
         case 'n':
             if (parse_ulong("n", optarg, RS_PATH_MAX_ITEMS, &o->n))
@@ -312,9 +332,8 @@ static int cmd_recommend(int argc, char **argv)
     struct rs_path path = {0};
     struct rs_path_ws *ws = NULL;
     struct rs_model m;
-    rs_model_default(&m);
 
-    struct rs_catalog *cat = load_catalog(o.catalog, &status, NULL);
+    struct rs_catalog *cat = load_catalog(o.catalog, &status, NULL, &m, o.model);
     if (cat == NULL)
         return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
     Skillpath__V1__Learner *lpb = load_learner(o.learner, o.learner_id, &owner);
@@ -392,9 +411,8 @@ static int cmd_apply(int argc, char **argv)
     struct rs_event e;
     struct rs_model m;
     char err[512];
-    rs_model_default(&m);
 
-    struct rs_catalog *cat = load_catalog(o.catalog, &status, NULL);
+    struct rs_catalog *cat = load_catalog(o.catalog, &status, NULL, &m, o.model);
     if (cat == NULL)
         return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
     Skillpath__V1__Learner *lpb = load_learner(o.learner, o.learner_id, &owner);
@@ -608,7 +626,8 @@ static int cmd_team(int argc, char **argv)
         return bad("team: --catalog is required\n%s", usage);
     int status;
     Skillpath__V1__Catalog *pb = NULL;
-    struct rs_catalog *cat = load_catalog(o.catalog, &status, &pb);
+    struct rs_model m;
+    struct rs_catalog *cat = load_catalog(o.catalog, &status, &pb, &m, NULL);
     if (cat == NULL)
         return status == EXIT_INVALID ? EXIT_BAD_INPUT : status;
     static const char *const targets[4][5] = {
@@ -617,8 +636,6 @@ static int cmd_team(int argc, char **argv)
         { "pro-2", "pro-3", "mgt-1", "cert-senior", "pro-3" },
         { "mgt-2", "mgt-3", "mgt-4", "pro-4", "cert-expert" },
     };
-    struct rs_model m;
-    rs_model_default(&m);
     size_t D = rs_catalog_n_tags(cat), N = rs_catalog_n_courses(cat);
     const uint32_t *topo = rs_graph_topo_order(cat);
     uint64_t st = seed * 0x9E3779B97F4A7C15ULL + 7;

@@ -2,6 +2,7 @@
  * Wire messages <-> core types. Messages built here are malloc'ed piece by
  * piece so that protobuf_c_message_free_unpacked(msg, NULL) frees them. */
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -366,6 +367,118 @@ Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *
 void svc_model_path_free(Skillpath__V1__RecommendResponse *r)
 {
     free(r);
+}
+
+/* ---------------------------------------------------------------- model settings */
+
+/* One row per setting: its name on the wire and in --model, where it lives. */
+struct setting {
+    const char *name;
+    size_t pb_off;                  /* in Skillpath__V1__Model */
+    size_t off;                     /* in struct rs_model */
+    bool whole;                     /* unsigned, else float */
+};
+#define FSET(f) { #f, offsetof(Skillpath__V1__Model, f), offsetof(struct rs_model, f), false }
+#define USET(f) { #f, offsetof(Skillpath__V1__Model, f), offsetof(struct rs_model, f), true }
+static const struct setting settings[] = {
+    FSET(baseline), FSET(prior_evidence), FSET(rate_floor), FSET(eta_completed),
+    FSET(session_gain), USET(max_sessions), USET(retake_cap), FSET(retake_factor),
+    FSET(continuity), FSET(stretch), FSET(fit_width), FSET(fit_floor), FSET(tier_penalty),
+    FSET(gap_tolerance),
+};
+#undef FSET
+#undef USET
+
+static void set_value(struct rs_model *m, const struct setting *st, double v)
+{
+    char *at = (char *)m + st->off;
+    if (st->whole)
+        *(unsigned *)at = (unsigned)v;
+    else
+        *(float *)at = (float)v;
+}
+
+static int checked(const struct rs_model *m, char *err, size_t errlen)
+{
+    char why[200];
+    if (rs_model_check(m, why, sizeof why) != 0)
+        return errf(err, errlen, "model.%s", why);
+    return 0;
+}
+
+int svc_model_settings_from_pb(const Skillpath__V1__Model *pb, struct rs_model *out, char *err,
+                               size_t errlen)
+{
+    rs_model_default(out);
+    if (pb == NULL)
+        return 0;
+    if (pb->half_life_days != 0)
+        out->half_life_days = pb->half_life_days;
+    for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) {
+        const char *at = (const char *)pb + settings[i].pb_off;
+        double v = settings[i].whole ? (double)*(const uint32_t *)at : (double)*(const float *)at;
+        if (v != 0)
+            set_value(out, &settings[i], v);
+    }
+    switch (pb->sequencer) {
+    case SKILLPATH__V1__SEQUENCER__SEQUENCER_UNSPECIFIED:
+    case SKILLPATH__V1__SEQUENCER__RULES:
+        out->sequencer = RS_SEQUENCER_RULES;
+        break;
+    case SKILLPATH__V1__SEQUENCER__LEGACY:
+        out->sequencer = RS_SEQUENCER_LEGACY;
+        break;
+    default:
+        return errf(err, errlen, "model.sequencer: %d is not a sequencer", (int)pb->sequencer);
+    }
+    return checked(out, err, errlen);
+}
+
+int svc_model_settings_parse(const char *assignments, struct rs_model *m, char *err, size_t errlen)
+{
+    const char *p = assignments;
+    while (*p) {
+        const char *eq = strchr(p, '='), *end = strchr(p, ',');
+        end = end ? end : p + strlen(p);
+        if (eq == NULL || eq > end)
+            return errf(err, errlen, "--model: '%.*s' is not name=value", (int)(end - p), p);
+        size_t nlen = (size_t)(eq - p);
+        char val[64];
+        size_t vlen = (size_t)(end - eq - 1);
+        if (vlen == 0 || vlen >= sizeof val)
+            return errf(err, errlen, "--model: %.*s has no value", (int)nlen, p);
+        memcpy(val, eq + 1, vlen);
+        val[vlen] = '\0';
+        bool found = false;
+        if (nlen == 9 && strncmp(p, "sequencer", 9) == 0) {
+            found = true;
+            if (strcmp(val, "rules") == 0)
+                m->sequencer = RS_SEQUENCER_RULES;
+            else if (strcmp(val, "legacy") == 0)
+                m->sequencer = RS_SEQUENCER_LEGACY;
+            else
+                return errf(err, errlen, "--model: sequencer '%s' is not rules or legacy", val);
+        }
+        char *num_end;
+        double v = found ? 0 : strtod(val, &num_end);
+        if (!found && (*num_end != '\0' || !isfinite(v)))
+            return errf(err, errlen, "--model: %.*s: '%s' is not a number", (int)nlen, p, val);
+        if (!found && nlen == 14 && strncmp(p, "half_life_days", 14) == 0) {
+            m->half_life_days = v;
+            found = true;
+        }
+        for (size_t i = 0; i < sizeof settings / sizeof *settings && !found; i++)
+            if (strlen(settings[i].name) == nlen && strncmp(p, settings[i].name, nlen) == 0) {
+                if (settings[i].whole && (v < 0 || v != floor(v) || v > 1e6))
+                    return errf(err, errlen, "--model: %s: '%s' is not a whole number", settings[i].name, val);
+                set_value(m, &settings[i], v);
+                found = true;
+            }
+        if (!found)
+            return errf(err, errlen, "--model: unknown setting '%.*s'", (int)nlen, p);
+        p = *end ? end + 1 : end;
+    }
+    return checked(m, err, errlen);
 }
 
 const char *svc_model_status_text(enum rs_path_status st)

@@ -49,6 +49,17 @@ Skillpath__V1__RecommendResponse *svc_model_path_to_pb(const struct rs_catalog *
 void svc_model_path_free(Skillpath__V1__RecommendResponse *r);
 
 /* Wire enum names of the core's values, for readable output. */
+/* The model's settings from a catalog's Model (NULL: none): each field left
+ * out or 0 keeps the default in *out (rs_model_default first), the result
+ * checked. 0, or -1 with "model.FIELD: ..." in err. */
+int svc_model_settings_from_pb(const Skillpath__V1__Model *pb, struct rs_model *out, char *err,
+                               size_t errlen);
+
+/* Apply "name=value[,name=value...]" (the Model's field names, snake_case;
+ * sequencer=rules|legacy) to *m, for experiments (the CLI's --model), the
+ * result checked. 0, or -1 with the reason in err. */
+int svc_model_settings_parse(const char *assignments, struct rs_model *m, char *err, size_t errlen);
+
 /* One line on why a path ends where it does, for people (the CLI). */
 const char *svc_model_status_text(enum rs_path_status st);
 const char *svc_model_reason_name(enum rs_reason r);

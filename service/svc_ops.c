@@ -68,7 +68,6 @@ void svc_ops_init(struct svc_ops *o, struct svc_store *store, struct svc_push *p
     o->push_lessons = push_lessons;
     o->max_retries = max_retries;
     o->stats = stats;
-    rs_model_default(&o->model);
 }
 
 void svc_ops_deinit(struct svc_ops *o)
@@ -79,7 +78,7 @@ void svc_ops_deinit(struct svc_ops *o)
 struct svc_recommend_ctx svc_ops_recommend_ctx(struct svc_ops *o, struct svc_catalog *c, int64_t now)
 {
     struct svc_recommend_ctx x = {
-        .cat = c->cat, .model = &o->model, .ws = svc_recommend_scratch_for(&o->scratch, c), .now = now,
+        .cat = c->cat, .model = &c->model, .ws = svc_recommend_scratch_for(&o->scratch, c), .now = now,
     };
     return x;
 }
@@ -507,7 +506,7 @@ static void ev_apply(struct op_events *op, const char *data, size_t len)
     rs_learner_deinit(&op->next);
     int rc = rs_learner_init(&op->next, cur.dim);
     if (rc == 0)
-        rc = rs_learner_apply(cat, &op->o->model, &cur, &e, &op->next, err, sizeof err);
+        rc = rs_learner_apply(cat, &op->cat->model, &cur, &e, &op->next, err, sizeof err);
     if (rc == RS_ENOMEM) {
         /* Not the event's fault: fail the batch; a retry finds what was
          * applied before it DUPLICATE. */

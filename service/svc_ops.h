@@ -37,7 +37,6 @@ struct svc_ops {
     unsigned push_lessons;                  /* lessons per published update */
     int max_retries;                        /* recomputes after version conflicts */
     struct svc_stats *stats;                /* borrowed: events and conflicts are counted here */
-    struct rs_model model;
     struct svc_recommend_scratch scratch;   /* this loop's path scratch */
 };
 

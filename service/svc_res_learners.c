@@ -32,7 +32,7 @@ static int64_t now_s(void)
 static void answer_view(struct svc_req *r, int status, const struct rs_learner *l)
 {
     const struct rs_catalog *cat = r->cat->cat;
-    const struct rs_model *model = &r->h->ops.model;
+    const struct rs_model *model = &r->cat->model;
     size_t D = l->dim;
     Skillpath__V1__LearnerView view;
     skillpath__v1__learner_view__init(&view);

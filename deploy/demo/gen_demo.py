@@ -223,7 +223,29 @@ def catalog():
     targets = [{"id": i, "name": n, "level": lv} for i, n, lv in TARGETS]
     profiles = [{"tier": t, "capability": levels(p, {})} for t, p in TIER_PROFILE.items()]
     return {"version": "2025.1-demo", "tags": tags, "courses": courses, "targets": targets,
-            "profiles": profiles}
+            "profiles": profiles, "model": MODEL}
+
+# The model's settings, spelled out so a curriculum owner sees what to tune
+# (each is also the service's default; README, "The model", says why). The
+# half-life is left to its default, 182·ln 2 / −ln 0.6 ≈ 246.96 days: the
+# programme's measure, 40% of a training effect lost in six months.
+MODEL = {
+    "baseline": 0.2,
+    "priorEvidence": 0.25,
+    "rateFloor": 0.7,
+    "etaCompleted": 0.15,
+    "sessionGain": 0.5,
+    "maxSessions": 3,
+    "retakeCap": 2,
+    "retakeFactor": 0.5,
+    "continuity": 0.3,
+    "stretch": 0.1,
+    "fitWidth": 0.35,
+    "fitFloor": 0.25,
+    "tierPenalty": 0.6,
+    "gapTolerance": 0.01,
+    "sequencer": "RULES",
+}
 
 # Default profiles per tier: what a new learner of that tier starts from.
 TIER_PROFILE = {

@@ -47,6 +47,10 @@ struct rs_model {
  * programme measured a 40% loss in six months), so half_life_days ~ 247. */
 void rs_model_default(struct rs_model *m);
 
+/* Check every setting against its range (README, "The model"): 0, or
+ * RS_EINVAL naming the first setting out of range in err. */
+int rs_model_check(const struct rs_model *m, char *err, size_t errlen);
+
 /* The half-life at which `retained` (0,1) of the effect is left after `days`. */
 double rs_model_half_life(double retained, double days);
 

@@ -34,6 +34,7 @@ check() {
 stdout_empty() { [ ! -s "$TMP/out" ]; }
 err_has() { grep -qF -- "$1" "$TMP/err"; }
 out_has() { grep -qF -- "$1" "$TMP/out"; }
+not_same() { ! cmp -s "$1" "$2"; }
 
 run 0 "validate demo" -- "$BIN" validate "$CAT"
 check "validate demo counts" out_has "28 tags, 108 courses, 11 targets"
@@ -66,6 +67,23 @@ run 0 "recommend budget" -- "$BIN" recommend --catalog "$CAT" --learner "$LRN" -
 check "budget respected" out_has '"totalMin": 30'
 run 0 "recommend modules filter" -- "$BIN" recommend --catalog "$CAT" --learner "$LRN" --modules compliance --target cert-junior --now 1767225600 --json --n 2
 check "module filter applied" out_has '"courseId": "lc-'
+
+# the model's settings: from the catalog, overridden by --model, checked
+run 0 "recommend says why the path ends" -- "$BIN" recommend --catalog "$CAT" --learner "$LRN" --learner-id nh-001 --now 1767225600 --n 2
+check "status line" out_has "in progress: a gap remains after these lessons"
+run 0 "recommend --model sequencer=legacy" -- "$BIN" recommend --catalog "$CAT" --learner "$LRN" --learner-id nh-001 --now 1767225600 --json --n 3 --model sequencer=legacy,continuity=0.5
+cp "$TMP/out" "$TMP/legacy.json"
+run 0 "recommend rules" -- "$BIN" recommend --catalog "$CAT" --learner "$LRN" --learner-id nh-001 --now 1767225600 --json --n 3
+check "--model changes the path" not_same "$TMP/out" "$TMP/legacy.json"
+run 2 "--model out of range" -- "$BIN" recommend --catalog "$CAT" --learner "$LRN" --model continuity=2
+check "range named" err_has "model.continuity: 2 is outside [0, 1]"
+run 2 "--model unknown setting" -- "$BIN" recommend --catalog "$CAT" --learner "$LRN" --model frob=1
+check "unknown setting named" err_has "unknown setting 'frob'"
+run 2 "--model not a whole number" -- "$BIN" apply --catalog "$CAT" --learner "$LRN" --event /dev/null --model max_sessions=1.5
+check "whole number named" err_has "max_sessions: '1.5' is not a whole number"
+sed 's/"continuity": 0.3,/"continuity": 1.5,/' "$CAT" >"$TMP/model.json"
+run 1 "validate a catalog with a bad model" -- "$BIN" validate "$TMP/model.json"
+check "model error named" err_has "model.continuity: 1.5 is outside [0, 1]"
 
 echo '{"id":"x","tier":"NEW_HIRE","targetId":"pro-1","capability":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"NaN"]}' >"$TMP/nan.json"
 run 2 "recommend NaN capability" -- "$BIN" recommend --catalog "$CAT" --learner "$TMP/nan.json"

@@ -43,6 +43,9 @@ has "refused: 400" "$r" '400 {"code":"invalid_argument","message":"catalog refus
 has "every error: duration" "$r" "course 'y': duration is zero"
 has "every error: cycle" "$r" "prerequisite cycle: 'x' -> 'y' -> 'x'"
 r=$(req PUT "$A/v1/catalog" "${JSON[@]}" -d '{"tags":[]}'); has "version required" "$r" '"message":"version: required'
+version_of badmodel | sed 's/"sessionGain": 0.5,/"sessionGain": 1.5,/' >"$H_TMP/badmodel.json"
+r=$(req PUT "$A/v1/catalog" "${JSON[@]}" --data-binary @"$H_TMP/badmodel.json")
+has "a model out of range: 400 naming it" "$r" 'model.session_gain: 1.5 is outside (0, 1]'
 r=$(req GET "$A/v1/catalog"); has "still v2 after refusals" "$r" '"version":"v2"'
 eq "Redis still on v2" "$(redis-cli -p "$REDIS_PORT" GET it:catalog:current)" v2
 

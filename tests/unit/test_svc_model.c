@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "svc_catalog.h"
 #include "svc_json.h"
 #include "svc_model.h"
 #include "svc_stored.h"
@@ -407,6 +408,63 @@ static void test_model_stored_form_takes_ids_of_any_length(void **state)
     rs_catalog_destroy(cat);
 }
 
+/* The model's settings: a catalog's Model overrides the defaults field by
+ * field (0 = the default), every range is checked, --model's assignments
+ * apply on top, and a catalog with a bad model is refused. */
+static void test_model_settings_from_the_catalog_and_flags(void **state)
+{
+    (void)state;
+    struct rs_model def, m;
+    rs_model_default(&def);
+    char err[256];
+    assert_int_equal(svc_model_settings_from_pb(NULL, &m, err, sizeof err), 0);
+    assert_memory_equal(&m, &def, sizeof m);
+    Skillpath__V1__Model pb;
+    skillpath__v1__model__init(&pb);
+    pb.continuity = 0.5f;
+    pb.max_sessions = 4;
+    pb.half_life_days = 100;
+    pb.sequencer = SKILLPATH__V1__SEQUENCER__LEGACY;
+    assert_int_equal(svc_model_settings_from_pb(&pb, &m, err, sizeof err), 0);
+    assert_float_equal(m.continuity, 0.5f, 0);
+    assert_int_equal(m.max_sessions, 4);
+    assert_float_equal(m.half_life_days, 100, 0);
+    assert_int_equal(m.sequencer, RS_SEQUENCER_LEGACY);
+    assert_float_equal(m.rate_floor, def.rate_floor, 0);         /* left out: the default */
+    pb.rate_floor = 1.5f;
+    assert_int_equal(svc_model_settings_from_pb(&pb, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "model.rate_floor: 1.5 is outside (0, 1]"));
+    pb.rate_floor = 0;
+    pb.sequencer = 7;
+    assert_int_equal(svc_model_settings_from_pb(&pb, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "model.sequencer"));
+
+    rs_model_default(&m);
+    assert_int_equal(svc_model_settings_parse("continuity=0.25,retake_cap=3,sequencer=legacy,"
+                                              "half_life_days=30", &m, err, sizeof err), 0);
+    assert_float_equal(m.continuity, 0.25f, 0);
+    assert_int_equal(m.retake_cap, 3);
+    assert_int_equal(m.sequencer, RS_SEQUENCER_LEGACY);
+    assert_float_equal(m.half_life_days, 30, 0);
+    const char *bad[] = { "continuity", "continuity=", "continuity=x", "frob=1", "retake_cap=-1",
+                          "sequencer=best", "session_gain=0", "fit_width=nan" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        rs_model_default(&m);
+        if (svc_model_settings_parse(bad[i], &m, err, sizeof err) != -1)
+            fail_msg("'%s' accepted", bad[i]);
+    }
+
+    /* a catalog whose model is out of range is refused, naming it */
+    Skillpath__V1__Catalog *cat = (Skillpath__V1__Catalog *)load("deploy/demo/catalog.json",
+                                                                 &skillpath__v1__catalog__descriptor);
+    Skillpath__V1__Model *bad_model = malloc(sizeof *bad_model);
+    skillpath__v1__model__init(bad_model);
+    bad_model->continuity = 2;
+    cat->model = bad_model;
+    assert_null(svc_catalog_create(cat, err, sizeof err));        /* takes cat, frees it */
+    assert_non_null(strstr(err, "model.continuity: 2 is outside [0, 1]"));
+}
+
 int main(void)
 {
     rs_blas_setup();
@@ -418,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_model_stored_form_round_trips),
         cmocka_unit_test(test_model_stored_form_reads_the_old_form_and_drops_the_unknown),
         cmocka_unit_test(test_model_stored_form_takes_ids_of_any_length),
+        cmocka_unit_test(test_model_settings_from_the_catalog_and_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
