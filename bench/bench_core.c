@@ -262,6 +262,12 @@ int main(int argc, char **argv)
     struct one o = { cat, g1, s1 };
     one_100k_s = best_time(score_catalog_one, &o, 5);
     double path_s = best_time(build_path, &pb, 5);
+    /* the sequencer before the rules, on the same catalog and learner */
+    struct rs_model legacy = m;
+    legacy.sequencer = RS_SEQUENCER_LEGACY;
+    struct pathb pl = pb;
+    pl.m = &legacy;
+    double legacy_s = best_time(build_path, &pl, 5);
     double one_cold = cold_time(score_catalog_one, &o, 20);
     double path_cold = cold_time(build_path, &pb, 20);
     struct rs_path check = {0};
@@ -270,6 +276,7 @@ int main(int argc, char **argv)
     printf("path_n100000_items10 %.3f us\n", path_s * 1e6);
     printf("score_pass_n100000_cold %.3f us\n", one_cold * 1e6);
     printf("path_n100000_items10_cold %.3f us\n", path_cold * 1e6);
+    printf("path_n100000_items10_legacy %.3f us\n", legacy_s * 1e6);
     printf("path_n100000_items_built %zu items\n", check.n_items);
     rs_path_deinit(&check);
     rs_path_ws_destroy(pb.ws);
@@ -283,6 +290,8 @@ int main(int argc, char **argv)
     printf("ratio_batch256_n1000000_vs_sgemm_peak %.2f\n", batch256_1m_gflops / peak);
     printf("ratio_path10_vs_one_scoring_pass %.2f\n", path_s / one_100k_s);
     printf("ratio_path10_vs_one_scoring_pass_cold %.2f\n", path_cold / one_cold);
+    printf("ratio_path10_legacy_vs_one_scoring_pass %.2f\n", legacy_s / one_100k_s);
+    printf("ratio_path10_vs_legacy %.2f\n", path_s / legacy_s);
     for (size_t a = 0; a < 4; a++)
         for (size_t b = 0; b < 3; b++)
             printf("ratio_blas_speedup_vs_plain_n%zu_b%zu %.2f\n", Ns[a], Bs[b], plain_ratio[a][b]);

@@ -79,12 +79,22 @@ void rs_err_set(char *err, size_t errlen, const char *fmt, ...)
 
 void *rs_aligned_alloc(size_t bytes);
 
-/* The legacy sequencer (rs_path_legacy.c), reached through rs_path_build
- * when the model asks for it; its scratch lives in the path workspace. */
-struct legacy_ws;
 struct rs_path_query;
 struct rs_path;
 struct rs_model;
+
+/* Shared by both sequencers (rs_path.c): the query's checks but the
+ * workspace's; the difficulty fit of a course at a level (a bell around
+ * level + stretch, floored); the k-th largest of n values (k in [1, n],
+ * reorders v). */
+int rs_path_query_check(const struct rs_catalog *cat, const struct rs_path_query *q, char *err,
+                        size_t errlen);
+float rs_path_fit(const struct rs_model *m, float difficulty, float level);
+float rs_kth_largest(float *v, size_t n, size_t k);
+
+/* The legacy sequencer (rs_path_legacy.c), reached through rs_path_build
+ * when the model asks for it; its scratch lives in the path workspace. */
+struct legacy_ws;
 struct legacy_ws *rs_legacy_ws_create(const struct rs_catalog *cat);
 void rs_legacy_ws_destroy(struct legacy_ws *ws);
 int rs_legacy_build(const struct rs_catalog *cat, const struct rs_model *m,

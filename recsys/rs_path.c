@@ -224,13 +224,9 @@ struct step_ctx {
 
 /* ---------------------------------------------------------------- query */
 
-static int check_query(const struct rs_catalog *cat, const struct rs_path_query *q,
-                       const struct rs_path_ws *ws, char *err, size_t errlen)
+int rs_path_query_check(const struct rs_catalog *cat, const struct rs_path_query *q, char *err,
+                        size_t errlen)
 {
-    if (ws == NULL || ws->cat != cat) {
-        rs_err_set(err, errlen, "path workspace was made for another catalog");
-        return RS_EINVAL;
-    }
     if (q->learner == NULL) {
         rs_err_set(err, errlen, "learner: missing");
         return RS_EINVAL;
@@ -257,6 +253,16 @@ static int check_query(const struct rs_catalog *cat, const struct rs_path_query 
             return RS_EINVAL;
         }
     return 0;
+}
+
+static int check_query(const struct rs_catalog *cat, const struct rs_path_query *q,
+                       const struct rs_path_ws *ws, char *err, size_t errlen)
+{
+    if (ws == NULL || ws->cat != cat) {
+        rs_err_set(err, errlen, "path workspace was made for another catalog");
+        return RS_EINVAL;
+    }
+    return rs_path_query_check(cat, q, err, errlen);
 }
 
 /* Per-query course flags: exclusions, modules, the history of attempts. */
@@ -317,11 +323,15 @@ static bool met(const struct step_ctx *x, uint32_t j)
 
 /* How well j's difficulty fits the learner's simulated level on its tags: a
  * bell around level + stretch, floored. */
+float rs_path_fit(const struct rs_model *m, float difficulty, float level)
+{
+    float z = (difficulty - (level + m->stretch)) / m->fit_width;
+    return m->fit_floor + (1 - m->fit_floor) * expf(-z * z);
+}
+
 static float difficulty_fit(const struct step_ctx *x, size_t j)
 {
-    float level = rs_course_level(x->cat, x->ws->chat, j);
-    float z = (x->cat->difficulty[j] - (level + x->m->stretch)) / x->m->fit_width;
-    return x->m->fit_floor + (1 - x->m->fit_floor) * expf(-z * z);
+    return rs_path_fit(x->m, x->cat->difficulty[j], rs_course_level(x->cat, x->ws->chat, j));
 }
 
 /* Tag k's entry in the bound vector u, for a gap `gap` (target − ĉ) at ĉ:
@@ -453,7 +463,7 @@ static bool prerequisites_met(const struct step_ctx *x, uint32_t v)
 /* ---------------------------------------------------------------- candidates */
 
 /* The k-th largest of n values (k in [1, n]); reorders v. */
-static float kth_largest(float *v, size_t n, size_t k)
+float rs_kth_largest(float *v, size_t n, size_t k)
 {
     size_t lo = 0, hi = n - 1, want = k - 1;
     while (lo < hi) {
@@ -536,8 +546,7 @@ static float fit0(const struct step_ctx *x, size_t j)
         for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
             level += cat->nz_val[e] * x->ws->chat0[cat->nz_tag[e]];
         level = cat->cover_sum[j] > 0 ? level / cat->cover_sum[j] : 0;
-        float z = (cat->difficulty[j] - (level + x->m->stretch)) / x->m->fit_width;
-        *f = x->m->fit_floor + (1 - x->m->fit_floor) * expf(-z * z);
+        *f = rs_path_fit(x->m, cat->difficulty[j], level);
     }
     return *f;
 }
@@ -564,7 +573,7 @@ static void first_candidates(struct step_ctx *x)
             size_t j = i * stride;
             sample[i] = s[j] * fit0(x, j) * inv[j] * tf[tier[j]];
         }
-        thr = kth_largest(sample, SAMPLE, rank ? rank : 1);
+        thr = rs_kth_largest(sample, SAMPLE, rank ? rank : 1);
     }
     /* With the sgemv, the only pass over every course: keep it lean. */
     x->n_cand = 0;

@@ -131,32 +131,7 @@ static int check_query(const struct rs_catalog *cat, const struct rs_path_query 
         rs_err_set(err, errlen, "path workspace was made for another catalog");
         return RS_EINVAL;
     }
-    if (q->learner == NULL) {
-        rs_err_set(err, errlen, "learner: missing");
-        return RS_EINVAL;
-    }
-    int rc = rs_learner_check(cat, q->learner, err, errlen);
-    if (rc != 0)
-        return rc;
-    if (q->target >= cat->n_targets) {
-        rs_err_set(err, errlen, "target: index %zu out of range", q->target);
-        return RS_EINVAL;
-    }
-    if (q->max_items > RS_PATH_MAX_ITEMS) {
-        rs_err_set(err, errlen, "max_items: %zu is more than %d", q->max_items, RS_PATH_MAX_ITEMS);
-        return RS_EINVAL;
-    }
-    for (size_t i = 0; i < q->n_exclude; i++)
-        if (q->exclude[i] >= cat->n_courses) {
-            rs_err_set(err, errlen, "exclude[%zu]: course index out of range", i);
-            return RS_EINVAL;
-        }
-    for (size_t i = 0; i < q->n_modules; i++)
-        if (q->modules[i] >= cat->n_modules) {
-            rs_err_set(err, errlen, "modules[%zu]: module index out of range", i);
-            return RS_EINVAL;
-        }
-    return 0;
+    return rs_path_query_check(cat, q, err, errlen);
 }
 
 /* Per-query course flags: exclusions, modules, history. */
@@ -208,13 +183,7 @@ static void set_flags(const struct rs_catalog *cat, const struct rs_model *m __a
  * fits it (a bell around level + stretch, floored). */
 static float difficulty_fit(const struct step_ctx *x, size_t j)
 {
-    const struct rs_catalog *cat = x->cat;
-    float level = 0;
-    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
-        level += cat->nz_val[e] * x->ws->chat[cat->nz_tag[e]];
-    level = cat->cover_sum[j] > 0 ? level / cat->cover_sum[j] : 0;
-    float z = (cat->difficulty[j] - (level + x->m->stretch)) / x->m->fit_width;
-    return x->m->fit_floor + (1 - x->m->fit_floor) * expf(-z * z);
+    return rs_path_fit(x->m, x->cat->difficulty[j], rs_course_level(x->cat, x->ws->chat, j));
 }
 
 /* Collect j's unmet prerequisites into ws->group in topological order.
@@ -269,38 +238,6 @@ static bool blocked(uint8_t f)
 
 /* ---------------------------------------------------------------- candidates */
 
-/* The k-th largest of n values (k in [1, n]); reorders v. */
-static float kth_largest(float *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1, want = k - 1;
-    while (lo < hi) {
-        float pivot = v[(lo + hi) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] > pivot)
-                i++;
-            while (v[j] < pivot)
-                j--;
-            if (i <= j) {
-                float t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (want <= j)
-            hi = j;
-        else if (want >= i)
-            lo = i;
-        else
-            return v[want];
-    }
-    return v[want];
-}
-
 /* Course j's bound from the full pass's score, which only overstates its
  * current score as the path goes on. */
 static float full_pass_bound(const struct step_ctx *x, size_t j)
@@ -352,7 +289,7 @@ static void first_candidates(struct step_ctx *x)
         size_t stride = N / SAMPLE, rank = x->k * SAMPLE / N;
         for (size_t i = 0; i < SAMPLE; i++)
             sample[i] = s[i * stride] * inv[i * stride] * tf[tier[i * stride]];
-        thr = kth_largest(sample, SAMPLE, rank ? rank : 1);
+        thr = rs_kth_largest(sample, SAMPLE, rank ? rank : 1);
     }
     /* With the sgemv, the only pass over every course: keep it lean. */
     x->n_cand = 0;
