@@ -13,6 +13,52 @@
 
 #define MAX_CATALOG (256u << 20)
 
+static int by_activity(const void *a, const void *b)
+{
+    return strcmp(((const struct svc_activity *)a)->id, ((const struct svc_activity *)b)->id);
+}
+
+/* Every course's activity ids, sorted for lookup; one id in two courses is
+ * an error (a statement must count toward one course). */
+static int index_activities(struct svc_catalog *c, char *err, size_t errlen)
+{
+    const Skillpath__V1__Catalog *pb = c->pb;
+    size_t n = 0;
+    for (size_t j = 0; j < pb->n_courses; j++)
+        n += pb->courses[j]->n_activity_ids;
+    c->activities = calloc(n + 1, sizeof *c->activities);
+    if (c->activities == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t j = 0; j < pb->n_courses; j++)
+        for (size_t i = 0; i < pb->courses[j]->n_activity_ids; i++) {
+            const char *id = pb->courses[j]->activity_ids[i];
+            if (id[0] == '\0') {
+                snprintf(err, errlen, "course '%s': activityIds[%zu] is empty", pb->courses[j]->id, i);
+                return -1;
+            }
+            c->activities[c->n_activities++] = (struct svc_activity){ id, (uint32_t)j };
+        }
+    qsort(c->activities, c->n_activities, sizeof *c->activities, by_activity);
+    for (size_t i = 1; i < c->n_activities; i++)
+        if (strcmp(c->activities[i - 1].id, c->activities[i].id) == 0) {
+            snprintf(err, errlen, "activity id '%.200s' belongs to courses '%s' and '%s'",
+                     c->activities[i].id, pb->courses[c->activities[i - 1].course]->id,
+                     pb->courses[c->activities[i].course]->id);
+            return -1;
+        }
+    return 0;
+}
+
+long svc_catalog_find_activity(const struct svc_catalog *c, const char *id)
+{
+    struct svc_activity key = { id, 0 };
+    const struct svc_activity *hit =
+        bsearch(&key, c->activities, c->n_activities, sizeof key, by_activity);
+    return hit ? (long)hit->course : -1;
+}
+
 struct svc_catalog *svc_catalog_create(Skillpath__V1__Catalog *pb, char *err, size_t errlen)
 {
     struct svc_catalog *c = calloc(1, sizeof *c);
@@ -52,11 +98,14 @@ struct svc_catalog *svc_catalog_create(Skillpath__V1__Catalog *pb, char *err, si
     }
     if (svc_model_settings_from_pb(pb->model, &c->model, err, errlen) != 0)
         goto fail;
+    if (index_activities(c, err, errlen) != 0)
+        goto fail;
     return c;
 fail:
     c->refs = 0;
     rs_catalog_destroy(c->cat);
     protobuf_c_message_free_unpacked(&c->pb->base, NULL);
+    free(c->activities);
     free(c);
     return NULL;
 }
@@ -96,5 +145,6 @@ void svc_catalog_unref(struct svc_catalog *c)
         return;
     rs_catalog_destroy(c->cat);
     protobuf_c_message_free_unpacked(&c->pb->base, NULL);
+    free(c->activities);
     free(c);
 }

@@ -8,6 +8,7 @@
 #define SVC_CATALOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "proto/skillpath.pb-c.h"
 #include "recsys.h"
@@ -18,7 +19,18 @@ struct svc_catalog {
     Skillpath__V1__Catalog *pb;         /* the wire catalog, same course order */
     const float *profile[4];            /* by tier: a new learner's capability, or NULL */
     struct rs_model model;              /* the catalog's model settings, defaults filled in */
+    struct svc_activity *activities;    /* every course's activity ids, sorted by id */
+    size_t n_activities;
 };
+
+/* An LMS activity id and the course it belongs to. */
+struct svc_activity {
+    const char *id;                     /* borrowed from the catalog's protobuf */
+    uint32_t course;
+};
+
+/* The course an xAPI activity id belongs to, or -1. */
+long svc_catalog_find_activity(const struct svc_catalog *c, const char *id);
 
 /* Load and validate a catalog file (JSON). NULL with every problem, one per
  * line, in err. */

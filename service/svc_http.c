@@ -376,7 +376,7 @@ static void dispatch(struct svc_req *r, const char *path)
         svc_reply_error(r, SVC_ERR_METHOD, "allowed: %s", allow);
         return;
     }
-    if (strstr(hit->pattern, "{id}") && !svc_ops_valid_id(r->param)) {
+    if (strstr(hit->pattern, "{id}") && !svc_keys_valid_id(r->param)) {
         svc_reply_error(r, SVC_ERR_INVALID, "id in the path: 1-%d characters of [A-Za-z0-9._:@-]",
                         SVC_MAX_ID);
         return;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * The Redis key schema (svc_keys.h). */
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "svc_keys.h"
 
@@ -11,6 +13,15 @@ static const char *const kind_word[] = {
     [SVC_KEY_STREAMS] = "streams",
     [SVC_KEY_CATALOG] = "catalog",
 };
+
+bool svc_keys_valid_id(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!(isalnum((unsigned char)s[n]) || strchr("._:@-", s[n])))
+            return false;
+    return n > 0 && n <= SVC_MAX_ID;
+}
 
 int svc_keys_make(char *buf, size_t cap, const char *prefix, enum svc_key kind, const char *id)
 {

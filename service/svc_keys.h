@@ -10,7 +10,14 @@
 #ifndef SVC_KEYS_H
 #define SVC_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#define SVC_MAX_ID 128          /* learner, course, event and catalog ids, bytes */
+
+/* A valid id, one that can be part of a key: 1..SVC_MAX_ID of
+ * [A-Za-z0-9._:@-]. */
+bool svc_keys_valid_id(const char *s);
 
 enum svc_key {
     SVC_KEY_LEARNER,

@@ -83,15 +83,6 @@ struct svc_recommend_ctx svc_ops_recommend_ctx(struct svc_ops *o, struct svc_cat
     return x;
 }
 
-bool svc_ops_valid_id(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (!(isalnum((unsigned char)s[n]) || strchr("._:@-", s[n])))
-            return false;
-    return n > 0 && n <= SVC_MAX_ID;
-}
-
 void svc_ops_publish(struct svc_ops *o, struct svc_catalog *cat, const struct rs_learner *l,
                      const char *id, int64_t now)
 {
@@ -479,7 +470,7 @@ static const char *ev_check(struct op_events *op, const Skillpath__V1__Event *pe
     struct rs_event e;
     if (!pe->event_id[0] || strlen(pe->event_id) > SVC_MAX_ID)
         return "eventId: required, at most 128 bytes";
-    if (!svc_ops_valid_id(pe->learner_id))
+    if (!svc_keys_valid_id(pe->learner_id))
         return "learnerId: missing or not a valid id";
     if (svc_model_event_from_pb(op->cat->cat, pe, &e, err, errlen) != 0)
         return err;

@@ -21,9 +21,9 @@
 #include "proto/skillpath.pb-c.h"
 #include "recsys.h"
 #include "svc_err.h"
+#include "svc_keys.h"
 #include "svc_recommend.h"
 
-#define SVC_MAX_ID 128          /* learner, course, event and catalog ids, bytes */
 
 struct svc_catalog;
 struct svc_push;
@@ -48,8 +48,6 @@ void svc_ops_deinit(struct svc_ops *o);
 /* The recommend pipeline's inputs on this loop for catalog `c` at `now`. */
 struct svc_recommend_ctx svc_ops_recommend_ctx(struct svc_ops *o, struct svc_catalog *c, int64_t now);
 
-/* A valid id: 1..SVC_MAX_ID of [A-Za-z0-9._:@-]. */
-bool svc_ops_valid_id(const char *s);
 
 /* Read learner `id`: `l` is the decoded learner (NOT_FOUND when there is
  * none). */

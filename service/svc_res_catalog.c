@@ -68,7 +68,7 @@ static void on_stored(void *arg, enum svc_err err, const char *msg, struct svc_c
 void svc_res_catalog_put(struct svc_req *r)
 {
     Skillpath__V1__Catalog *pb = (Skillpath__V1__Catalog *)r->body;
-    if (!svc_ops_valid_id(pb->version)) {
+    if (!svc_keys_valid_id(pb->version)) {
         svc_reply_error(r, SVC_ERR_INVALID, "version: required, 1-%d of [A-Za-z0-9._:@-]", SVC_MAX_ID);
         return;
     }

@@ -186,7 +186,7 @@ void svc_res_recommend(struct svc_req *r)
         rs_learner_deinit(&l);
         return;
     }
-    if (!svc_ops_valid_id(req->learner_id)) {
+    if (!svc_keys_valid_id(req->learner_id)) {
         svc_reply_error(r, SVC_ERR_INVALID,
                         "learnerId: give a learner id (1-%d of [A-Za-z0-9._:@-]) or an inline learner",
                         SVC_MAX_ID);

@@ -112,6 +112,16 @@ char *svc_stats_render(const struct svc_stats *s, const struct svc_store_stats *
         snprintf(labels, sizeof labels, "route=\"%s\"", route_names[r]);
         histogram(&t, "skillpath_request_seconds", labels, &s->latency[r]);
     }
+    static const char *const outcome_names[] = {
+#define SVC_XAPI_NAME(name) #name,
+        SVC_XAPI_OUTCOMES(SVC_XAPI_NAME)
+#undef SVC_XAPI_NAME
+    };
+    add(&t, "# HELP skillpath_xapi_statements_total xAPI statements received, by what became of them\n"
+            "# TYPE skillpath_xapi_statements_total counter\n");
+    for (int o = 0; o < SVC_XAPI_COUNT; o++)
+        add(&t, "skillpath_xapi_statements_total{outcome=\"%s\"} %llu\n", outcome_names[o],
+            (unsigned long long)s->xapi[o]);
 #define SVC_LIST_RENDER(field, name, type, help) \
     add(&t, "# HELP " name " " help "\n# TYPE " name " " #type "\n" name " %llu\n", \
         (unsigned long long)src->field);
@@ -214,6 +224,8 @@ static void add_stats(struct svc_stats *into, const struct svc_stats *s)
             into->by_status[r][c] += s->by_status[r][c];
         add_hist(&into->latency[r], &s->latency[r]);
     }
+    for (int o = 0; o < SVC_XAPI_COUNT; o++)
+        into->xapi[o] += s->xapi[o];
 }
 
 void svc_stats_hub_sum(struct svc_stats_hub *hub, size_t self, struct svc_stats *s,

@@ -36,7 +36,20 @@
 
 #define SVC_ROUTES(X)                                                                     \
     X(none) X(healthz) X(readyz) X(metrics) X(catalog) X(course) X(recommend) X(learner)  \
-    X(next) X(stream) X(events)
+    X(next) X(stream) X(events) X(xapi_statements) X(xapi_about) X(xapi)
+
+/* What became of each xAPI statement received (svc_res_xapi.c), rendered as
+ * skillpath_xapi_statements_total{outcome}. */
+#define SVC_XAPI_OUTCOMES(X)                                                              \
+    X(applied) X(duplicate) X(ignored_learner) X(ignored_activity) X(ignored_verb)        \
+    X(voided) X(rejected)
+
+enum svc_xapi_outcome {
+#define SVC_XAPI_ENUM(name) SVC_XAPI_##name,
+    SVC_XAPI_OUTCOMES(SVC_XAPI_ENUM)
+#undef SVC_XAPI_ENUM
+    SVC_XAPI_COUNT
+};
 
 enum svc_route {
 #define SVC_ROUTE_ENUM(name) SVC_ROUTE_##name,
@@ -95,6 +108,7 @@ struct svc_stats {
     SVC_COUNTERS(SVC_COUNTER_FIELD)
 #undef SVC_COUNTER_FIELD
     uint64_t by_status[SVC_ROUTE_COUNT][600];   /* by route and exact status */
+    uint64_t xapi[SVC_XAPI_COUNT];              /* statements by outcome */
     struct svc_hist latency[SVC_ROUTE_COUNT];
 };
 

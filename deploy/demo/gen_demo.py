@@ -218,6 +218,9 @@ def catalog():
             c["prerequisites"] = pre
         if tier == MGR:
             c["masteryScore"] = 0.7   # the manager courses are graded harder
+        # The LMS's id for the course (Moodle's URL form): xAPI statements
+        # about it, or about an activity inside it, count toward this course.
+        c["activityIds"] = ["https://lms.example.com/course/view.php?id=%d" % (1001 + len(courses))]
         courses.append(c)
     assert len(courses) == 108, len(courses)
     targets = [{"id": i, "name": n, "level": lv} for i, n, lv in TARGETS]
