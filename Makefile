@@ -49,7 +49,7 @@ SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 
 BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/bench_quality $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
         $(BUILD)/bench_reply $(BUILD)/bench_slowloris
-DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c \
+DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c service/svc_res_xapi.c \
               service/svc_res_catalog.c service/svc_res_ops.c service/svc_ops.c \
               service/svc_catalog_owner.c service/svc_edge.c \
               service/svc_store.c service/svc_log.c \

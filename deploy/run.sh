@@ -58,6 +58,8 @@ Try next:
   curl -s -H 'Content-Type: application/json' -d '{"events":[{"eventId":"demo-1","learnerId":"nh-0001","courseId":"cc-101","kind":"ASSESSED","score":0.9,"at":"'\$(date +%s)'"}]}' $URL/v1/events
   curl -s -X PUT -H 'Content-Type: application/json' -d '{"tier":"NEW_HIRE","targetId":"pro-2"}' $URL/v1/learners/me
   curl -s $URL/v1/catalog
+  # an xAPI statement, as an LMS sends it (see README, "LMS integration")
+  curl -s -H 'Content-Type: application/json' -d '{"actor":{"account":{"homePage":"https://lms.example.com","name":"nh-0001"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"https://lms.example.com/course/view.php?id=1001"},"result":{"score":{"scaled":0.85}}}' $URL/xapi/statements
 Ctrl-C stops skillpathd and redis-server.
 TRY
 wait "${pids[-1]}"

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -162,14 +163,33 @@ size_t svc_auth_count(const struct svc_auth *a)
     return a->n;
 }
 
-enum svc_auth_outcome svc_auth_check(const struct svc_auth *a, const char *authorization,
-                                     unsigned need, char *msg, size_t msglen)
+/* Basic credentials (RFC 7617, what an LMS's LRS setting sends): the key
+ * is the password, user:KEY base64-encoded; written to out (NUL-ended).
+ * false when they do not decode. */
+static bool basic_key(const char *b64, char *out, size_t cap)
 {
-    if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0) {
-        snprintf(msg, msglen, "missing API key: send Authorization: Bearer <key>");
-        return SVC_AUTH_MISSING;
-    }
-    const char *key = authorization + 7;
+    size_t n = strlen(b64);
+    while (n > 0 && b64[n - 1] == ' ')
+        n--;
+    if (n == 0 || n % 4 != 0 || n / 4 * 3 + 1 > cap)
+        return false;
+    int len = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)b64, (int)n);
+    if (len < 0)
+        return false;
+    len -= (n >= 1 && b64[n - 1] == '=') + (n >= 2 && b64[n - 2] == '=');   /* padding */
+    out[len] = '\0';
+    if (memchr(out, '\0', (size_t)len) != NULL)
+        return false;
+    char *colon = strchr(out, ':');
+    if (colon)
+        memmove(out, colon + 1, strlen(colon + 1) + 1);
+    return true;
+}
+
+/* The key's outcome: constant time over the keys. */
+static enum svc_auth_outcome check_key(const struct svc_auth *a, const char *key, unsigned need,
+                                       char *msg, size_t msglen)
+{
     while (*key == ' ')
         key++;
     unsigned char d[SHA256_DIGEST_LENGTH];
@@ -191,4 +211,26 @@ enum svc_auth_outcome svc_auth_check(const struct svc_auth *a, const char *autho
         return SVC_AUTH_NO_SCOPE;
     }
     return SVC_AUTH_OK;
+}
+
+enum svc_auth_outcome svc_auth_check(const struct svc_auth *a, const char *authorization,
+                                     unsigned need, char *msg, size_t msglen)
+{
+    if (authorization && strncasecmp(authorization, "Bearer ", 7) == 0)
+        return check_key(a, authorization + 7, need, msg, msglen);
+    if (authorization && strncasecmp(authorization, "Basic ", 6) == 0) {
+        const char *b64 = authorization + 6;
+        while (*b64 == ' ')
+            b64++;
+        char basic[512];
+        enum svc_auth_outcome out = SVC_AUTH_MISSING;
+        if (basic_key(b64, basic, sizeof basic))
+            out = check_key(a, basic, need, msg, msglen);
+        else
+            snprintf(msg, msglen, "malformed Basic credentials: send base64(user:KEY)");
+        OPENSSL_cleanse(basic, sizeof basic);
+        return out;
+    }
+    snprintf(msg, msglen, "missing API key: send Authorization: Bearer <key> (or Basic user:key)");
+    return SVC_AUTH_MISSING;
 }

@@ -23,12 +23,13 @@ void svc_auth_destroy(struct svc_auth *a);
 
 enum svc_auth_outcome {
     SVC_AUTH_OK = 0,
-    SVC_AUTH_MISSING,           /* no "Bearer KEY" */
+    SVC_AUTH_MISSING,           /* no "Bearer KEY" nor "Basic base64(user:KEY)" */
     SVC_AUTH_UNKNOWN,           /* a key we do not know */
     SVC_AUTH_NO_SCOPE,          /* a known key without the scope */
 };
 
-/* Check an Authorization header value ("Bearer KEY", may be NULL) for a
+/* Check an Authorization header value ("Bearer KEY", or "Basic
+ * base64(user:KEY)" as an LMS's LRS setting sends it; may be NULL) for a
  * scope: SVC_AUTH_OK, or why not with the reason (for the caller) in msg.
  * The transport decides what answer that is. */
 enum svc_auth_outcome svc_auth_check(const struct svc_auth *a, const char *authorization,

@@ -32,7 +32,7 @@ static const struct option_def options[] = {
     { "port-file", T_PATH, OFF(port_file), "", 0, 0, "write the bound port here once listening" },
     { "max-body", T_INT, OFF(max_body), "1048576", 1024, 268435456, "largest request body, bytes" },
     { "max-catalog", T_INT, OFF(max_catalog), "67108864", 1024, 1073741824, "largest PUT /v1/catalog body, bytes" },
-    { "max-batch", T_INT, OFF(max_batch), "1000", 1, 100000, "most events per POST /v1/events" },
+    { "max-batch", T_INT, OFF(max_batch), "1000", 1, 100000, "most events per POST /v1/events, statements per POST /xapi/statements" },
     { "log-level", T_LEVEL, OFF(log_level), "info", 0, 0, "debug, info, warn or error" },
     { "keys-file", T_PATH, OFF(keys_file), "", 0, 0, "API keys, one \"SCOPE KEY\" or \"SCOPE sha256:HEX\" a line" },
     { "api-keys", T_SECRET, OFF(api_keys), "", 0, 0, "API keys as SCOPE:KEY,... (prefer the environment)" },

@@ -48,6 +48,7 @@
 enum route_flag {
     NEEDS_CATALOG = 1 << 0,     /* 503 until a catalog is loaded */
     BIG_BODY = 1 << 1,          /* the body may be up to max_catalog, not max_body */
+    RAW_BODY = 1 << 2,          /* the body is the handler's to read (r->raw), not a message */
 };
 
 struct svc_route_def {
@@ -68,6 +69,7 @@ struct svc_route_def {
 #define INGEST SVC_SCOPE_INGEST
 #define ADMIN SVC_SCOPE_ADMIN
 #define CAT NEEDS_CATALOG
+#define RAW RAW_BODY
 
 static const struct svc_route_def routes[] = {
     { GET, "/healthz", 0, NULL, SVC_ROUTE_healthz, 0, svc_res_healthz },
@@ -87,6 +89,12 @@ static const struct svc_route_def routes[] = {
     { GET, "/v1/learners/{id}/stream", APP, NULL, SVC_ROUTE_stream, CAT, svc_res_stream },
     { POST, "/v1/events", INGEST, &skillpath__v1__event_batch__descriptor, SVC_ROUTE_events, CAT,
       svc_res_events },
+    /* the xAPI family: every answer under /xapi speaks xAPI (svc_res_xapi.c) */
+    { GET, "/xapi/about", 0, NULL, SVC_ROUTE_xapi_about, 0, svc_res_xapi_about },
+    { POST, "/xapi/statements", INGEST, NULL, SVC_ROUTE_xapi_statements, CAT | RAW,
+      svc_res_xapi_statements },
+    { PUT, "/xapi/statements", INGEST, NULL, SVC_ROUTE_xapi_statements, CAT | RAW,
+      svc_res_xapi_statements },
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
 
@@ -98,6 +106,7 @@ static const struct svc_route_def routes[] = {
 #undef INGEST
 #undef ADMIN
 #undef CAT
+#undef RAW
 
 static const char *method_name(int m)
 {
@@ -294,6 +303,8 @@ void svc_reply_raw(struct svc_req *r, int status, const char *ctype, const void 
     struct evkeyvalq *hdr = evhttp_request_get_output_headers(r->ev);
     if (ctype)
         evhttp_add_header(hdr, "Content-Type", ctype);
+    if (r->xapi)
+        evhttp_add_header(hdr, "X-Experience-API-Version", r->xapi_version ? r->xapi_version : "1.0.3");
     struct evbuffer *buf = evbuffer_new();
     if (buf && len)
         evbuffer_add(buf, body, len);
@@ -336,11 +347,14 @@ void svc_reply_error(struct svc_req *r, enum svc_err kind, const char *fmt, ...)
     if (kind == SVC_ERR_UNAVAILABLE)
         evhttp_add_header(hdr, "Retry-After", "1");
     else if (kind == SVC_ERR_UNAUTHENTICATED)
-        evhttp_add_header(hdr, "WWW-Authenticate", "Bearer realm=\"skillpath\"");
+        evhttp_add_header(hdr, "WWW-Authenticate",
+                          r->xapi ? "Basic realm=\"skillpath\"" : "Bearer realm=\"skillpath\"");
     int status = err_table[kind].status;
     if (status >= 500)
         svc_log(SVC_LOG_WARN, "msg=error id=%llu status=%d code=%s", (unsigned long long)r->id,
                 status, err_table[kind].code);
+    if (r->xapi)
+        r->out = SVC_ENC_JSON;          /* an LRS's error: JSON whatever was asked for */
     Skillpath__V1__Error e;
     skillpath__v1__error__init(&e);
     e.code = (char *)err_table[kind].code;
@@ -354,6 +368,13 @@ void svc_reply_error(struct svc_req *r, enum svc_err kind, const char *fmt, ...)
 static void dispatch(struct svc_req *r, const char *path)
 {
     const struct svc_route_def *hit = NULL, *any = NULL;
+    r->xapi = strncmp(path, "/xapi/", 6) == 0 || strcmp(path, "/xapi") == 0;
+    if (r->xapi) {                      /* answered in 2.0.0 to whoever speaks it */
+        const char *v = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
+                                           "X-Experience-API-Version");
+        if (v && (strcmp(v, "2.0.0") == 0 || strcmp(v, "2.0") == 0))
+            r->xapi_version = "2.0.0";
+    }
     char allow[64] = "";
     for (size_t i = 0; i < N_ROUTES; i++) {
         const struct svc_route_def *rt = &routes[i];
@@ -395,7 +416,17 @@ static void dispatch(struct svc_req *r, const char *path)
         svc_reply_error(r, SVC_ERR_UNAVAILABLE, "no catalog loaded yet");
         return;
     }
-    if (hit->body) {
+    if (hit->flags & RAW_BODY) {
+        struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+        size_t len = evbuffer_get_length(in);
+        if (len > r->h->conf.max_body) {
+            svc_reply_error(r, SVC_ERR_TOO_LARGE, "body of %zu bytes exceeds the limit of %zu", len,
+                            r->h->conf.max_body);
+            return;
+        }
+        r->raw = len ? (const char *)evbuffer_pullup(in, -1) : "";
+        r->raw_len = len;
+    } else if (hit->body) {
         const char *ctype = evhttp_find_header(evhttp_request_get_input_headers(r->ev), "Content-Type");
         if (r->in == SVC_ENC_UNSUPPORTED) {
             svc_reply_error(r, SVC_ERR_MEDIA_TYPE,

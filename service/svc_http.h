@@ -81,6 +81,10 @@ struct svc_req {
     char param[SVC_MAX_ID + 1];         /* the path's {id}, validated */
     const char *query;                  /* the URI's query string, or NULL */
     ProtobufCMessage *body;             /* decoded as the route's body message */
+    const char *raw;                    /* a RAW_BODY route's body, as received ... */
+    size_t raw_len;                     /* ... and its length */
+    bool xapi;                          /* under /xapi: answers speak xAPI */
+    const char *xapi_version;           /* the version answered (static), NULL: 1.0.3 */
     bool waiting;                       /* an operation is outstanding */
     bool gone;                          /* the client hung up (operations may stop early) */
     bool dispatching;                   /* the handler is running: not freed under it */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * The resources: one file each — learners (svc_res_learners.c: read, write,
  * delete, recommend, next lessons, stream), events (svc_res_events.c),
+ * xAPI statements (svc_res_xapi.c),
  * catalog (svc_res_catalog.c: catalog and courses), ops (svc_res_ops.c:
  * health, readiness, metrics). A handler parses what the transport has not
  * (query parameters, cross-field rules), calls one operation, and renders
@@ -18,6 +19,9 @@ void svc_res_next(struct svc_req *r);
 void svc_res_stream(struct svc_req *r);
 
 void svc_res_events(struct svc_req *r);
+
+void svc_res_xapi_about(struct svc_req *r);
+void svc_res_xapi_statements(struct svc_req *r);
 
 void svc_res_catalog_get(struct svc_req *r);
 void svc_res_catalog_put(struct svc_req *r);

@@ -7,6 +7,11 @@
 
 const struct rs_catalog *fuzz_demo_catalog(const char *who)
 {
+    return fuzz_demo_snapshot(who)->cat;
+}
+
+const struct svc_catalog *fuzz_demo_snapshot(const char *who)
+{
     static struct svc_catalog *snap;
     if (snap == NULL) {
         static char err[65536];
@@ -16,5 +21,5 @@ const struct rs_catalog *fuzz_demo_catalog(const char *who)
             abort();
         }
     }
-    return snap->cat;
+    return snap;
 }

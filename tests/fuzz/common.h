@@ -9,4 +9,8 @@
  * repository root); aborts, naming `who`, when it cannot be loaded. */
 const struct rs_catalog *fuzz_demo_catalog(const char *who);
 
+/* The same, as the daemon's catalog snapshot (activity ids included). */
+struct svc_catalog;
+const struct svc_catalog *fuzz_demo_snapshot(const char *who);
+
 #endif

@@ -297,7 +297,7 @@ eq "stream with the ingest key" "$(stream_status "$K/v1/learners/u1/stream" -H "
 eq "stream with the app key" "$(stream_status "$K/v1/learners/u1/stream" -H "Authorization: Bearer $KA")" 200
 r=$(req PUT "$K/v1/catalog" -H 'Content-Type: application/json' -d '{}' -H "Authorization: Bearer $KA")
 eq "catalog PUT needs admin" "${r%% *}" 403
-r=$(req GET "$K/v1/catalog"); has "401 names the fix" "$r" '"code":"unauthenticated","message":"missing API key: send Authorization: Bearer <key>"'
+r=$(req GET "$K/v1/catalog"); has "401 names the fix" "$r" '"code":"unauthenticated","message":"missing API key: send Authorization: Bearer <key> (or Basic user:key)"'
 r=$(req GET "$K/v1/catalog" -H "Authorization: Bearer $KI"); has "403 names the scope" "$r" "lacks the 'app' scope"
 for open in healthz readyz metrics; do r=$(req GET "$K/$open"); eq "/$open stays open" "${r%% *}" 200; done
 out=$("$SKILLPATHD" --catalog "$CATALOG" --check-config 2>&1); eq "no keys, no no-auth: refused" "$?" 2

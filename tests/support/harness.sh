@@ -11,6 +11,9 @@ H_FAIL=0
 H_PIDS=()
 
 h_cleanup() {
+    # bash reports jobs it saw killed when it next looks (here, after the
+    # summary line the runner reads last): not to the runner
+    exec 2>/dev/null
     for pid in "${H_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
     wait 2>/dev/null
     if [ -n "${KEEP_TMP:-}" ]; then echo "kept $H_TMP (logs)"; else rm -rf "$H_TMP"; fi

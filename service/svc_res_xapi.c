@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT
+ * xAPI: skillpath as a write-only Learning Record Store endpoint, so an LMS
+ * (Moodle's logstore_xapi, Open edX's event routing, Learning Locker's
+ * forwarding) sends its learning records by configuration alone.
+ *   GET  /xapi/about                    the versions spoken
+ *   POST /xapi/statements               one statement or an array: 200 with their ids
+ *   PUT  /xapi/statements?statementId=  one statement: 204
+ * The statements (svc_xapi.c) become events of one batch (svc_op_events):
+ * the statement id is the event id, so a replay is DUPLICATE and changes
+ * nothing. What cannot be used (an unknown learner or activity, a verb that
+ * teaches nothing) is answered as accepted — an LMS sends its whole
+ * firehose, and a 4xx would make it retry — and counted by outcome. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "svc_catalog.h"
+#include "svc_http.h"
+#include "svc_log.h"
+#include "svc_res.h"
+#include "svc_xapi.h"
+
+#define XAPI_FAIL_SCORE 0.0f    /* a failed statement without a score is assessed at this */
+
+void svc_res_xapi_about(struct svc_req *r)
+{
+    static const char about[] = "{\"version\":[\"1.0.3\",\"2.0.0\"]}";
+    svc_reply_raw(r, 200, "application/json", about, sizeof about - 1);
+}
+
+/* A statement batch on its way through the event operation. */
+struct xapi_call {
+    struct svc_req *r;
+    bool put;
+    struct svc_xapi_batch stmts;
+    Skillpath__V1__EventBatch batch;
+    Skillpath__V1__Event *events;       /* the statements that teach, in order */
+    Skillpath__V1__Event **ptrs;
+    size_t *stmt_of;                    /* events[i] is stmts.stmts[stmt_of[i]] */
+};
+
+static void call_free(struct xapi_call *c)
+{
+    svc_xapi_batch_free(&c->stmts);
+    free(c->events);
+    free(c->ptrs);
+    free(c->stmt_of);
+    free(c);
+}
+
+/* Count every statement's outcome and answer: the ids in order (POST), or
+ * 204 (PUT). */
+static void answer(struct xapi_call *c)
+{
+    struct svc_req *r = c->r;
+    for (size_t i = 0; i < c->stmts.n; i++) {
+        const struct svc_xapi_stmt *s = &c->stmts.stmts[i];
+        r->h->stats.xapi[s->outcome]++;
+        svc_log(SVC_LOG_DEBUG, "msg=xapi_statement id=%s outcome=%d", s->id, (int)s->outcome);
+    }
+    if (c->put) {
+        svc_reply_raw(r, 204, NULL, NULL, 0);
+        return;
+    }
+    size_t cap = c->stmts.n * (SVC_XAPI_UUID_LEN + 3) + 3, len = 0;
+    char *body = malloc(cap);
+    if (body == NULL) {
+        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
+        return;
+    }
+    body[len++] = '[';
+    for (size_t i = 0; i < c->stmts.n; i++)
+        len += (size_t)snprintf(body + len, cap - len, "%s\"%s\"", i ? "," : "", c->stmts.stmts[i].id);
+    body[len++] = ']';
+    svc_reply_raw(r, 200, "application/json", body, len);
+    free(body);
+}
+
+static void on_events(void *arg, enum svc_err err, const char *msg,
+                      const Skillpath__V1__EventResults *results)
+{
+    struct xapi_call *c = arg;
+    struct svc_req *r = c->r;
+    if (!svc_req_complete(r, err, msg)) {
+        call_free(c);
+        return;
+    }
+    for (size_t i = 0; i < results->n_results && i < c->batch.n_events; i++) {
+        struct svc_xapi_stmt *s = &c->stmts.stmts[c->stmt_of[i]];
+        const Skillpath__V1__EventResult *res = results->results[i];
+        switch (res->status) {
+        case SKILLPATH__V1__EVENT_STATUS__APPLIED:
+            s->outcome = SVC_XAPI_applied;
+            break;
+        case SKILLPATH__V1__EVENT_STATUS__DUPLICATE:
+            s->outcome = SVC_XAPI_duplicate;
+            break;
+        default:
+            /* an unknown learner is the LMS's business, not an error */
+            s->outcome = strstr(res->reason, "unknown learner") ? SVC_XAPI_ignored_learner
+                                                                : SVC_XAPI_rejected;
+            if (s->outcome == SVC_XAPI_rejected)
+                svc_log(SVC_LOG_INFO, "msg=xapi_rejected id=%s reason=\"%s\"", s->id, res->reason);
+        }
+    }
+    answer(c);
+    call_free(c);
+    svc_req_settle(r);
+}
+
+/* X-Experience-API-Version: absent (Learning Locker sends none), 1.0.x or
+ * 2.0.0 (the transport answers 2.0.0 to a 2.0.0 sender). */
+static bool check_version(struct svc_req *r, const char *v)
+{
+    if (v == NULL || strcmp(v, "2.0.0") == 0 || strcmp(v, "2.0") == 0 || strcmp(v, "1.0") == 0 ||
+        strncmp(v, "1.0.", 4) == 0)
+        return true;
+    svc_reply_error(r, SVC_ERR_INVALID, "X-Experience-API-Version '%.40s': 1.0.x or 2.0.0 are spoken", v);
+    return false;
+}
+
+static bool check_type(struct svc_req *r, const char *ctype)
+{
+    if (ctype && strncasecmp(ctype, "application/json", 16) == 0 &&
+        (ctype[16] == '\0' || ctype[16] == ';' || ctype[16] == ' '))
+        return true;
+    if (ctype && strncasecmp(ctype, "multipart/mixed", 15) == 0)
+        svc_reply_error(r, SVC_ERR_MEDIA_TYPE,
+                        "attachments (multipart/mixed) are not accepted: switch statement "
+                        "attachments off in the sender");
+    else
+        svc_reply_error(r, SVC_ERR_MEDIA_TYPE, "Content-Type '%.100s': send application/json",
+                        ctype ? ctype : "");
+    return false;
+}
+
+/* PUT's ?statementId=UUID, lowercased into id. */
+static bool statement_id_param(struct svc_req *r, char *id)
+{
+    struct evkeyvalq q;
+    TAILQ_INIT(&q);
+    bool ok = r->query && evhttp_parse_query_str(r->query, &q) == 0;
+    const char *v = ok ? evhttp_find_header(&q, "statementId") : NULL;
+    ok = v && svc_xapi_uuid(v, id);
+    evhttp_clear_headers(&q);
+    if (!ok)
+        svc_reply_error(r, SVC_ERR_INVALID, "statementId: a UUID is required in the query");
+    return ok;
+}
+
+void svc_res_xapi_statements(struct svc_req *r)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(r->ev);
+    if (!check_version(r, evhttp_find_header(in, "X-Experience-API-Version")) ||
+        !check_type(r, evhttp_find_header(in, "Content-Type")))
+        return;
+    bool put = r->method == EVHTTP_REQ_PUT;
+    char param[SVC_XAPI_UUID_LEN + 1];
+    if (put && !statement_id_param(r, param))
+        return;
+    struct xapi_call *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
+        return;
+    }
+    c->r = r;
+    c->put = put;
+    const struct svc_xapi_conf conf = { .max_statements = r->h->conf.max_batch,
+                                        .fail_score = XAPI_FAIL_SCORE };
+    char err[512];
+    if (svc_xapi_parse(r->cat, &conf, r->raw, r->raw_len, put, (int64_t)time(NULL), &c->stmts, err,
+                       sizeof err) != 0) {
+        r->h->stats.xapi[SVC_XAPI_rejected]++;
+        svc_reply_error(r, SVC_ERR_INVALID, "%s", err);
+        call_free(c);
+        return;
+    }
+    if (put) {
+        struct svc_xapi_stmt *s = &c->stmts.stmts[0];
+        if (!s->derived && strcmp(s->id, param) != 0) {
+            svc_reply_error(r, SVC_ERR_INVALID, "id %s differs from statementId %s", s->id, param);
+            call_free(c);
+            return;
+        }
+        memcpy(s->id, param, sizeof param);
+    }
+    size_t n = c->stmts.n;
+    c->events = calloc(n, sizeof *c->events);
+    c->ptrs = calloc(n, sizeof *c->ptrs);
+    c->stmt_of = calloc(n, sizeof *c->stmt_of);
+    if (!c->events || !c->ptrs || !c->stmt_of) {
+        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
+        call_free(c);
+        return;
+    }
+    skillpath__v1__event_batch__init(&c->batch);
+    for (size_t i = 0; i < n; i++) {
+        struct svc_xapi_stmt *s = &c->stmts.stmts[i];
+        if (s->outcome != SVC_XAPI_applied)
+            continue;
+        Skillpath__V1__Event *e = &c->events[c->batch.n_events];
+        skillpath__v1__event__init(e);
+        e->event_id = s->id;
+        e->learner_id = s->learner;
+        e->course_id = (char *)rs_catalog_course_id(r->cat->cat, s->event.course);
+        e->kind = (Skillpath__V1__EventKind)s->event.kind;
+        e->score = s->event.has_score ? s->event.score : 0;
+        e->at = s->event.at;
+        e->duration_s = s->duration_s;
+        c->stmt_of[c->batch.n_events] = i;
+        c->ptrs[c->batch.n_events++] = e;
+    }
+    c->batch.events = c->ptrs;
+    if (c->batch.n_events == 0) {       /* nothing to apply: answered as accepted */
+        answer(c);
+        call_free(c);
+        return;
+    }
+    svc_req_wait(r);
+    svc_op_events(&r->h->ops, r->cat, &c->batch, (int64_t)time(NULL), &r->gone, on_events, c);
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# xAPI ingest (/xapi): statements shaped as Moodle, Open edX, Learning
+# Locker and cmi5 send them, each case asserted on the learner's state
+# afterwards; replays, ids derived for statements without one, refusals that
+# change nothing, the firehose of what cannot be used, versions, media types,
+# Basic auth, and Redis down.
+# usage: tests/integration/test_xapi.sh BUILD_DIR
+BUILD=${1:-build}
+H_SUITE="$BUILD/skillpathd (xapi)"
+SKILLPATHD=$BUILD/skillpathd
+CATALOG=deploy/demo/catalog.json
+source tests/support/harness.sh
+JSON=(-H 'Content-Type: application/json')
+
+start_redis --appendonly yes --appendfsync always || exit 1
+start_daemon a --workers 1 || exit 1
+A="http://127.0.0.1:$PORT_a"
+C1001='https:\/\/lms.example.com\/course\/view.php?id=1001'     # cc-101, escaped as Moodle does
+C1004='https://lms.example.com/course/view.php?id=1004'           # cc-104
+
+learner() { req GET "$A/v1/learners/$1"; }
+version_of() { learner "$1" | grep -o '"version":"[0-9]*"' | head -1 | tr -dc 0-9; }
+outcome() { curl -s -m 10 "$A/metrics" | sed -n "s/^skillpath_xapi_statements_total{outcome=\"$1\"} \([0-9]*\)\$/\1/p"; }
+header() { curl -s -m 60 -D - -o /dev/null "$@" | tr -d '\r'; }
+
+for id in x1 x2; do
+    r=$(req PUT "$A/v1/learners/$id" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"pro-2"}'); eq "learner $id" "${r%% *}" 201
+done
+
+# ---- about, and the version header on every answer
+r=$(req GET "$A/xapi/about"); eq "about" "$r" '200 {"version":["1.0.3","2.0.0"]}'
+has "about says its version" "$(header "$A/xapi/about")" "X-Experience-API-Version: 1.0.3"
+has "2.0.0 when asked" "$(header "$A/xapi/about" -H 'X-Experience-API-Version: 2.0.0')" "X-Experience-API-Version: 2.0.0"
+r=$(req GET "$A/xapi/nothing"); has "404 under /xapi is JSON" "$r" '404 {"code":"not_found"'
+has "404 under /xapi carries the version" "$(header "$A/xapi/nothing")" "X-Experience-API-Version: 1.0.3"
+r=$(req DELETE "$A/xapi/statements"); has "405" "$r" '405 {"code":"method_not_allowed"'
+
+# ---- a Moodle batch: an array, no ids, no version header, escaped slashes
+MOODLE='[{"actor":{"name":"\u5f20\u4e09","account":{"homePage":"https:\/\/lms.example.com","name":"x1"}},
+ "verb":{"id":"http:\/\/adlnet.gov\/expapi\/verbs\/completed","display":{"zh-CN":"完成"}},
+ "object":{"id":"'$C1001'","definition":{"name":{"zh-CN":"内容创作入门"}}},
+ "result":{"score":{"raw":18,"min":0,"max":20},"duration":"PT14M30S"},"timestamp":"2026-01-01T08:00:00+08:00"},
+ {"actor":{"account":{"homePage":"https:\/\/lms.example.com","name":"x1"}},
+ "verb":{"id":"http:\/\/adlnet.gov\/expapi\/verbs\/experienced"},
+ "object":{"id":"https:\/\/lms.example.com\/mod\/page\/view.php?id=77&x=1#top"},
+ "context":{"contextActivities":{"parent":[{"id":"'$C1001'"}]}},"timestamp":"2026-01-01T00:00:05Z"}]'
+v0=$(version_of x1)
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$MOODLE")
+check "Moodle batch: 200 with two ids" grep -qE '^200 \["[0-9a-f-]{36}","[0-9a-f-]{36}"\]$' <<<"$r"
+ids1=${r#200 }
+eq "both applied: the version moved by two" "$(version_of x1)" "$((v0 + 2))"
+has "the assessment is recorded" "$(learner x1)" '"courseId":"cc-101","score":0.9,"passed":true'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$MOODLE")
+eq "the retried cron batch: the same derived ids" "${r#200 }" "$ids1"
+eq "and nothing changed" "$(version_of x1)" "$((v0 + 2))"
+eq "counted as duplicates" "$(outcome duplicate)" 2
+
+# ---- Open edX: PUT with ?statementId, 204; a replay changes nothing
+SID=6ba7b810-9dad-41d1-80b4-00c04fd430c8
+EDX='{"id":"'$SID'","actor":{"account":{"homePage":"https://courses.example.com","name":"x1"}},
+ "verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'","objectType":"Activity"},
+ "result":{"score":{"scaled":0.8},"success":true},"timestamp":"2026-01-02T10:00:00.123Z","version":"1.0.3"}'
+v0=$(version_of x1)
+r=$(req PUT "$A/xapi/statements?statementId=$SID" "${JSON[@]}" -H 'X-Experience-API-Version: 1.0.3' -d "$EDX")
+eq "Open edX PUT: 204" "$r" "204 "
+eq "applied once" "$(version_of x1)" "$((v0 + 1))"
+r=$(req PUT "$A/xapi/statements?statementId=$SID" "${JSON[@]}" -d "$EDX"); eq "replayed: 204" "$r" "204 "
+eq "replay: nothing changed" "$(version_of x1)" "$((v0 + 1))"
+r=$(req PUT "$A/xapi/statements?statementId=11111111-2222-4333-8444-555555555555" "${JSON[@]}" -d "$EDX")
+has "PUT: the id must match statementId" "$r" '400 {"code":"invalid_argument","message":"id '"$SID"' differs from statementId'
+r=$(req PUT "$A/xapi/statements" "${JSON[@]}" -d "$EDX"); has "PUT without statementId" "$r" '400'
+r=$(req PUT "$A/xapi/statements?statementId=$SID" "${JSON[@]}" -d "[$EDX]"); has "PUT takes one statement" "$r" 'one statement'
+
+# ---- Learning Locker forwards one object, with stored and authority; cmi5
+LL='{"id":"a3b1c2d4-1111-4222-8333-944455556666","actor":{"account":{"homePage":"https://lms.example.com","name":"x2"}},
+ "verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"'$C1004'"},
+ "result":{"score":{"scaled":0}},"stored":"2026-01-03T00:00:00Z","timestamp":"2026-01-03T08:00:00+08:00",
+ "authority":{"objectType":"Agent","mbox":"mailto:lrs@example.com"}}'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$LL"); eq "Learning Locker: one id" "$r" '200 ["a3b1c2d4-1111-4222-8333-944455556666"]'
+has "a scaled 0 is a score: a failed attempt" "$(learner x2)" '"courseId":"cc-104","at":"1767398400","fails":1'
+CMI5='[{"id":"c0000000-0000-4000-8000-000000000001","actor":{"account":{"homePage":"h","name":"x2"}},
+  "verb":{"id":"https://w3id.org/xapi/adl/verbs/waived"},"object":{"id":"'$C1001'"},"timestamp":"2026-01-04T00:00:00Z"}]'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "${CMI5//\\/}"); has "cmi5 waived" "$r" '200 ["c0000000'
+has "waived: passed at the mastery score" "$(learner x2)" '"courseId":"cc-101","score":0.6,"passed":true'
+
+# ---- the firehose: unknown learner, unknown activity, a verb that teaches nothing
+applied0=$(outcome applied)
+FIRE='[{"actor":{"account":{"homePage":"h","name":"nobody"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'"},"timestamp":"2026-01-05T00:00:00Z"},
+ {"actor":{"account":{"homePage":"h","name":"x2"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"https://other.example.com/a?b=c&d=e#f+g:h@i"}},
+ {"actor":{"account":{"homePage":"h","name":"x2"}},"verb":{"id":"https://example.com/verbs/logged-in"},"object":{"id":"'$C1004'"}},
+ {"actor":{"mbox":"mailto:zhang@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'"}}]'
+v0=$(version_of x2)
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$FIRE")
+check "the firehose is accepted: 200 with four ids" grep -qE '^200 \[("[0-9a-f-]{36}",?){4}\]$' <<<"$r"
+eq "x2 unchanged" "$(version_of x2)" "$v0"
+eq "nothing applied" "$(outcome applied)" "$applied0"
+eq "ignored: learner (unknown, and mbox)" "$(outcome ignored_learner)" 2
+eq "ignored: activity" "$(outcome ignored_activity)" 1
+eq "ignored: verb" "$(outcome ignored_verb)" 1
+
+# ---- refusals change nothing
+v0=$(version_of x1)
+BAD='[{"actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'"},"timestamp":"2026-01-06T00:00:00Z"},
+ {"actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'"},"result":{"score":{"scaled":1.5}}}]'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$BAD")
+has "one bad statement refuses the batch, named" "$r" '400 {"code":"invalid_argument","message":"statements[1].result.score.scaled: 1.5 is outside [-1, 1]"}'
+eq "nothing applied from it" "$(version_of x1)" "$v0"
+ONE='{"id":"d0000000-0000-4000-8000-000000000001","actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'"}}'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "[$ONE,$ONE]"); has "the same id twice in a batch" "$r" 'appears twice in the batch'
+eq "nothing applied from that either" "$(version_of x1)" "$v0"
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d '{"verb":{}}'); has "missing actor" "$r" 'statements[0].actor: missing'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d 'not json'); has "not JSON" "$r" '400 {"code":"invalid_argument","message":"not JSON'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -H 'X-Experience-API-Version: 0.95' -d "$ONE"); has "version 0.95" "$r" '400'
+r=$(req POST "$A/xapi/statements" -H 'Content-Type: multipart/mixed; boundary=x' -d "$ONE")
+has "attachments: 415 saying what to do" "$r" '415 {"code":"unsupported_media_type","message":"attachments (multipart/mixed) are not accepted: switch statement attachments off in the sender"}'
+r=$(req POST "$A/xapi/statements" -H 'Content-Type: text/plain' -d "$ONE"); has "text/plain: 415" "$r" '415'
+eq "still nothing applied" "$(version_of x1)" "$v0"
+has "a 2.0.0 sender is answered in 2.0.0" "$(header -X POST "${JSON[@]}" -H 'X-Experience-API-Version: 2.0.0' -d "$ONE" "$A/xapi/statements")" "X-Experience-API-Version: 2.0.0"
+
+# ---- Basic auth with an ingest key, as an LMS's LRS setting sends it
+KI=ingest-key-0123456789abcdef; KA=app-key-0123456789abcdef
+printf 'app %s\ningest %s\n' "$KA" "$KI" >"$H_TMP/keys"
+start_daemon k --workers 1 --keys-file "$H_TMP/keys" || exit 1
+K="http://127.0.0.1:$PORT_k"
+TWO='{"id":"e0000000-0000-4000-8000-000000000002","actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/launched"},"object":{"id":"'$C1004'"}}'
+r=$(req POST "$K/xapi/statements" "${JSON[@]}" -d "$TWO"); has "no credentials: 401" "$r" '401 {"code":"unauthenticated"'
+has "401 asks for Basic" "$(header -X POST "${JSON[@]}" -d "$TWO" "$K/xapi/statements")" 'WWW-Authenticate: Basic realm="skillpath"'
+r=$(req POST "$K/xapi/statements" "${JSON[@]}" -u "moodle:$KA" -d "$TWO"); has "the app key: 403" "$r" '403'
+r=$(req POST "$K/xapi/statements" "${JSON[@]}" -u "moodle:wrong-key" -d "$TWO"); has "a wrong key: 401" "$r" '401'
+r=$(req POST "$K/xapi/statements" "${JSON[@]}" -u "moodle:$KI" -d "$TWO"); eq "Basic user:ingest-key" "$r" '200 ["e0000000-0000-4000-8000-000000000002"]'
+r=$(req POST "$K/xapi/statements" "${JSON[@]}" -H "Authorization: Bearer $KI" -d "$TWO"); eq "Bearer works too (a replay)" "$r" '200 ["e0000000-0000-4000-8000-000000000002"]'
+r=$(req GET "$K/xapi/about"); eq "about needs no key" "${r%% *}" 200
+
+# ---- Redis down: 503 with Retry-After; once back, the retry applies once
+THREE='{"id":"f0000000-0000-4000-8000-000000000003","actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'"},"timestamp":"2026-01-07T00:00:00Z"}'
+v0=$(version_of x1)
+stop_redis
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$THREE"); has "Redis down: 503" "$r" '503 {"code":"unavailable"'
+has "Retry-After" "$(header -X POST "${JSON[@]}" -d "$THREE" "$A/xapi/statements")" "Retry-After: 1"
+eq "nothing applied while down" "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" ""
+start_redis --appendonly yes --appendfsync always || exit 1
+check "reconnected" wait_for 60 curl -sf "$A/readyz"
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$THREE"); eq "the sender's retry" "$r" '200 ["f0000000-0000-4000-8000-000000000003"]'
+eq "applied once" "$(version_of x1)" "$((v0 + 1))"
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$THREE"); eq "and again: a duplicate" "$(version_of x1)" "$((v0 + 1))"
+
+h_summary
