@@ -87,13 +87,14 @@ declare -A R
 # (one Redis GET, the learner decoded and encoded) place the daemon's own
 # floor between the ceilings and the recommend figure.
 SCEN=("bare-http" "bare-http+redis-get" "skillpathd-demo ping" "skillpathd-demo get"
-      "skillpathd-demo recommend" "skillpathd-demo next" "skillpathd-demo events")
+      "skillpathd-demo recommend" "skillpathd-demo next" "skillpathd-demo events"
+      "skillpathd-demo statements")
 echo "# c = 100, interleaved in ${ROUNDS:-3} rounds"
 for round in $(seq 1 "${ROUNDS:-3}"); do
     measure "bare-http" "$BARE" 100 --mix ping=1; R["bare-http/$round"]=${RPS["bare-http/100"]}
     measure "bare-http+redis-get" "$BARE_REDIS" 100 --mix ping=1
     R["bare-http+redis-get/$round"]=${RPS["bare-http+redis-get/100"]}
-    for k in ping get recommend next events; do
+    for k in ping get recommend next events statements; do
         measure "skillpathd-demo $k" "$DEMO" 100 --mix $k=1
         R["skillpathd-demo $k/$round"]=${RPS["skillpathd-demo $k/100"]}
     done
@@ -148,6 +149,10 @@ echo "ratio_next_vs_bare_http_c100 $(round_ratio "skillpathd-demo next")"
 echo "ratio_redis_get_vs_bare_http_c100 $(round_ratio "bare-http+redis-get")"
 echo "ratio_daemon_healthz_vs_bare_http_c100 $(round_ratio "skillpathd-demo ping")"
 echo "ratio_daemon_get_learner_vs_bare_http_c100 $(round_ratio "skillpathd-demo get")"
+# xAPI statements come 10 to a request (an LMS's batch): statements/s against events/s
+st_per_s=$(awk -v r="${RPS["skillpathd-demo statements/100"]}" 'BEGIN { printf "%.0f", r * 10 }')
+echo "statements_per_s_c100 $st_per_s (10 per POST /xapi/statements)"
+echo "ratio_statements_vs_events_c100 $(awk -v s="$st_per_s" -v e="${RPS["skillpathd-demo events/100"]}" 'BEGIN { if (e > 0) printf "%.3f", s / e; else print 0 }')"
 echo "p99_ms_open_loop_at_50pct $(median "${p99s[@]}") (median of ${#p99s[@]} runs: ${p99s[*]})"
 echo "p99_ms_open_loop_bare_http_same_rate $(median "${bare_p99s[@]}") (median of ${#bare_p99s[@]} runs: ${bare_p99s[*]})"
 echo "redis_bytes_per_learner $(( (mem1 - mem0) / 100000 )) B (10 attempts each)"

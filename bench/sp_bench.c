@@ -44,8 +44,10 @@
 #define MAX_CONNS 20000
 #define MAX_STATUS 600
 
-enum kind { K_RECOMMEND, K_NEXT, K_EVENTS, K_GET, K_PING, K_COUNT };
-static const char *const kind_names[K_COUNT] = { "recommend", "next", "events", "get", "ping" };
+enum kind { K_RECOMMEND, K_NEXT, K_EVENTS, K_GET, K_PING, K_STATEMENTS, K_COUNT };
+static const char *const kind_names[K_COUNT] = { "recommend", "next", "events", "get", "ping",
+                                                 "statements" };
+#define STATEMENTS_PER_POST 10  /* an LMS's batch: Moodle's cron sends arrays */
 
 struct opts {
     char host[256];
@@ -96,6 +98,7 @@ struct run {
     /* learners and courses */
     double *zipf_cdf;
     char **courses;
+    char **activities;          /* each course's first activity id (xAPI), or NULL */
     size_t n_courses;
     uint64_t rng;
     unsigned mix_total;
@@ -116,7 +119,8 @@ static const char USAGE[] =
     "run: c connections in a closed loop (each sends its next request when the last\n"
     "is answered), or an open loop at -R requests/s with latency from each request's\n"
     "due time. Bounded by -n requests or -d seconds (default 10, at most 3600).\n"
-    "Kinds for --mix: recommend, next, events, get, ping (GET /healthz).\n"
+    "Kinds for --mix: recommend, next, events, get, ping (GET /healthz), statements\n"
+    "(POST /xapi/statements, 10 xAPI statements a request).\n"
     "A progress line a second on stderr; the report on stdout (--json for machines).\n"
     "Targets must be loopback unless --allow-remote.\n"
     "seed: M synthetic learners straight into Redis (pipelined), in the daemon's\n"
@@ -225,6 +229,34 @@ static void on_done(struct evhttp_request *req, void *arg)
     next_for(c);
 }
 
+/* STATEMENTS_PER_POST xAPI statements about learner `id`, as Moodle sends
+ * them (an array, account actor, a course's activity id, a score), each
+ * with a fresh id: every one is applied. A malloc'ed string. */
+static char *statement_batch(struct run *r, const char *id)
+{
+    size_t cap = STATEMENTS_PER_POST * 512 + 2, len = 0;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    out[len++] = '[';
+    for (int i = 0; i < STATEMENTS_PER_POST; i++) {
+        uint64_t a = rs_synth_next(&r->rng), b = rs_synth_next(&r->rng);
+        size_t j = rs_synth_next(&r->rng) % r->n_courses;
+        const char *act = r->activities[j] ? r->activities[j] : r->courses[j];
+        len += (size_t)snprintf(out + len, cap - len,
+            "%s{\"id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"actor\":{\"account\":"
+            "{\"homePage\":\"https://lms.example.com\",\"name\":\"%s\"}},\"verb\":{\"id\":"
+            "\"http://adlnet.gov/expapi/verbs/passed\"},\"object\":{\"id\":\"%s\"},"
+            "\"result\":{\"score\":{\"scaled\":0.%02u}},\"timestamp\":\"2026-01-01T00:00:00Z\"}",
+            i ? "," : "", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
+            (unsigned)(b >> 52) & 0xfff, (unsigned long long)(b & 0xffffffffffffULL), id, act,
+            (unsigned)(b % 100));
+    }
+    out[len++] = ']';
+    out[len] = '\0';
+    return out;
+}
+
 static void issue(struct conn *c, struct job job)
 {
     struct run *r = c->run;
@@ -253,6 +285,7 @@ static void issue(struct conn *c, struct job job)
     Skillpath__V1__EventBatch batch;
     Skillpath__V1__Event ev, *evp = &ev;
     char event_id[96];
+    char *statements = NULL;            /* K_STATEMENTS: the JSON array */
     switch (job.kind) {
     case K_RECOMMEND:
         method = EVHTTP_REQ_POST;
@@ -286,11 +319,22 @@ static void issue(struct conn *c, struct job job)
     case K_GET:
         snprintf(uri, sizeof uri, "/v1/learners/%s", id);
         break;
+    case K_STATEMENTS:
+        method = EVHTTP_REQ_POST;
+        snprintf(uri, sizeof uri, "/xapi/statements");
+        statements = statement_batch(r, id);
+        break;
     default:
         snprintf(uri, sizeof uri, "/healthz");
         break;
     }
-    if (body) {
+    if (statements) {
+        evhttp_add_header(h, "Content-Type", "application/json");
+        size_t len = strlen(statements);
+        evbuffer_add(evhttp_request_get_output_buffer(req), statements, len);
+        r->bytes_out += len;
+        free(statements);
+    } else if (body) {
         evhttp_add_header(h, "Content-Type", ctype);
         size_t len = 0;
         void *data = NULL;
@@ -482,7 +526,7 @@ static int parse_mix(const char *s, unsigned mix[K_COUNT])
                 k = i;
         double w;
         if (k < 0)
-            rc = usage_error("--mix: '%s' is not KIND=WEIGHT (kinds: recommend, next, events, get, ping)", t);
+            rc = usage_error("--mix: '%s' is not KIND=WEIGHT (kinds: recommend, next, events, get, ping, statements)", t);
         else if ((rc = parse_num("--mix weight", eq + 1, 0, 1e6, &w)) == 0)
             mix[k] = (unsigned)w;
     }
@@ -545,8 +589,12 @@ static int load_courses(struct run *r, const char *path)
         return usage_error("--catalog: %s", c ? "no courses" : err);
     }
     r->courses = calloc(c->n_courses, sizeof *r->courses);
-    for (size_t j = 0; r->courses && j < c->n_courses; j++)
+    r->activities = calloc(c->n_courses, sizeof *r->activities);
+    for (size_t j = 0; r->courses && r->activities && j < c->n_courses; j++) {
+        if (c->courses[j]->n_activity_ids)
+            r->activities[j] = strdup(c->courses[j]->activity_ids[0]);
         r->courses[r->n_courses++] = strdup(c->courses[j]->id);
+    }
     protobuf_c_message_free_unpacked(&c->base, NULL);
     return 0;
 }
@@ -602,7 +650,7 @@ static int cmd_run(int argc, char **argv)
     struct run r = { .o = &o, .rng = o.seed * 0x9E3779B97F4A7C15ULL + 1 };
     for (int k = 0; k < K_COUNT; k++)
         r.mix_total += o.mix[k];
-    if (o.mix[K_EVENTS] && load_courses(&r, o.catalog))
+    if ((o.mix[K_EVENTS] || o.mix[K_STATEMENTS]) && load_courses(&r, o.catalog))
         return EXIT_USAGE;
     if (o.zipf > 0) {
         r.zipf_cdf = malloc(o.learners * sizeof *r.zipf_cdf);
@@ -656,6 +704,9 @@ static int cmd_run(int argc, char **argv)
     event_base_free(r.base);
     for (size_t j = 0; j < r.n_courses; j++)
         free(r.courses[j]);
+    for (size_t j = 0; r.activities && j < r.n_courses; j++)
+        free(r.activities[j]);
+    free(r.activities);
     free(r.courses);
     free(r.conns);
     free(r.queue);

@@ -75,7 +75,7 @@ has "a protobuf mix against the daemon, no errors" "$out" "status     200: 300"
 stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
 
 # ---- make bench's driver end to end, briefly: every row answered without
-# errors and every figure printed (26 rows: 7 interleaved at c = 100, 10 at
+# errors and every figure printed (27 rows: 8 interleaved at c = 100, 10 at
 # c = 1 and 1000, 6 on the 100k-course catalog, 3 in open loop). The plain
 # build only: under ASan a load run measures the sanitizer, and takes long.
 if [[ "$BUILD" == *asan* ]]; then
@@ -83,7 +83,7 @@ if [[ "$BUILD" == *asan* ]]; then
 else
     out=$(SECONDS_PER_RUN=1 ROUNDS=1 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
-    eq "bench rows" "$rows" 26
+    eq "bench rows" "$rows" 27
     # closed-loop rows: every figure and no error. Open-loop rows keep a
     # schedule set by this machine's speed a moment before; on a busy
     # machine they fall behind and end with requests unanswered, which is
@@ -97,7 +97,7 @@ else
     eq "open-loop bench rows complete" "$bad" ""
     for f in ratio_recommend_vs_bare_http_c100 ratio_events_vs_bare_http_c100 ratio_next_vs_bare_http_c100 \
              ratio_redis_get_vs_bare_http_c100 ratio_daemon_healthz_vs_bare_http_c100 \
-             ratio_daemon_get_learner_vs_bare_http_c100; do
+             ratio_daemon_get_learner_vs_bare_http_c100 ratio_statements_vs_events_c100; do
         check "bench prints $f" grep -qE "^$f [0-9]+\.[0-9]+$" <<<"$out"
     done
     check "bench prints the open-loop p99" grep -qE '^p99_ms_open_loop_at_50pct [0-9]+\.[0-9]+ \(median of 1 runs' <<<"$out"
