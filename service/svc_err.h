@@ -12,6 +12,7 @@
     X(FORBIDDEN, 403, "permission_denied")     /* the key lacks the route's scope */    \
     X(NOT_FOUND, 404, "not_found")             /* no such route, learner or course */   \
     X(METHOD, 405, "method_not_allowed")       /* the route exists, not this method */  \
+    X(CONFLICT, 409, "conflict")               /* an id already used for other content */ \
     X(TOO_LARGE, 413, "payload_too_large")                                             \
     X(URI_TOO_LONG, 414, "uri_too_long")                                               \
     X(MEDIA_TYPE, 415, "unsupported_media_type")                                       \

@@ -12,6 +12,7 @@ static const char *const kind_word[] = {
     [SVC_KEY_EVENTS] = "ev",
     [SVC_KEY_STREAMS] = "streams",
     [SVC_KEY_CATALOG] = "catalog",
+    [SVC_KEY_STATEMENT] = "xs",
 };
 
 bool svc_keys_valid_id(const char *s)

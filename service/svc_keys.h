@@ -6,7 +6,8 @@
  *   P seen:I     applied event ids
  *   P ev:I       the event stream
  *   P streams:I  open push streams
- *   P catalog:V  a stored catalog; V "current" holds the current version */
+ *   P catalog:V  a stored catalog; V "current" holds the current version
+ *   P xs:S       xAPI statement S applied: its content's digest */
 #ifndef SVC_KEYS_H
 #define SVC_KEYS_H
 
@@ -25,6 +26,7 @@ enum svc_key {
     SVC_KEY_EVENTS,
     SVC_KEY_STREAMS,
     SVC_KEY_CATALOG,            /* `id` is a catalog version, or "current" */
+    SVC_KEY_STATEMENT,          /* `id` is an xAPI statement id */
 };
 
 /* Write the key of `kind` for `id` under `prefix` into buf (NUL-terminated):

@@ -7,7 +7,10 @@
  *   PUT  /xapi/statements?statementId=  one statement: 204
  * The statements (svc_xapi.c) become events of one batch (svc_op_events):
  * the statement id is the event id, so a replay is DUPLICATE and changes
- * nothing. What cannot be used (an unknown learner or activity, a verb that
+ * nothing. Each applied statement's content digest is kept under its id
+ * (P xs:ID): first the batch's ids are looked up (one MGET), and an id sent
+ * again with other content refuses the batch with 409, before anything is
+ * applied. What cannot be used (an unknown learner or activity, a verb that
  * teaches nothing) is answered as accepted — an LMS sends its whole
  * firehose, and a 4xx would make it retry — and counted by outcome. */
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include "svc_http.h"
 #include "svc_log.h"
 #include "svc_res.h"
+#include "svc_store.h"
 #include "svc_xapi.h"
 
 #define XAPI_FAIL_SCORE 0.0f    /* a failed statement without a score is assessed at this */
@@ -97,10 +101,12 @@ static void on_events(void *arg, enum svc_err err, const char *msg,
         const Skillpath__V1__EventResult *res = results->results[i];
         switch (res->status) {
         case SKILLPATH__V1__EVENT_STATUS__APPLIED:
-            s->outcome = SVC_XAPI_applied;
-            break;
         case SKILLPATH__V1__EVENT_STATUS__DUPLICATE:
-            s->outcome = SVC_XAPI_duplicate;
+            s->outcome = res->status == SKILLPATH__V1__EVENT_STATUS__APPLIED ? SVC_XAPI_applied
+                                                                             : SVC_XAPI_duplicate;
+            /* remembered for the 409 check; a side effect: a failure is
+             * counted by the store, the answer stays */
+            svc_store_statement_put(r->h->store, s->id, s->digest);
             break;
         default:
             /* an unknown learner is the LMS's business, not an error */
@@ -155,6 +161,75 @@ static bool statement_id_param(struct svc_req *r, char *id)
     return ok;
 }
 
+/* Apply the statements that teach and are new; answer when done. */
+static void apply(struct xapi_call *c)
+{
+    struct svc_req *r = c->r;
+    size_t n = c->stmts.n;
+    c->events = calloc(n, sizeof *c->events);
+    c->ptrs = calloc(n, sizeof *c->ptrs);
+    c->stmt_of = calloc(n, sizeof *c->stmt_of);
+    if (!c->events || !c->ptrs || !c->stmt_of) {
+        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
+        call_free(c);
+        return;
+    }
+    skillpath__v1__event_batch__init(&c->batch);
+    for (size_t i = 0; i < n; i++) {
+        struct svc_xapi_stmt *s = &c->stmts.stmts[i];
+        if (s->outcome != SVC_XAPI_applied)
+            continue;
+        Skillpath__V1__Event *e = &c->events[c->batch.n_events];
+        skillpath__v1__event__init(e);
+        e->event_id = s->id;
+        e->learner_id = s->learner;
+        e->course_id = (char *)rs_catalog_course_id(r->cat->cat, s->event.course);
+        e->kind = (Skillpath__V1__EventKind)s->event.kind;
+        e->score = s->event.has_score ? s->event.score : 0;
+        e->at = s->event.at;
+        e->duration_s = s->duration_s;
+        c->stmt_of[c->batch.n_events] = i;
+        c->ptrs[c->batch.n_events++] = e;
+    }
+    c->batch.events = c->ptrs;
+    if (c->batch.n_events == 0) {       /* nothing to apply: answered as accepted */
+        answer(c);
+        call_free(c);
+        return;
+    }
+    svc_req_wait(r);
+    svc_op_events(&r->h->ops, r->cat, &c->batch, (int64_t)time(NULL), &r->gone, on_events, c);
+}
+
+/* The batch's ids looked up: one applied before with other content refuses
+ * the batch (409); one applied with the same content is a duplicate. */
+static void on_index(void *arg, const struct svc_store_reply *reply)
+{
+    struct xapi_call *c = arg;
+    struct svc_req *r = c->r;
+    enum svc_err err = reply->status == SVC_STORE_OK ? SVC_ERR_OK : SVC_ERR_UNAVAILABLE;
+    if (!svc_req_complete(r, err, "statement store unavailable")) {
+        call_free(c);
+        return;
+    }
+    for (size_t i = 0; i < c->stmts.n && i < reply->n_values; i++) {
+        struct svc_xapi_stmt *s = &c->stmts.stmts[i];
+        if (reply->values[i] == NULL)
+            continue;
+        if (reply->lens[i] != strlen(s->digest) || memcmp(reply->values[i], s->digest, reply->lens[i]) != 0) {
+            r->h->stats.xapi[SVC_XAPI_rejected] += c->stmts.n;
+            svc_reply_error(r, SVC_ERR_CONFLICT,
+                            "statements[%zu]: id %s was sent before with other content", i, s->id);
+            call_free(c);
+            svc_req_settle(r);
+            return;
+        }
+        s->outcome = SVC_XAPI_duplicate;    /* applied before, the same: nothing to do */
+    }
+    apply(c);
+    svc_req_settle(r);
+}
+
 void svc_res_xapi_statements(struct svc_req *r)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(r->ev);
@@ -191,38 +266,20 @@ void svc_res_xapi_statements(struct svc_req *r)
         }
         memcpy(s->id, param, sizeof param);
     }
-    size_t n = c->stmts.n;
-    c->events = calloc(n, sizeof *c->events);
-    c->ptrs = calloc(n, sizeof *c->ptrs);
-    c->stmt_of = calloc(n, sizeof *c->stmt_of);
-    if (!c->events || !c->ptrs || !c->stmt_of) {
+    const char **ids = calloc(c->stmts.n, sizeof *ids);
+    if (ids == NULL) {
         svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
         call_free(c);
         return;
     }
-    skillpath__v1__event_batch__init(&c->batch);
-    for (size_t i = 0; i < n; i++) {
-        struct svc_xapi_stmt *s = &c->stmts.stmts[i];
-        if (s->outcome != SVC_XAPI_applied)
-            continue;
-        Skillpath__V1__Event *e = &c->events[c->batch.n_events];
-        skillpath__v1__event__init(e);
-        e->event_id = s->id;
-        e->learner_id = s->learner;
-        e->course_id = (char *)rs_catalog_course_id(r->cat->cat, s->event.course);
-        e->kind = (Skillpath__V1__EventKind)s->event.kind;
-        e->score = s->event.has_score ? s->event.score : 0;
-        e->at = s->event.at;
-        e->duration_s = s->duration_s;
-        c->stmt_of[c->batch.n_events] = i;
-        c->ptrs[c->batch.n_events++] = e;
-    }
-    c->batch.events = c->ptrs;
-    if (c->batch.n_events == 0) {       /* nothing to apply: answered as accepted */
-        answer(c);
-        call_free(c);
-        return;
-    }
+    for (size_t i = 0; i < c->stmts.n; i++)
+        ids[i] = c->stmts.stmts[i].id;
     svc_req_wait(r);
-    svc_op_events(&r->h->ops, r->cat, &c->batch, (int64_t)time(NULL), &r->gone, on_events, c);
+    int rc = svc_store_statements_get(r->h->store, ids, c->stmts.n, on_index, c);
+    free(ids);
+    if (rc != 0) {
+        svc_req_resume(r);
+        svc_reply_error(r, SVC_ERR_UNAVAILABLE, "statement store unavailable (not connected)");
+        call_free(c);
+    }
 }

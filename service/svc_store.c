@@ -66,7 +66,8 @@ static const char WRITE_LUA[] =
     "if watched > 0 then return 'OK+' end\n"
     "return 'OK'\n";
 
-enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD, CMD_PUBLISH, CMD_CATALOG_PUT };
+enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD, CMD_PUBLISH, CMD_CATALOG_PUT, CMD_MGET,
+                CMD_SET };
 
 /* A catalog: stored under its version, made current, announced; atomically. */
 static const char CATALOG_PUT_LUA[] =
@@ -325,6 +326,30 @@ static void finish(struct cmd *c, int status, const char *data, size_t len)
     finish_reply(c, &reply);
 }
 
+/* An MGET's values, borrowed from the reply for the callback. */
+static void mget_reply(struct cmd *c, const redisReply *reply)
+{
+    size_t n = reply->elements;
+    const char **values = calloc(n + 1, sizeof *values);
+    size_t *lens = calloc(n + 1, sizeof *lens);
+    if (values == NULL || lens == NULL) {
+        free(values);
+        free(lens);
+        finish(c, SVC_STORE_ERROR, NULL, 0);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (reply->element[i]->type == REDIS_REPLY_STRING) {
+            values[i] = reply->element[i]->str;
+            lens[i] = reply->element[i]->len;
+        }
+    struct svc_store_reply r = { .status = SVC_STORE_OK, .values = values, .lens = lens,
+                                 .n_values = n };
+    finish_reply(c, &r);
+    free(values);
+    free(lens);
+}
+
 static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 {
     struct cmd *c = priv;
@@ -398,7 +423,15 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
         break;
     case CMD_PUBLISH:
     case CMD_CATALOG_PUT:
+    case CMD_SET:
         finish(c, SVC_STORE_OK, NULL, 0);
+        break;
+    case CMD_MGET:
+        if (reply->type != REDIS_REPLY_ARRAY) {
+            finish(c, SVC_STORE_ERROR, NULL, 0);
+            break;
+        }
+        mget_reply(c, reply);
         break;
     }
     free_cmd(c);
@@ -644,6 +677,30 @@ int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s)
     snprintf(ttl, sizeof ttl, "%d", ttl_s);
     return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, WATCH_LUA) && set_str(c, 2, "1") &&
                          set_key(st, c, 3, SVC_KEY_STREAMS, id) && set_str(c, 4, d) && set_str(c, 5, ttl));
+}
+
+int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_t n,
+                             svc_store_cb *cb, void *arg)
+{
+    struct cmd *c = new_cmd(st, CMD_MGET, cb, arg, (int)n + 1);
+    if (c == NULL)
+        return -1;
+    bool ok = set_str(c, 0, "MGET");
+    for (size_t i = 0; i < n && ok; i++)
+        ok = set_key(st, c, (int)i + 1, SVC_KEY_STATEMENT, ids[i]);
+    return go(st, c, ok);
+}
+
+int svc_store_statement_put(struct svc_store *st, const char *id, const char *digest)
+{
+    struct cmd *c = new_cmd(st, CMD_SET, NULL, NULL, 6);
+    if (c == NULL)
+        return -1;
+    char keep[32];
+    snprintf(keep, sizeof keep, "%d", st->keep_s);
+    return go(st, c, set_str(c, 0, "SET") && set_key(st, c, 1, SVC_KEY_STATEMENT, id) &&
+                         set_str(c, 2, digest) && set_str(c, 3, "NX") && set_str(c, 4, "EX") &&
+                         set_str(c, 5, keep));
 }
 
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len)

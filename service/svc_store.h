@@ -46,6 +46,9 @@ struct svc_store_reply {
     const char *data;           /* a get: the stored value (svc_stored.h); else NULL */
     size_t len;
     bool watched;               /* a write: someone streams this learner (open streams in Redis) */
+    const char *const *values;  /* statements_get: one per id, NULL where none ... */
+    const size_t *lens;         /* ... and their lengths */
+    size_t n_values;
 };
 typedef void svc_store_cb(void *arg, const struct svc_store_reply *reply);
 
@@ -109,6 +112,15 @@ int svc_store_publish(struct svc_store *st, const char *channel, const void *dat
 typedef void svc_store_message_cb(void *arg, const char *data, size_t len);
 int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_message_cb *cb,
                         void *arg);
+
+/* The digests stored for xAPI statements ids[0..n) (P xs:ID), one
+ * MGET: reply->values[i] is NULL for a statement never applied. */
+int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_t n,
+                             svc_store_cb *cb, void *arg);
+/* Remember that statement `id` was applied with content `digest` (SET NX,
+ * kept as long as applied event ids are). A side effect: no callback; a
+ * failure is counted with the store's errors. */
+int svc_store_statement_put(struct svc_store *st, const char *id, const char *digest);
 
 /* Catalogs in Redis: P catalog:VERSION holds the Catalog protobuf, P
  * catalog:current the version; a put also PUBLISHes the version on the

@@ -19,7 +19,10 @@
  *   time     timestamp, else stored, else the time received
  *   id       the statement's id; without one, a name-based UUID (v5, SHA-1)
  *            over its canonical content (actor, verb, object, result,
- *            timestamp in UTC), so a batch sent again maps to the same ids
+ *            timestamp in UTC), so a batch sent again maps to the same ids;
+ *            the content's own SHA-1 is its digest (a statement sent again
+ *            under an id must have the same one; not stored, authority,
+ *            version or display maps, which are not part of the content)
  */
 #include <ctype.h>
 #include <math.h>
@@ -390,7 +393,11 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
     if (at <= 0)
         at = now;
 
-    /* id */
+    /* the content's digest, and the id */
+    unsigned char dg[SHA_DIGEST_LENGTH];
+    SHA1((const unsigned char *)canon.buf, canon.len, dg);
+    for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
+        snprintf(out->digest + 2 * i, 3, "%02x", dg[i]);
     const json_t *idv = json_object_get(st, "id");
     if (idv != NULL) {
         if (!json_is_string(idv) || !svc_xapi_uuid(json_string_value(idv), out->id))

@@ -24,6 +24,8 @@ struct svc_catalog;
 struct svc_xapi_stmt {
     char id[SVC_XAPI_UUID_LEN + 1];     /* its id, lowercase; derived (v5) when it had none */
     bool derived;                       /* the id was derived from the content */
+    char digest[41];                    /* SHA-1 of its canonical content, hex: what a
+                                         * statement sent again under its id must match */
     enum svc_xapi_outcome outcome;      /* applied (if the learner exists), or why ignored */
     char learner[SVC_MAX_ID + 1];       /* actor.account.name */
     struct rs_event event;              /* what it teaches (outcome applied) */

@@ -58,6 +58,7 @@ eq "counted as duplicates" "$(outcome duplicate)" 2
 
 # ---- Open edX: PUT with ?statementId, 204; a replay changes nothing
 SID=6ba7b810-9dad-41d1-80b4-00c04fd430c8
+ONE_NEW='{"id":"b1000000-0000-4000-8000-000000000001","actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/launched"},"object":{"id":"'$C1004'"}}'
 EDX='{"id":"'$SID'","actor":{"account":{"homePage":"https://courses.example.com","name":"x1"}},
  "verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'","objectType":"Activity"},
  "result":{"score":{"scaled":0.8},"success":true},"timestamp":"2026-01-02T10:00:00.123Z","version":"1.0.3"}'
@@ -67,6 +68,17 @@ eq "Open edX PUT: 204" "$r" "204 "
 eq "applied once" "$(version_of x1)" "$((v0 + 1))"
 r=$(req PUT "$A/xapi/statements?statementId=$SID" "${JSON[@]}" -d "$EDX"); eq "replayed: 204" "$r" "204 "
 eq "replay: nothing changed" "$(version_of x1)" "$((v0 + 1))"
+# the same id with other content: 409, nothing applied; the same content with
+# other stored, authority, version or display: a replay
+EDX2=${EDX/\"scaled\":0.8/\"scaled\":0.3}
+r=$(req PUT "$A/xapi/statements?statementId=$SID" "${JSON[@]}" -d "$EDX2")
+has "the same id, other content: 409" "$r" '409 {"code":"conflict","message":"statements[0]: id '"$SID"' was sent before with other content"}'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "[$ONE_NEW,$EDX2]")
+has "a batch holding such a statement: 409 naming it" "$r" '409 {"code":"conflict","message":"statements[1]: id '"$SID"''
+eq "nothing applied by either" "$(version_of x1)" "$((v0 + 1))"
+EDX3=${EDX/\"version\":\"1.0.3\"/\"version\":\"1.0.0\",\"stored\":\"2026-02-01T00:00:00Z\",\"authority\":{\"mbox\":\"mailto:lrs@example.com\"\}}
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$EDX3"); eq "stored, authority, version differ: a replay" "$r" '200 ["'"$SID"'"]'
+eq "still applied once" "$(version_of x1)" "$((v0 + 1))"
 r=$(req PUT "$A/xapi/statements?statementId=11111111-2222-4333-8444-555555555555" "${JSON[@]}" -d "$EDX")
 has "PUT: the id must match statementId" "$r" '400 {"code":"invalid_argument","message":"id '"$SID"' differs from statementId'
 r=$(req PUT "$A/xapi/statements" "${JSON[@]}" -d "$EDX"); has "PUT without statementId" "$r" '400'

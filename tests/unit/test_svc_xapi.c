@@ -110,6 +110,28 @@ static void test_xapi_moodle_batch(void **state)
     parse_ok(c, moodle, &b);
     assert_string_equal(a.stmts[0].id, b.stmts[0].id);
     assert_string_equal(a.stmts[1].id, b.stmts[1].id);
+    assert_string_equal(a.stmts[0].digest, b.stmts[0].digest);
+    assert_int_equal(strlen(a.stmts[0].digest), 40);
+    svc_xapi_batch_free(&b);
+    /* the digest: the content, not stored, authority, version or display */
+    const char *base = "{\"id\":\"00000000-0000-4000-8000-000000000001\",\"actor\":{\"account\":"
+                       "{\"homePage\":\"h\",\"name\":\"x\"}},\"verb\":{\"id\":\"v\"%s},"
+                       "\"object\":{\"id\":\"o\"},\"result\":{\"score\":{\"scaled\":%s}}%s}";
+    char j1[512], j2[512], j3[512];
+    snprintf(j1, sizeof j1, base, "", "0.5", "");
+    snprintf(j2, sizeof j2, base, ",\"display\":{\"en\":\"did\"}", "0.5",
+             ",\"stored\":\"2026-01-01T00:00:00Z\",\"version\":\"1.0.3\",\"authority\":{\"mbox\":\"mailto:a@b\"}");
+    snprintf(j3, sizeof j3, base, "", "0.6", "");
+    struct svc_xapi_batch d1, d2, d3;
+    parse_ok(c, j1, &d1);
+    parse_ok(c, j2, &d2);
+    parse_ok(c, j3, &d3);
+    assert_string_equal(d1.stmts[0].digest, d2.stmts[0].digest);
+    assert_string_not_equal(d1.stmts[0].digest, d3.stmts[0].digest);
+    svc_xapi_batch_free(&d1);
+    svc_xapi_batch_free(&d2);
+    svc_xapi_batch_free(&d3);
+    parse_ok(c, moodle, &b);
     svc_xapi_batch_free(&a);
     svc_xapi_batch_free(&b);
     svc_catalog_unref(c);
