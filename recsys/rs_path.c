@@ -127,7 +127,7 @@ struct rs_path_ws {
     float *chat;                /* D: simulated effective capability */
     float *chat0;               /* D: ... at the start of the path */
     float *u;                   /* D: the bound vector */
-    struct legacy_ws *legacy;   /* the legacy sequencer's scratch */
+    struct legacy_ws *legacy;   /* the legacy sequencer's scratch, or NULL until needed */
 };
 
 struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
@@ -153,8 +153,7 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     ws->chat = malloc((D ? D : 1) * sizeof(float));
     ws->chat0 = malloc((D ? D : 1) * sizeof(float));
     ws->u = malloc((D ? D : 1) * sizeof(float));
-    ws->legacy = rs_legacy_ws_create(cat);
-    if (!ws->legacy || !ws->s || !ws->fit0 || !ws->aside || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
+    if (!ws->s || !ws->fit0 || !ws->aside || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
         !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->chat0 || !ws->u) {
         rs_path_ws_destroy(ws);
         return NULL;
@@ -962,8 +961,12 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     int rc = check_query(cat, q, ws, err, errlen);
     if (rc != 0)
         return rc;
-    if (m->sequencer != RS_SEQUENCER_RULES)
+    if (m->sequencer != RS_SEQUENCER_RULES) {
+        /* the legacy sequencer's scratch, made the first time it is asked for */
+        if (ws->legacy == NULL && (ws->legacy = rs_legacy_ws_create(cat)) == NULL)
+            return RS_ENOMEM;
         return rs_legacy_build(cat, m, q, ws->legacy, out, err, errlen);
+    }
     size_t D = cat->n_tags;
     size_t n_max = q->max_items ? q->max_items : RS_PATH_DEFAULT_ITEMS;
     memset(out, 0, sizeof *out);
