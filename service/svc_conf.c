@@ -49,6 +49,7 @@ static const struct option_def options[] = {
     { "max-uri-bytes", T_INT, OFF(max_uri_bytes), "8192", 256, 1048576, "longest request line, bytes (414 beyond)" },
     { "max-header-bytes", T_INT, OFF(max_header_bytes), "16384", 1024, 1048576, "header lines together, bytes (431 beyond)" },
     { "max-header-lines", T_INT, OFF(max_header_lines), "100", 8, 10000, "most header lines (431 beyond)" },
+    { "xapi-home-pages", T_STR, OFF(xapi_home_pages), "", 0, 0, "xAPI: the account homePages whose names are learners, comma-separated; empty: any" },
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 

@@ -36,6 +36,7 @@ struct svc_conf {
     long max_uri_bytes;
     long max_header_bytes;
     long max_header_lines;
+    char xapi_home_pages[SVC_CONF_STR]; /* "": any; else the account homePages accepted, a,b */
     /* derived */
     char redis_host[SVC_CONF_STR];
     int redis_port;

@@ -340,7 +340,7 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_ca
         .auth = auth, .push = w->push, .push_lessons = (unsigned)c->push_lessons,
         .hub = hub, .worker = w->id, .max_body = (size_t)c->max_body,
         .max_catalog = (size_t)c->max_catalog, .max_batch = (size_t)c->max_batch,
-        .max_retries = 200, .catalogs = catalogs,
+        .max_retries = 200, .catalogs = catalogs, .xapi_home_pages = c->xapi_home_pages,
         .edge = {
             .header_timeout_ms = (int)c->header_timeout_ms, .body_timeout_ms = (int)c->body_timeout_ms,
             .idle_timeout_ms = (int)c->idle_timeout_ms, .max_connections = (size_t)c->max_connections,

@@ -248,7 +248,8 @@ void svc_res_xapi_statements(struct svc_req *r)
     c->r = r;
     c->put = put;
     const struct svc_xapi_conf conf = { .max_statements = r->h->conf.max_batch,
-                                        .fail_score = XAPI_FAIL_SCORE };
+                                        .fail_score = XAPI_FAIL_SCORE,
+                                        .home_pages = r->h->conf.xapi_home_pages };
     char err[512];
     if (svc_xapi_parse(r->cat, &conf, r->raw, r->raw_len, put, (int64_t)time(NULL), &c->stmts, err,
                        sizeof err) != 0) {

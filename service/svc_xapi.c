@@ -2,8 +2,9 @@
  * xAPI statements read as learning events (svc_xapi.h).
  *
  * THE MAPPING
- *   learner  actor.account.name (mbox and other identifiers: not yet, the
- *            statement is ignored_learner)
+ *   learner  actor.account.name, when its homePage is one conf->home_pages
+ *            allows (mbox and other identifiers: not yet, the statement
+ *            is ignored_learner)
  *   course   the course whose activityIds hold object.id; else one holding
  *            a context.contextActivities parent or grouping id (a question
  *            inside a quiz inside a course counts toward that course)
@@ -266,6 +267,25 @@ static long course_from_context(const struct svc_catalog *cat, const json_t *ctx
     return -1;
 }
 
+/* Is `home` one of the comma-separated `list` (a trailing '/' aside)? */
+static bool home_allowed(const char *list, const char *home)
+{
+    if (list == NULL || list[0] == '\0')
+        return true;
+    size_t n = strlen(home);
+    if (n > 0 && home[n - 1] == '/')
+        n--;
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        size_t l = len > 0 && p[len - 1] == '/' ? len - 1 : len;
+        if (l == n && strncmp(p, home, n) == 0)
+            return true;
+        p += len + (end != NULL);
+    }
+    return false;
+}
+
 static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_conf *conf,
                           const json_t *st, int64_t now, struct reader *rd,
                           struct svc_xapi_stmt *out)
@@ -281,11 +301,13 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
         return fail(rd, "actor", "missing");
     const json_t *account = json_object_get(actor, "account");
     const char *name = NULL;
+    bool home_ok = true;
     if (account != NULL) {
         name = str_at(account, "name");
         const char *home = str_at(account, "homePage");
         if (name == NULL || home == NULL)
             return fail(rd, "actor.account", "needs homePage and name");
+        home_ok = home_allowed(conf->home_pages, home);
         char part[1024];
         snprintf(part, sizeof part, "account|%s|%s", home, name);
         canon_add(&canon, part);
@@ -416,7 +438,7 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
     if (course < 0)
         course = course_from_context(cat, context, "grouping");
     out->outcome = SVC_XAPI_applied;
-    if (name == NULL || !svc_keys_valid_id(name))
+    if (name == NULL || !home_ok || !svc_keys_valid_id(name))
         out->outcome = SVC_XAPI_ignored_learner;
     else
         snprintf(out->learner, sizeof out->learner, "%s", name);

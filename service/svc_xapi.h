@@ -40,6 +40,8 @@ struct svc_xapi_batch {
 struct svc_xapi_conf {
     size_t max_statements;              /* per batch: more is refused */
     float fail_score;                   /* a failed/ without a score is assessed at this */
+    const char *home_pages;             /* NULL or "": any account homePage; else the
+                                         * comma-separated ones whose names are learners */
 };
 
 /* Read `json` (one statement or an array of them) against catalog `cat`:

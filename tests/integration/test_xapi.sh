@@ -144,6 +144,17 @@ r=$(req POST "$K/xapi/statements" "${JSON[@]}" -u "moodle:$KI" -d "$TWO"); eq "B
 r=$(req POST "$K/xapi/statements" "${JSON[@]}" -H "Authorization: Bearer $KI" -d "$TWO"); eq "Bearer works too (a replay)" "$r" '200 ["e0000000-0000-4000-8000-000000000002"]'
 r=$(req GET "$K/xapi/about"); eq "about needs no key" "${r%% *}" 200
 
+# ---- xapi-home-pages: only these accounts are learners
+start_daemon h --workers 1 --xapi-home-pages "https://lms.example.com,https://b.example.com/" || exit 1
+H="http://127.0.0.1:$PORT_h"
+v0=$(version_of x2)
+home_st() { echo '{"id":"'$1'","actor":{"account":{"homePage":"'$2'","name":"x2"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/launched"},"object":{"id":"'$C1004'"}}'; }
+r=$(req POST "$H/xapi/statements" "${JSON[@]}" -d "$(home_st 90000000-0000-4000-8000-000000000001 https://evil.example.com)")
+eq "another home page: accepted" "${r%% *}" 200
+eq "and not applied" "$(version_of x2)" "$v0"
+r=$(req POST "$H/xapi/statements" "${JSON[@]}" -d "$(home_st 90000000-0000-4000-8000-000000000002 https://b.example.com)")
+eq "an allowed home page: applied" "$(version_of x2)" "$((v0 + 1))"
+
 # ---- Redis down: 503 with Retry-After; once back, the retry applies once
 THREE='{"id":"f0000000-0000-4000-8000-000000000003","actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'"},"timestamp":"2026-01-07T00:00:00Z"}'
 v0=$(version_of x1)

@@ -252,6 +252,31 @@ static void test_xapi_refusals(void **state)
     svc_catalog_unref(c);
 }
 
+/* With an allow-list of account home pages, other accounts are not learners. */
+static void test_xapi_home_pages(void **state)
+{
+    (void)state;
+    struct svc_catalog *c = demo();
+    const struct svc_xapi_conf only = { .max_statements = 50, .home_pages = "https://lms.example.com/,https://b.example.com" };
+    const char *homes[] = { "https://lms.example.com", "https://lms.example.com/", "https://b.example.com",
+                            "https://evil.example.com", "https://lms.example.com.evil" };
+    const enum svc_xapi_outcome want[] = { SVC_XAPI_applied, SVC_XAPI_applied, SVC_XAPI_applied,
+                                           SVC_XAPI_ignored_learner, SVC_XAPI_ignored_learner };
+    for (size_t i = 0; i < sizeof homes / sizeof *homes; i++) {
+        char json[512], err[256];
+        snprintf(json, sizeof json,
+                 "{\"actor\":{\"account\":{\"homePage\":\"%s\",\"name\":\"nh-001\"}},"
+                 "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/launched\"},"
+                 "\"object\":{\"id\":\"https://lms.example.com/course/view.php?id=1001\"}}", homes[i]);
+        struct svc_xapi_batch b;
+        assert_int_equal(svc_xapi_parse(c, &only, json, strlen(json), false, NOW, &b, err, sizeof err), 0);
+        if (b.stmts[0].outcome != want[i])
+            fail_msg("%s: outcome %d, want %d", homes[i], b.stmts[0].outcome, want[i]);
+        svc_xapi_batch_free(&b);
+    }
+    svc_catalog_unref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_xapi_moodle_batch),
         cmocka_unit_test(test_xapi_senders_verbs_and_outcomes),
         cmocka_unit_test(test_xapi_refusals),
+        cmocka_unit_test(test_xapi_home_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
