@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "svc_catalog.h"
+#include "svc_learner.h"
 #include "svc_log.h"
 #include "svc_model.h"
 #include "svc_stored.h"
@@ -27,6 +28,7 @@
 #include "svc_push.h"
 #include "svc_stats.h"
 #include "svc_store.h"
+#include "svc_xapi.h"
 
 #define MSGLEN 512
 
@@ -188,7 +190,7 @@ static void put_fail(struct op_put *op, enum svc_err err, const char *msg)
 static void put_merge(struct op_put *op, const char *data, size_t len)
 {
     const struct svc_catalog *c = op->cat;
-    struct rs_learner cur = { .target = -1 }, in = { .target = -1 };
+    struct rs_learner cur = { .target = -1 };
     char err[MSGLEN];
     const char *expect = NULL;
     size_t expect_len = 0;
@@ -201,34 +203,11 @@ static void put_merge(struct op_put *op, const char *data, size_t len)
         expect = data;
         expect_len = svc_stored_token(data, len);
     }
-    if (svc_model_learner_from_pb(c->cat, op->body, true, &in, err, sizeof err) != 0) {
-        put_fail(op, SVC_ERR_INVALID, err);
-        goto out;
-    }
     rs_learner_deinit(&op->next);
-    if (rs_learner_init(&op->next, in.dim) != 0 || rs_learner_copy(&op->next, &in) != 0) {
-        put_fail(op, SVC_ERR_INTERNAL, "out of memory");
+    int rc = svc_learner_merge(c, op->created ? NULL : &cur, op->body, &op->next, err, sizeof err);
+    if (rc != 0) {
+        put_fail(op, rc == RS_ENOMEM ? SVC_ERR_INTERNAL : SVC_ERR_INVALID, err);
         goto out;
-    }
-    if (op->body->n_capability == 0) {
-        if (!op->created) {
-            memcpy(op->next.capability, cur.capability, in.dim * sizeof(float));
-            memcpy(op->next.practiced_at, cur.practiced_at, in.dim * sizeof(int64_t));
-            memcpy(op->next.evidence, cur.evidence, in.dim * sizeof(float));
-        } else if (c->profile[in.tier]) {
-            memcpy(op->next.capability, c->profile[in.tier], in.dim * sizeof(float));
-        }
-    }
-    if (op->body->n_attempts == 0 && !op->created) {
-        if (op->next.anchor < 0) {      /* the history goes on: so does its thread */
-            op->next.anchor = cur.anchor;
-            op->next.anchor_at = cur.anchor_at;
-        }
-        for (size_t i = 0; i < cur.n_attempts; i++)
-            if (rs_learner_set_attempt(&op->next, &cur.attempts[i]) != 0) {
-                put_fail(op, SVC_ERR_INTERNAL, "out of memory");
-                goto out;
-            }
     }
     op->next.version = op->created ? 1 : cur.version + 1;
     size_t vlen = 0;
@@ -237,17 +216,28 @@ static void put_merge(struct op_put *op, const char *data, size_t len)
         put_fail(op, SVC_ERR_INTERNAL, "out of memory");
         goto out;
     }
+    /* The body goes to the stream with the value: the base of a rebuild,
+     * and what a replay merges again. */
+    size_t blen = protobuf_c_message_get_packed_size(&op->body->base);
+    uint8_t *body = malloc(blen + 1);
+    if (body == NULL) {
+        free(value);
+        put_fail(op, SVC_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    protobuf_c_message_pack(&op->body->base, body);
     struct svc_store_write w = {
         .id = op->id, .expect = expect, .expect_len = expect_len,
-        .value = value, .value_len = vlen, .now = op->now,
+        .value = value, .value_len = vlen, .event = (const char *)body, .event_len = blen,
+        .put = true, .now = op->now,
     };
     op->state = PUT_WRITTEN;
     if (svc_store_write(op->o->store, &w, on_put_reply, op) != 0)
         put_fail(op, SVC_ERR_UNAVAILABLE, store_failure(SVC_STORE_UNAVAILABLE));
     free(value);
+    free(body);
 out:
     rs_learner_deinit(&cur);
-    rs_learner_deinit(&in);
 }
 
 /* The PUT machine. Returns when it waits on the store, or after it freed op. */
@@ -640,4 +630,197 @@ void svc_op_events(struct svc_ops *o, struct svc_catalog *cat, const Skillpath__
     op->next.target = -1;
     op->state = EV_NEXT;
     ev_drive(op);
+}
+
+/* ---------------------------------------------------------------- void */
+
+/*   VOID_INDEX --GET xs:S--> VOID_READ --history--> VOID_WRITE --void--> done
+ *        \ none, voided, no learner: mark, done       CONFLICT: VOID_READ again
+ *   A history that cannot undo it (trimmed, unreadable): marked, logged. */
+enum void_state { VOID_INDEX, VOID_READ, VOID_WRITE, VOID_WRITTEN, VOID_DONE };
+
+struct op_void {
+    struct svc_ops *o;
+    struct svc_catalog *cat;            /* a reference */
+    int64_t now;
+    svc_op_void_cb *cb;
+    void *arg;
+    enum void_state state;
+    const struct svc_store_reply *reply;
+    int retries;
+    struct svc_xapi_index ix;
+    struct rs_learner next;
+    enum svc_void_outcome outcome;
+    enum svc_err err;
+    char msg[MSGLEN];
+    char statement[SVC_XAPI_UUID_LEN + 1];
+};
+
+static void void_drive(struct op_void *op);
+
+static void on_void_reply(void *arg, const struct svc_store_reply *rep)
+{
+    struct op_void *op = arg;
+    op->reply = rep;
+    void_drive(op);
+}
+
+static void void_fail(struct op_void *op, int status)
+{
+    op->err = SVC_ERR_UNAVAILABLE;
+    msgf(op->msg, "%s", store_failure(status));
+    op->state = VOID_DONE;
+}
+
+/* Mark the statement voided (a side effect of the outcome) and finish. */
+static void void_mark(struct op_void *op, enum svc_void_outcome outcome)
+{
+    char v[SVC_XAPI_INDEX_MAX];
+    op->ix.state = 'V';
+    svc_xapi_index_format(&op->ix, v);
+    svc_store_statement_put(op->o->store, op->statement, v, true);
+    op->outcome = outcome;
+    op->state = VOID_DONE;
+}
+
+/* The history came back: rebuild without the statement's event and submit
+ * the write (VOID_WRITTEN), or mark and finish. */
+static void void_rebuild(struct op_void *op, const struct svc_store_reply *rep)
+{
+    const struct svc_catalog *c = op->cat;
+    struct rs_learner cur = { .target = -1 };
+    char err[MSGLEN];
+    size_t entry = 0;
+    rs_learner_deinit(&op->next);
+    enum svc_rebuild_status rs =
+        svc_learner_rebuild(c, rep->entries, rep->n_entries, op->statement, &op->next, &entry, err,
+                            sizeof err);
+    if (rs != SVC_REBUILD_OK || svc_stored_decode(c->cat, rep->data, rep->len, &cur) != 0) {
+        svc_log(SVC_LOG_WARN, "msg=void_not_undone statement=%s learner=%s reason=\"%s\"",
+                op->statement, op->ix.learner, rs == SVC_REBUILD_OK ? "stored learner unreadable" : err);
+        void_mark(op, SVC_VOID_NOT_IN_HISTORY);
+        goto out;
+    }
+    op->next.version = cur.version + 1;
+    size_t vlen = 0;
+    char *value = svc_stored_encode(c->cat, &op->next, &vlen);
+    char index[SVC_XAPI_INDEX_MAX];
+    op->ix.state = 'V';
+    svc_xapi_index_format(&op->ix, index);
+    if (value == NULL) {
+        op->err = SVC_ERR_INTERNAL;
+        msgf(op->msg, "out of memory");
+        op->state = VOID_DONE;
+        goto out;
+    }
+    struct svc_store_void w = {
+        .id = op->ix.learner, .expect = rep->data, .expect_len = svc_stored_token(rep->data, rep->len),
+        .value = value, .value_len = vlen, .entry = rep->entries[entry].id,
+        .statement = op->statement, .index = index,
+    };
+    op->state = VOID_WRITTEN;
+    if (svc_store_void(op->o->store, &w, on_void_reply, op) != 0)
+        void_fail(op, SVC_STORE_UNAVAILABLE);
+    free(value);
+out:
+    rs_learner_deinit(&cur);
+}
+
+static void void_drive(struct op_void *op)
+{
+    for (;;) {
+        const struct svc_store_reply *rep = op->reply;
+        op->reply = NULL;
+        switch (op->state) {
+        case VOID_INDEX: {
+            const char *ids[1] = { op->statement };
+            op->state = VOID_READ;
+            if (svc_store_statements_get(op->o->store, ids, 1, on_void_reply, op) != 0) {
+                void_fail(op, SVC_STORE_UNAVAILABLE);
+                break;
+            }
+            return;
+        }
+        case VOID_READ:             /* the index entry came back */
+            if (rep->status != SVC_STORE_OK) {
+                void_fail(op, rep->status);
+                break;
+            }
+            if (rep->n_values < 1 || rep->values[0] == NULL ||
+                svc_xapi_index_parse(rep->values[0], rep->lens[0], &op->ix) != 0) {
+                memset(&op->ix, 0, sizeof op->ix);
+                void_mark(op, SVC_VOID_NOT_APPLIED);
+            } else if (op->ix.state == 'V') {
+                op->outcome = SVC_VOID_ALREADY;
+                op->state = VOID_DONE;
+            } else if (op->ix.learner[0] == '\0') {
+                void_mark(op, SVC_VOID_NOT_APPLIED);
+            } else {
+                op->state = VOID_WRITE;
+                if (svc_store_history(op->o->store, op->ix.learner, on_void_reply, op) != 0) {
+                    void_fail(op, SVC_STORE_UNAVAILABLE);
+                    break;
+                }
+                return;
+            }
+            break;
+        case VOID_WRITE:            /* the history came back */
+            if (rep->status == SVC_STORE_NOTFOUND)
+                void_mark(op, SVC_VOID_NOT_APPLIED);        /* the learner was deleted */
+            else if (rep->status != SVC_STORE_OK)
+                void_fail(op, rep->status);
+            else
+                void_rebuild(op, rep);
+            if (op->state == VOID_WRITTEN)
+                return;
+            break;
+        case VOID_WRITTEN:
+            if (rep->status == SVC_STORE_OK) {
+                if (rep->watched)
+                    svc_ops_publish(op->o, op->cat, &op->next, op->ix.learner, op->now);
+                op->outcome = SVC_VOID_UNDONE;
+                op->state = VOID_DONE;
+            } else if (rep->status == SVC_STORE_CONFLICT && op->retries++ < op->o->max_retries) {
+                op->o->stats->version_conflicts++;
+                op->state = VOID_WRITE;
+                if (svc_store_history(op->o->store, op->ix.learner, on_void_reply, op) != 0) {
+                    void_fail(op, SVC_STORE_UNAVAILABLE);
+                    break;
+                }
+                return;
+            } else if (rep->status == SVC_STORE_CONFLICT) {
+                op->err = SVC_ERR_UNAVAILABLE;
+                msgf(op->msg, "learner '%s' is changing too fast; retry", op->ix.learner);
+                op->state = VOID_DONE;
+            } else {
+                void_fail(op, rep->status);
+            }
+            break;
+        case VOID_DONE:
+            op->cb(op->arg, op->err, op->msg, op->outcome);
+            rs_learner_deinit(&op->next);
+            svc_catalog_unref(op->cat);
+            free(op);
+            return;
+        }
+    }
+}
+
+void svc_op_void(struct svc_ops *o, struct svc_catalog *cat, const char *statement, int64_t now,
+                 svc_op_void_cb *cb, void *arg)
+{
+    struct op_void *op = calloc(1, sizeof *op);
+    if (op == NULL) {
+        cb(arg, SVC_ERR_INTERNAL, "out of memory", SVC_VOID_NOT_APPLIED);
+        return;
+    }
+    op->o = o;
+    op->cat = svc_catalog_ref(cat);
+    op->now = now;
+    op->cb = cb;
+    op->arg = arg;
+    op->next.target = -1;
+    snprintf(op->statement, sizeof op->statement, "%s", statement);
+    op->state = VOID_INDEX;
+    void_drive(op);
 }

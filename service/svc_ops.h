@@ -83,6 +83,23 @@ typedef void svc_op_events_cb(void *arg, enum svc_err err, const char *msg,
 void svc_op_events(struct svc_ops *o, struct svc_catalog *cat, const Skillpath__V1__EventBatch *batch,
                    int64_t now, const bool *abandoned, svc_op_events_cb *cb, void *arg);
 
+/* Undo xAPI statement `statement` (its index entry P xs:ID names its
+ * learner): rebuild the learner from its history without that event
+ * (svc_learner_rebuild), write it if nobody wrote meanwhile (else again, up
+ * to max_retries), remove the event from the stream and mark the statement
+ * voided, so it stays voided when sent again — also when it was never
+ * applied (it may come later). `outcome` says what was found. */
+enum svc_void_outcome {
+    SVC_VOID_UNDONE,            /* the learner was rebuilt without it */
+    SVC_VOID_NOT_APPLIED,       /* never applied (or no longer remembered): marked */
+    SVC_VOID_ALREADY,           /* voided before */
+    SVC_VOID_NOT_IN_HISTORY,    /* applied, but the kept history cannot undo it: marked */
+};
+typedef void svc_op_void_cb(void *arg, enum svc_err err, const char *msg,
+                            enum svc_void_outcome outcome);
+void svc_op_void(struct svc_ops *o, struct svc_catalog *cat, const char *statement, int64_t now,
+                 svc_op_void_cb *cb, void *arg);
+
 /* Store catalog `c` (its protobuf `bytes`, copied) as current in Redis and
  * announce it to every daemon; the callback gets `c` back (the operation
  * holds a reference meanwhile). */

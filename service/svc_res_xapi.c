@@ -10,7 +10,10 @@
  * nothing. Each applied statement's content digest is kept under its id
  * (P xs:ID): first the batch's ids are looked up (one MGET), and an id sent
  * again with other content refuses the batch with 409, before anything is
- * applied. What cannot be used (an unknown learner or activity, a verb that
+ * applied. A voiding statement undoes the statement it names, after the
+ * batch's others were applied: its learner is rebuilt from the event
+ * stream without it (svc_op_void), and the statement stays voided when
+ * sent again. What cannot be used (an unknown learner or activity, a verb that
  * teaches nothing) is answered as accepted — an LMS sends its whole
  * firehose, and a 4xx would make it retry — and counted by outcome. */
 #include <stdio.h>
@@ -48,6 +51,7 @@ struct xapi_call {
     Skillpath__V1__Event *events;       /* the statements that teach, in order */
     Skillpath__V1__Event **ptrs;
     size_t *stmt_of;                    /* events[i] is stmts.stmts[stmt_of[i]] */
+    size_t next_void;                   /* the voiding statements before it are done */
 };
 
 static void call_free(struct xapi_call *c)
@@ -87,6 +91,54 @@ static void answer(struct xapi_call *c)
     free(body);
 }
 
+/* Remember what statement s was used for (a side effect: a failure is
+ * counted by the store, the answer stays). */
+static void remember(struct svc_req *r, const struct svc_xapi_stmt *s, const char *learner)
+{
+    struct svc_xapi_index ix = { .state = 'A' };
+    char v[SVC_XAPI_INDEX_MAX];
+    memcpy(ix.digest, s->digest, sizeof ix.digest);
+    snprintf(ix.learner, sizeof ix.learner, "%s", learner);
+    svc_xapi_index_format(&ix, v);
+    svc_store_statement_put(r->h->store, s->id, v, false);
+}
+
+static void run_voids(struct xapi_call *c);
+
+static void on_void(void *arg, enum svc_err err, const char *msg, enum svc_void_outcome outcome)
+{
+    struct xapi_call *c = arg;
+    struct svc_req *r = c->r;
+    if (!svc_req_complete(r, err, msg)) {
+        call_free(c);
+        return;
+    }
+    struct svc_xapi_stmt *s = &c->stmts.stmts[c->next_void++];
+    svc_log(SVC_LOG_DEBUG, "msg=xapi_voided id=%s voids=%s outcome=%d", s->id, s->voids, (int)outcome);
+    remember(r, s, "");     /* sent again, it is a duplicate */
+    run_voids(c);
+    svc_req_settle(r);
+}
+
+/* Undo what the batch's voiding statements name, one after the other,
+ * after its other statements were applied (one may void a statement of the
+ * same batch); then answer. */
+static void run_voids(struct xapi_call *c)
+{
+    struct svc_req *r = c->r;
+    while (c->next_void < c->stmts.n) {
+        struct svc_xapi_stmt *s = &c->stmts.stmts[c->next_void];
+        if (s->outcome == SVC_XAPI_voided && s->voids[0]) {
+            svc_req_wait(r);
+            svc_op_void(&r->h->ops, r->cat, s->voids, (int64_t)time(NULL), on_void, c);
+            return;
+        }
+        c->next_void++;
+    }
+    answer(c);
+    call_free(c);
+}
+
 static void on_events(void *arg, enum svc_err err, const char *msg,
                       const Skillpath__V1__EventResults *results)
 {
@@ -104,9 +156,7 @@ static void on_events(void *arg, enum svc_err err, const char *msg,
         case SKILLPATH__V1__EVENT_STATUS__DUPLICATE:
             s->outcome = res->status == SKILLPATH__V1__EVENT_STATUS__APPLIED ? SVC_XAPI_applied
                                                                              : SVC_XAPI_duplicate;
-            /* remembered for the 409 check; a side effect: a failure is
-             * counted by the store, the answer stays */
-            svc_store_statement_put(r->h->store, s->id, s->digest);
+            remember(r, s, s->learner);     /* for the 409 check, and voiding */
             break;
         default:
             /* an unknown learner is the LMS's business, not an error */
@@ -116,8 +166,7 @@ static void on_events(void *arg, enum svc_err err, const char *msg,
                 svc_log(SVC_LOG_INFO, "msg=xapi_rejected id=%s reason=\"%s\"", s->id, res->reason);
         }
     }
-    answer(c);
-    call_free(c);
+    run_voids(c);
     svc_req_settle(r);
 }
 
@@ -192,9 +241,8 @@ static void apply(struct xapi_call *c)
         c->ptrs[c->batch.n_events++] = e;
     }
     c->batch.events = c->ptrs;
-    if (c->batch.n_events == 0) {       /* nothing to apply: answered as accepted */
-        answer(c);
-        call_free(c);
+    if (c->batch.n_events == 0) {       /* nothing to apply */
+        run_voids(c);
         return;
     }
     svc_req_wait(r);
@@ -214,9 +262,11 @@ static void on_index(void *arg, const struct svc_store_reply *reply)
     }
     for (size_t i = 0; i < c->stmts.n && i < reply->n_values; i++) {
         struct svc_xapi_stmt *s = &c->stmts.stmts[i];
-        if (reply->values[i] == NULL)
+        struct svc_xapi_index ix;
+        if (reply->values[i] == NULL ||
+            svc_xapi_index_parse(reply->values[i], reply->lens[i], &ix) != 0)
             continue;
-        if (reply->lens[i] != strlen(s->digest) || memcmp(reply->values[i], s->digest, reply->lens[i]) != 0) {
+        if (ix.digest[0] && strcmp(ix.digest, s->digest) != 0) {
             r->h->stats.xapi[SVC_XAPI_rejected] += c->stmts.n;
             svc_reply_error(r, SVC_ERR_CONFLICT,
                             "statements[%zu]: id %s was sent before with other content", i, s->id);
@@ -224,7 +274,9 @@ static void on_index(void *arg, const struct svc_store_reply *reply)
             svc_req_settle(r);
             return;
         }
-        s->outcome = SVC_XAPI_duplicate;    /* applied before, the same: nothing to do */
+        /* applied before, the same: nothing to do; voided: it stays voided */
+        s->outcome = ix.state == 'V' ? SVC_XAPI_voided : SVC_XAPI_duplicate;
+        s->voids[0] = '\0';
     }
     apply(c);
     svc_req_settle(r);

@@ -8,8 +8,14 @@
  *                the first form still read)
  *   P seen:I     zset: applied event ids, scored by apply time; trimmed past
  *                the retention (8 days by default)
- *   P ev:I       stream: every applied event (protobuf), for rebuilds and
- *                audit, capped at ~stream_maxlen
+ *   P ev:I       stream: the learner's history, for rebuilds and audit,
+ *                capped at ~stream_maxlen: each applied event ("event":
+ *                the Event protobuf), each PUT ("put": the Learner body,
+ *                "state": the value it wrote), each voiding ("void": the
+ *                statement id, "entry": the event entry it removed,
+ *                "state": the value it wrote)
+ *   P xs:S       string: xAPI statement S's index entry (svc_xapi.h),
+ *                kept as long as event ids are
  *   P streams:I  string: open push streams of I across daemons (expires)
  *   P catalog:V, P catalog:current: stored catalogs and the current version
  * Reads are one GET. Every write is one EVALSHA of WRITE_LUA, which checks
@@ -41,6 +47,7 @@
 #include <time.h>
 
 #include "svc_keys.h"
+#include "svc_learner.h"
 #include "svc_log.h"
 #include "svc_store.h"
 
@@ -61,13 +68,35 @@ static const char WRITE_LUA[] =
     "  redis.call('ZADD', KEYS[2], now, ARGV[3])\n"
     "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[5]))\n"
     "  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'event', ARGV[6])\n"
+    "elseif ARGV[8] == 'put' then\n"
+    "  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'put', ARGV[6], 'state', ARGV[2])\n"
     "end\n"
     "local watched = tonumber(redis.call('GET', KEYS[4]) or '0')\n"
     "if watched > 0 then return 'OK+' end\n"
     "return 'OK'\n";
 
 enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_LOAD, CMD_PUBLISH, CMD_CATALOG_PUT, CMD_MGET,
-                CMD_SET };
+                CMD_SET, CMD_HISTORY };
+
+/* A learner's value and its whole stream, read at one instant. */
+static const char HISTORY_LUA[] =
+    "return {redis.call('GET', KEYS[1]), redis.call('XRANGE', KEYS[2], '-', '+')}\n";
+
+/* Undo one event: the rebuilt value written if nobody wrote since it was
+ * read, the event's entry removed from the stream and a "void" entry
+ * appended (with the entry it removed and the state it wrote: a later
+ * rebuild's base), the statement index marked voided; atomically. */
+static const char VOID_LUA[] =
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if not cur or string.sub(cur, 1, #ARGV[1]) ~= ARGV[1] then return 'CONFLICT' end\n"
+    "redis.call('SET', KEYS[1], ARGV[2])\n"
+    "redis.call('XDEL', KEYS[2], ARGV[3])\n"
+    "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'void', ARGV[7], 'entry', ARGV[3],\n"
+    "           'state', ARGV[2])\n"
+    "redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])\n"
+    "local watched = tonumber(redis.call('GET', KEYS[4]) or '0')\n"
+    "if watched > 0 then return 'OK+' end\n"
+    "return 'OK'\n";
 
 /* A catalog: stored under its version, made current, announced; atomically. */
 static const char CATALOG_PUT_LUA[] =
@@ -350,6 +379,54 @@ static void mget_reply(struct cmd *c, const redisReply *reply)
     free(lens);
 }
 
+/* The history's value and entries, borrowed from the reply. */
+static void history_reply(struct cmd *c, const redisReply *reply)
+{
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY) {
+        finish(c, SVC_STORE_ERROR, NULL, 0);
+        return;
+    }
+    const redisReply *value = reply->element[0], *stream = reply->element[1];
+    if (value->type != REDIS_REPLY_STRING) {
+        finish(c, SVC_STORE_NOTFOUND, NULL, 0);
+        return;
+    }
+    size_t n = stream->elements;
+    struct svc_history_entry *h = calloc(n + 1, sizeof *h);
+    if (h == NULL) {
+        finish(c, SVC_STORE_ERROR, NULL, 0);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *e = stream->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+            e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_ARRAY)
+            continue;
+        h[i].id = e->element[0]->str;
+        const redisReply *f = e->element[1];
+        for (size_t k = 0; k + 1 < f->elements; k += 2) {
+            const redisReply *name = f->element[k], *v = f->element[k + 1];
+            if (name->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+                continue;
+            if (k == 0) {
+                h[i].kind = name->str;
+                h[i].data = v->str;
+                h[i].len = v->len;
+            } else if (strcmp(name->str, "state") == 0) {
+                h[i].state = v->str;
+                h[i].state_len = v->len;
+            } else if (strcmp(name->str, "entry") == 0) {
+                h[i].voided = v->str;
+            }
+        }
+    }
+    struct svc_store_reply r = { .status = SVC_STORE_OK, .data = value->str, .len = value->len,
+                                 .entries = h, .n_entries = n };
+    finish_reply(c, &r);
+    free(h);
+}
+
 static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 {
     struct cmd *c = priv;
@@ -432,6 +509,9 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
             break;
         }
         mget_reply(c, reply);
+        break;
+    case CMD_HISTORY:
+        history_reply(c, reply);
         break;
     }
     free_cmd(c);
@@ -556,7 +636,7 @@ int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *
 int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_store_cb *cb,
                     void *arg)
 {
-    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 14);
+    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 15);
     if (c == NULL)
         return -1;
     char now[32], keep[32], maxlen[32];
@@ -574,7 +654,7 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
               set_arg(c, 8, w->value, w->value_len) && set_str(c, 9, eid) &&
               set_str(c, 10, now) && set_str(c, 11, keep) &&
               set_arg(c, 12, w->event ? w->event : "", w->event ? w->event_len : 0) &&
-              set_str(c, 13, maxlen);
+              set_str(c, 13, maxlen) && set_str(c, 14, w->put ? "put" : "");
     return go(st, c, ok);
 }
 
@@ -691,16 +771,45 @@ int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_
     return go(st, c, ok);
 }
 
-int svc_store_statement_put(struct svc_store *st, const char *id, const char *digest)
+int svc_store_statement_put(struct svc_store *st, const char *id, const char *value, bool replace)
 {
-    struct cmd *c = new_cmd(st, CMD_SET, NULL, NULL, 6);
+    struct cmd *c = new_cmd(st, CMD_SET, NULL, NULL, replace ? 5 : 6);
     if (c == NULL)
         return -1;
     char keep[32];
     snprintf(keep, sizeof keep, "%d", st->keep_s);
     return go(st, c, set_str(c, 0, "SET") && set_key(st, c, 1, SVC_KEY_STATEMENT, id) &&
-                         set_str(c, 2, digest) && set_str(c, 3, "NX") && set_str(c, 4, "EX") &&
-                         set_str(c, 5, keep));
+                         set_str(c, 2, value) && set_str(c, 3, "EX") && set_str(c, 4, keep) &&
+                         (replace || set_str(c, 5, "NX")));
+}
+
+int svc_store_history(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg)
+{
+    struct cmd *c = new_cmd(st, CMD_HISTORY, cb, arg, 5);
+    if (c == NULL)
+        return -1;
+    return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, HISTORY_LUA) && set_str(c, 2, "2") &&
+                         set_key(st, c, 3, SVC_KEY_LEARNER, id) && set_key(st, c, 4, SVC_KEY_EVENTS, id));
+}
+
+int svc_store_void(struct svc_store *st, const struct svc_store_void *v, svc_store_cb *cb, void *arg)
+{
+    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 14);
+    if (c == NULL)
+        return -1;
+    c->retried = true;          /* sent whole: no NOSCRIPT retry */
+    char keep[32], maxlen[32];
+    snprintf(keep, sizeof keep, "%d", st->keep_s);
+    snprintf(maxlen, sizeof maxlen, "%ld", st->stream_maxlen);
+    return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, VOID_LUA) && set_str(c, 2, "4") &&
+                         set_key(st, c, 3, SVC_KEY_LEARNER, v->id) &&
+                         set_key(st, c, 4, SVC_KEY_EVENTS, v->id) &&
+                         set_key(st, c, 5, SVC_KEY_STATEMENT, v->statement) &&
+                         set_key(st, c, 6, SVC_KEY_STREAMS, v->id) &&
+                         set_arg(c, 7, v->expect, v->expect_len) &&
+                         set_arg(c, 8, v->value, v->value_len) && set_str(c, 9, v->entry) &&
+                         set_str(c, 10, v->index) && set_str(c, 11, keep) &&
+                         set_str(c, 12, maxlen) && set_str(c, 13, v->statement));
 }
 
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len)

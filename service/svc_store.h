@@ -19,6 +19,7 @@
 #include "svc_stats.h"
 
 struct event_base;
+struct svc_history_entry;
 struct svc_store;
 
 enum svc_store_status {
@@ -49,6 +50,8 @@ struct svc_store_reply {
     const char *const *values;  /* statements_get: one per id, NULL where none ... */
     const size_t *lens;         /* ... and their lengths */
     size_t n_values;
+    const struct svc_history_entry *entries;   /* history: the stream, oldest first */
+    size_t n_entries;
 };
 typedef void svc_store_cb(void *arg, const struct svc_store_reply *reply);
 
@@ -85,8 +88,9 @@ struct svc_store_write {
     const char *value;
     size_t value_len;
     const char *event_id;       /* "" or NULL for none */
-    const char *event;
+    const char *event;          /* with an event id: the Event; with `put`: the Learner body */
     size_t event_len;
+    bool put;                   /* a PUT: its body and `value` go to the stream */
     int64_t now;                /* unix seconds, for the event id's retention */
 };
 int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_store_cb *cb,
@@ -117,10 +121,31 @@ int svc_store_subscribe(struct svc_store *st, const char *channel, svc_store_mes
  * MGET: reply->values[i] is NULL for a statement never applied. */
 int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_t n,
                              svc_store_cb *cb, void *arg);
-/* Remember that statement `id` was applied with content `digest` (SET NX,
- * kept as long as applied event ids are). A side effect: no callback; a
- * failure is counted with the store's errors. */
-int svc_store_statement_put(struct svc_store *st, const char *id, const char *digest);
+/* Set statement `id`'s index entry to `value` (svc_xapi_index_format),
+ * kept as long as applied event ids are; unless `replace`, only when it has
+ * none (SET NX). A side effect: no callback; a failure is counted with the
+ * store's errors. */
+int svc_store_statement_put(struct svc_store *st, const char *id, const char *value, bool replace);
+
+/* Learner `id`'s value and whole event stream, read at one instant:
+ * SVC_STORE_OK with reply->data and reply->entries, or SVC_STORE_NOTFOUND. */
+int svc_store_history(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg);
+
+/* Undo an event, atomically: if the learner's value still starts with
+ * `expect`, write `value`, remove stream entry `entry`, append a "void"
+ * entry, and set statement `statement`'s index entry to `index` ->
+ * SVC_STORE_OK (`watched` as for a write); else SVC_STORE_CONFLICT. */
+struct svc_store_void {
+    const char *id;             /* the learner */
+    const char *expect;
+    size_t expect_len;
+    const char *value;
+    size_t value_len;
+    const char *entry;          /* the voided event's stream entry id */
+    const char *statement;      /* the voided statement's id */
+    const char *index;          /* its new index entry */
+};
+int svc_store_void(struct svc_store *st, const struct svc_store_void *v, svc_store_cb *cb, void *arg);
 
 /* Catalogs in Redis: P catalog:VERSION holds the Catalog protobuf, P
  * catalog:current the version; a put also PUBLISHes the version on the

@@ -15,8 +15,9 @@
  *            conf->fail_score; completed without a score: COMPLETED;
  *            experienced, attempted, launched, initialized, progressed:
  *            STARTED (progressed with result.completion true: COMPLETED);
- *            cmi5 waived: ASSESSED at the mastery score; anything else
- *            (voided included, for now) is ignored_verb
+ *            cmi5 waived: ASSESSED at the mastery score; voided (object
+ *            a StatementRef): the referenced statement is undone, whoever
+ *            the actor; anything else is ignored_verb
  *   time     timestamp, else stored, else the time received
  *   id       the statement's id; without one, a name-based UUID (v5, SHA-1)
  *            over its canonical content (actor, verb, object, result,
@@ -50,7 +51,7 @@ static const char *const verb_spaces[] = {
 
 enum verb {
     V_OTHER, V_PASSED, V_FAILED, V_MASTERED, V_SCORED, V_COMPLETED, V_STARTED, V_PROGRESSED,
-    V_WAIVED,
+    V_WAIVED, V_VOIDED,
 };
 
 static enum verb verb_of(const char *iri)
@@ -59,7 +60,7 @@ static enum verb verb_of(const char *iri)
         { "passed", V_PASSED }, { "failed", V_FAILED }, { "mastered", V_MASTERED },
         { "scored", V_SCORED }, { "completed", V_COMPLETED }, { "experienced", V_STARTED },
         { "attempted", V_STARTED }, { "launched", V_STARTED }, { "initialized", V_STARTED },
-        { "progressed", V_PROGRESSED }, { "waived", V_WAIVED },
+        { "progressed", V_PROGRESSED }, { "waived", V_WAIVED }, { "voided", V_VOIDED },
     };
     for (size_t s = 0; s < sizeof verb_spaces / sizeof *verb_spaces; s++) {
         size_t n = strlen(verb_spaces[s]);
@@ -431,6 +432,15 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
 
     /* what it means for the learner */
     enum verb v = verb_of(verb_id);
+    if (v == V_VOIDED) {
+        const char *type = str_at(object, "objectType");
+        if (type == NULL || strcmp(type, "StatementRef") != 0 || !svc_xapi_uuid(object_id, out->voids))
+            return fail(rd, "object", "a voiding statement's object is a StatementRef with the "
+                        "voided statement's id");
+        out->outcome = SVC_XAPI_voided;
+        out->event.at = at;
+        return 0;
+    }
     long course = svc_catalog_find_activity(cat, object_id);
     const json_t *context = json_object_get(st, "context");
     if (course < 0)
@@ -470,6 +480,7 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
         kind = json_is_true(completion) ? RS_EVENT_COMPLETED : RS_EVENT_STARTED;
         break;
     case V_STARTED:
+    case V_VOIDED:              /* read above */
         break;
     case V_OTHER:
         out->outcome = SVC_XAPI_ignored_verb;
@@ -482,6 +493,31 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
         .score = (float)(y < 0 ? 0 : y > 1 ? 1 : y), .at = at,
     };
     return 0;
+}
+
+/* ---------------------------------------------------------------- index */
+
+int svc_xapi_index_parse(const char *v, size_t len, struct svc_xapi_index *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len == 40) {                    /* the first form: the digest alone */
+        out->state = 'A';
+        memcpy(out->digest, v, 40);
+        return 0;
+    }
+    if (len < 42 || (v[0] != 'A' && v[0] != 'V') || v[41] != ' ' || len - 42 > SVC_MAX_ID)
+        return -1;
+    out->state = v[0];
+    if (v[1] != '-')
+        memcpy(out->digest, v + 1, 40);
+    memcpy(out->learner, v + 42, len - 42);
+    return 0;
+}
+
+void svc_xapi_index_format(const struct svc_xapi_index *ix, char *out)
+{
+    snprintf(out, SVC_XAPI_INDEX_MAX, "%c%s %s", ix->state,
+             ix->digest[0] ? ix->digest : "----------------------------------------", ix->learner);
 }
 
 static int by_id(const void *a, const void *b)

@@ -29,6 +29,7 @@ struct svc_xapi_stmt {
     enum svc_xapi_outcome outcome;      /* applied (if the learner exists), or why ignored */
     char learner[SVC_MAX_ID + 1];       /* actor.account.name */
     struct rs_event event;              /* what it teaches (outcome applied) */
+    char voids[SVC_XAPI_UUID_LEN + 1];  /* a voiding statement: the statement it voids */
     uint32_t duration_s;                /* result.duration */
 };
 
@@ -53,6 +54,21 @@ int svc_xapi_parse(const struct svc_catalog *cat, const struct svc_xapi_conf *co
                    const char *json, size_t len, bool single, int64_t now,
                    struct svc_xapi_batch *out, char *err, size_t errlen);
 void svc_xapi_batch_free(struct svc_xapi_batch *b);
+
+/* A statement's index entry (P xs:ID): what a statement id was used for.
+ * Written "A<digest> <learner>" when applied, "V<digest> <learner>" once
+ * voided (40 '-' for a digest never seen: voided before it came); a bare
+ * 40-digit digest (the first form) reads as applied, learner unknown. */
+struct svc_xapi_index {
+    char state;                         /* 'A' applied, 'V' voided */
+    char digest[41];                    /* "" unknown */
+    char learner[SVC_MAX_ID + 1];       /* "" unknown */
+};
+#define SVC_XAPI_INDEX_MAX (1 + 40 + 1 + SVC_MAX_ID + 1)
+/* 0, or -1 when `v` is no index entry. */
+int svc_xapi_index_parse(const char *v, size_t len, struct svc_xapi_index *out);
+/* Writes at most SVC_XAPI_INDEX_MAX bytes. */
+void svc_xapi_index_format(const struct svc_xapi_index *ix, char *out);
 
 /* Is `s` a UUID (8-4-4-4-12 hex digits)? Writes it lowercase to out (37
  * bytes) when it is. */

@@ -155,6 +155,70 @@ eq "and not applied" "$(version_of x2)" "$v0"
 r=$(req POST "$H/xapi/statements" "${JSON[@]}" -d "$(home_st 90000000-0000-4000-8000-000000000002 https://b.example.com)")
 eq "an allowed home page: applied" "$(version_of x2)" "$((v0 + 1))"
 
+# ---- voiding: the statement is undone, whoever sends the voiding; the
+# learner equals one that never had it (a twin fed the rest through
+# /v1/events), PUTs in between replayed; a voided statement stays voided
+# the stored learner: no version, id, or what depends on the time of asking
+state_of() { learner "$1" | sed -e 's/"version":"[0-9]*",\{0,1\}//' -e 's/"id":"[^"]*",\{0,1\}//' -e 's/,"effective".*//'; }
+stmt() {  # id learner verb course score time
+    echo '{"id":"'$1'","actor":{"account":{"homePage":"h","name":"'$2'"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/'$3'"},"object":{"id":"https://lms.example.com/course/view.php?id='$4'"},"result":{"score":{"scaled":'$5'}},"timestamp":"'$6'"}'
+}
+ev() {  # event-id learner course score at
+    echo '{"eventId":"'$1'","learnerId":"'$2'","courseId":"'$3'","kind":"ASSESSED","score":'$4',"at":"'$5'"}'
+}
+voiding() {  # id voided-id
+    echo '{"id":"'$1'","actor":{"mbox":"mailto:lrs-admin@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":{"objectType":"StatementRef","id":"'$2'"}}'
+}
+for id in v1 v2 v3 v4; do
+    r=$(req PUT "$A/v1/learners/$id" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"pro-2"}'); eq "learner $id" "${r%% *}" 201
+done
+VA=a0000000-0000-4000-8000-0000000000a1; VB=a0000000-0000-4000-8000-0000000000b1
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "[$(stmt $VA v1 passed 1001 0.9 2026-02-01T00:00:00Z),$(stmt $VB v1 completed 1004 0.5 2026-02-02T00:00:00Z)]")
+eq "v1: two statements" "${r%% *}" 200
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":['"$(ev e-b v2 cc-104 0.5 1769990400)"']}'); eq "twin v2: the second only" "${r%% *}" 200
+check "v1 and its twin differ before" test "$(state_of v1)" != "$(state_of v2)"
+v0=$(version_of v1); voided0=$(outcome voided)
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(voiding a0000000-0000-4000-8000-0000000000f1 $VA)")
+eq "voiding: 200 with its id" "$r" '200 ["a0000000-0000-4000-8000-0000000000f1"]'
+eq "v1 is its twin that never had the first" "$(state_of v1)" "$(state_of v2)"
+eq "as one more version" "$(version_of v1)" "$((v0 + 1))"
+eq "counted voided" "$(outcome voided)" "$((voided0 + 1))"
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(stmt $VA v1 passed 1001 0.9 2026-02-01T00:00:00Z)")
+eq "the voided statement sent again: accepted" "$r" '200 ["'$VA'"]'
+eq "and it stays voided" "$(state_of v1)" "$(state_of v2)"
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(stmt $VA v1 passed 1001 0.2 2026-02-01T00:00:00Z)")
+has "sent again with other content: 409" "$r" '409'
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(voiding a0000000-0000-4000-8000-0000000000f1 $VA)")
+eq "the voiding sent again: a duplicate" "$(version_of v1)" "$((v0 + 1))"
+# voided before it came: when it comes, it is not applied
+VZ=a0000000-0000-4000-8000-0000000000c1
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(voiding a0000000-0000-4000-8000-0000000000f2 $VZ)"); eq "voiding an unknown statement: accepted" "${r%% *}" 200
+v0=$(version_of v1)
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(stmt $VZ v1 passed 1004 0.9 2026-02-03T00:00:00Z)"); eq "it comes later: accepted" "${r%% *}" 200
+eq "and never applied" "$(version_of v1)" "$v0"
+# a statement and its voiding in one batch
+VY=a0000000-0000-4000-8000-0000000000d1
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "[$(voiding a0000000-0000-4000-8000-0000000000f3 $VY),$(stmt $VY v1 passed 1004 0.9 2026-02-04T00:00:00Z)]")
+eq "voided in the same batch: accepted" "${r%% *}" 200
+eq "v1 still its twin" "$(state_of v1)" "$(state_of v2)"
+# PUTs between: the history is replayed around them; two voidings in turn
+VC=a0000000-0000-4000-8000-0000000000c3; VD=a0000000-0000-4000-8000-0000000000d3
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(stmt $VC v3 passed 1001 0.95 2026-02-05T00:00:00Z)"); eq "v3: C" "${r%% *}" 200
+for id in v3 v4; do
+    r=$(req PUT "$A/v1/learners/$id" "${JSON[@]}" -d '{"tier":"CORE_STAFF","targetId":"pro-2"}'); eq "$id: a PUT keeping capability" "${r%% *}" 200
+done
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(stmt $VD v3 completed 1004 0.7 2026-02-06T00:00:00Z)"); eq "v3: D" "${r%% *}" 200
+r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":['"$(ev e-d v4 cc-104 0.7 1770336000)"']}'); eq "twin v4: D only" "${r%% *}" 200
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(voiding a0000000-0000-4000-8000-0000000000f4 $VC)"); eq "void C" "${r%% *}" 200
+eq "v3 without C is its twin (the PUT after C replayed)" "$(state_of v3)" "$(state_of v4)"
+r=$(req PUT "$A/v1/learners/v5" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"pro-2"}'); eq "v5" "${r%% *}" 201
+r=$(req PUT "$A/v1/learners/v5" "${JSON[@]}" -d '{"tier":"CORE_STAFF","targetId":"pro-2"}'); eq "v5: the same PUT" "${r%% *}" 200
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(voiding a0000000-0000-4000-8000-0000000000f5 $VD)"); eq "void D too" "${r%% *}" 200
+eq "v3 without C and D: PUTs only (a base holding C is not used)" "$(state_of v3)" "$(state_of v5)"
+eq "the stream keeps the record: 2 void entries" "$(redis-cli -p "$REDIS_PORT" --raw xrange "it:ev:v3" - + | grep -cx void)" 2
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d '{"actor":{"mbox":"mailto:a@b.c"},"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":{"id":"'$C1004'"}}')
+has "voiding an activity: 400" "$r" '400 {"code":"invalid_argument","message":"statements[0].object: a voiding statement'"'"'s object is a StatementRef'
+
 # ---- Redis down: 503 with Retry-After; once back, the retry applies once
 THREE='{"id":"f0000000-0000-4000-8000-000000000003","actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"'$C1004'"},"timestamp":"2026-01-07T00:00:00Z"}'
 v0=$(version_of x1)

@@ -262,3 +262,31 @@ void svc_push_count_failure(struct svc_push *p)
     (void)p;
     fake_push_failed++;
 }
+
+/* The statement index and history are not faked: the void operation that
+ * uses them is tested against a real Redis (tests/integration/test_xapi.sh),
+ * and the rebuild it runs in tests/unit/test_svc_learner.c. */
+int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_t n,
+                             svc_store_cb *cb, void *arg)
+{
+    (void)st, (void)ids, (void)n, (void)cb, (void)arg;
+    return -1;
+}
+
+int svc_store_statement_put(struct svc_store *st, const char *id, const char *value, bool replace)
+{
+    (void)st, (void)id, (void)value, (void)replace;
+    return -1;
+}
+
+int svc_store_history(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg)
+{
+    (void)st, (void)id, (void)cb, (void)arg;
+    return -1;
+}
+
+int svc_store_void(struct svc_store *st, const struct svc_store_void *v, svc_store_cb *cb, void *arg)
+{
+    (void)st, (void)v, (void)cb, (void)arg;
+    return -1;
+}

@@ -162,7 +162,6 @@ static void test_xapi_senders_verbs_and_outcomes(void **state)
         { "http://adlnet.gov/expapi/verbs/progressed", "{\"completion\":true}", SVC_XAPI_applied, RS_EVENT_COMPLETED, 0 },
         { "http://adlnet.gov/expapi/verbs/launched", "{}", SVC_XAPI_applied, RS_EVENT_STARTED, 0 },
         { "http://adlnet.gov/expapi/verbs/scored", "{}", SVC_XAPI_ignored_verb, RS_EVENT_ASSESSED, 0 },
-        { "http://adlnet.gov/expapi/verbs/voided", "{}", SVC_XAPI_ignored_verb, RS_EVENT_STARTED, 0 },
         { "https://example.com/verbs/logged-in", "{}", SVC_XAPI_ignored_verb, RS_EVENT_STARTED, 0 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -277,6 +276,50 @@ static void test_xapi_home_pages(void **state)
     svc_catalog_unref(c);
 }
 
+static void test_xapi_voiding_and_index(void **state)
+{
+    (void)state;
+    struct svc_catalog *c = demo();
+    struct svc_xapi_batch b;
+    parse_ok(c, "{\"actor\":{\"mbox\":\"mailto:lrs@example.com\"},"
+                "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"},"
+                "\"object\":{\"objectType\":\"StatementRef\",\"id\":\"A0000000-0000-4000-8000-0000000000A1\"}}", &b);
+    assert_int_equal(b.stmts[0].outcome, SVC_XAPI_voided);
+    assert_string_equal(b.stmts[0].voids, "a0000000-0000-4000-8000-0000000000a1");
+    assert_true(b.stmts[0].derived);
+    svc_xapi_batch_free(&b);
+    parse_bad(c, "{\"actor\":{\"mbox\":\"mailto:a@b.c\"},\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"},"
+                 "\"object\":{\"id\":\"https://lms.example.com/course/view.php?id=1001\"}}",
+              "statements[0].object: a voiding statement's object is a StatementRef");
+    parse_bad(c, "{\"actor\":{\"mbox\":\"mailto:a@b.c\"},\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"},"
+                 "\"object\":{\"objectType\":\"StatementRef\",\"id\":\"not-a-uuid\"}}",
+              "StatementRef");
+
+    /* index entries: written and read back; the first form; refusals */
+    struct svc_xapi_index ix = { .state = 'A', .digest = "0123456789abcdef0123456789abcdef01234567",
+                                 .learner = "nh-001" }, back;
+    char v[SVC_XAPI_INDEX_MAX];
+    svc_xapi_index_format(&ix, v);
+    assert_string_equal(v, "A0123456789abcdef0123456789abcdef01234567 nh-001");
+    assert_int_equal(svc_xapi_index_parse(v, strlen(v), &back), 0);
+    assert_int_equal(back.state, 'A');
+    assert_string_equal(back.digest, ix.digest);
+    assert_string_equal(back.learner, "nh-001");
+    struct svc_xapi_index unseen = { .state = 'V' };
+    svc_xapi_index_format(&unseen, v);
+    assert_int_equal(svc_xapi_index_parse(v, strlen(v), &back), 0);
+    assert_int_equal(back.state, 'V');
+    assert_string_equal(back.digest, "");
+    assert_string_equal(back.learner, "");
+    assert_int_equal(svc_xapi_index_parse(ix.digest, 40, &back), 0);   /* the first form */
+    assert_int_equal(back.state, 'A');
+    assert_string_equal(back.digest, ix.digest);
+    assert_string_equal(back.learner, "");
+    assert_int_equal(svc_xapi_index_parse("X0123456789abcdef0123456789abcdef01234567 a", 43, &back), -1);
+    assert_int_equal(svc_xapi_index_parse("A01234", 6, &back), -1);
+    svc_catalog_unref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_xapi_senders_verbs_and_outcomes),
         cmocka_unit_test(test_xapi_refusals),
         cmocka_unit_test(test_xapi_home_pages),
+        cmocka_unit_test(test_xapi_voiding_and_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
