@@ -497,20 +497,35 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
 
 /* ---------------------------------------------------------------- index */
 
+static bool hex40(const char *p)
+{
+    for (int i = 0; i < 40; i++)
+        if (!isxdigit((unsigned char)p[i]))
+            return false;
+    return true;
+}
+
 int svc_xapi_index_parse(const char *v, size_t len, struct svc_xapi_index *out)
 {
     memset(out, 0, sizeof *out);
-    if (len == 40) {                    /* the first form: the digest alone */
+    if (len == 40 && hex40(v)) {        /* the first form: the digest alone */
         out->state = 'A';
         memcpy(out->digest, v, 40);
         return 0;
     }
     if (len < 42 || (v[0] != 'A' && v[0] != 'V') || v[41] != ' ' || len - 42 > SVC_MAX_ID)
         return -1;
-    out->state = v[0];
-    if (v[1] != '-')
-        memcpy(out->digest, v + 1, 40);
+    bool unseen = strncmp(v + 1, "----------------------------------------", 40) == 0;
+    if (!unseen && !hex40(v + 1))
+        return -1;
     memcpy(out->learner, v + 42, len - 42);
+    if (out->learner[0] && (strlen(out->learner) != len - 42 || !svc_keys_valid_id(out->learner))) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    out->state = v[0];
+    if (!unseen)
+        memcpy(out->digest, v + 1, 40);
     return 0;
 }
 

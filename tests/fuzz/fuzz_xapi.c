@@ -5,7 +5,9 @@
  * lowercase UUID, distinct in the batch; a statement to apply names a valid
  * learner id, a course of the catalog, an event kind, a score in [0,1] and a
  * positive time; reading the same body again gives the same ids (derived
- * ids are deterministic). Run from the repository root (it loads the demo
+ * ids are deterministic); a voiding names a lowercase UUID. The body is
+ * also read as a statement index entry: one that reads writes back the
+ * same. Run from the repository root (it loads the demo
  * catalog). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
+    struct svc_xapi_index ix;
+    if (svc_xapi_index_parse((const char *)data, size, &ix) == 0) {
+        char back[SVC_XAPI_INDEX_MAX];
+        svc_xapi_index_format(&ix, back);
+        struct svc_xapi_index again;
+        if (svc_xapi_index_parse(back, strlen(back), &again) != 0 || again.state != ix.state ||
+            strcmp(again.digest, ix.digest) != 0 || strcmp(again.learner, ix.learner) != 0)
+            abort();
+    }
     const struct svc_catalog *cat = fuzz_demo_snapshot("fuzz_xapi");
     const struct svc_xapi_conf conf = { .max_statements = 50, .fail_score = 0 };
     bool put = data[0] & 1;
@@ -46,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         if (s->outcome >= SVC_XAPI_COUNT)
             abort();
+        if (s->outcome == SVC_XAPI_voided && (!svc_xapi_uuid(s->voids, id) || strcmp(id, s->voids) != 0))
+            abort();                    /* a voiding names a statement */
         if (s->outcome != SVC_XAPI_applied)
             continue;
         if (!svc_keys_valid_id(s->learner) || s->event.course >= rs_catalog_n_courses(cat->cat) ||

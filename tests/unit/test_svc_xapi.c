@@ -317,6 +317,9 @@ static void test_xapi_voiding_and_index(void **state)
     assert_string_equal(back.learner, "");
     assert_int_equal(svc_xapi_index_parse("X0123456789abcdef0123456789abcdef01234567 a", 43, &back), -1);
     assert_int_equal(svc_xapi_index_parse("A01234", 6, &back), -1);
+    assert_int_equal(svc_xapi_index_parse("A0123456789abcdef0123456789abcdef0123456g a", 43, &back), -1);
+    assert_int_equal(svc_xapi_index_parse("A0123456789abcdef0123456789abcdef01234567 a\0b", 45, &back), -1);
+    assert_int_equal(svc_xapi_index_parse("0123456789abcdef0123456789abcdef0123\0\0\0\0", 40, &back), -1);
     svc_catalog_unref(c);
 }
 
