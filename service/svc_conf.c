@@ -10,7 +10,7 @@
 #include "svc_conf.h"
 #include "svc_log.h"
 
-enum type { T_STR, T_INT, T_HOSTPORT, T_LEVEL, T_PATH, T_BOOL, T_SECRET };
+enum type { T_STR, T_INT, T_HOSTPORT, T_LEVEL, T_PATH, T_BOOL, T_SECRET, T_TIER };
 
 struct option_def {
     const char *name;           /* flag --name, file "name value", env SKILLPATH_NAME */
@@ -50,6 +50,10 @@ static const struct option_def options[] = {
     { "max-header-bytes", T_INT, OFF(max_header_bytes), "16384", 1024, 1048576, "header lines together, bytes (431 beyond)" },
     { "max-header-lines", T_INT, OFF(max_header_lines), "100", 8, 10000, "most header lines (431 beyond)" },
     { "xapi-home-pages", T_STR, OFF(xapi_home_pages), "", 0, 0, "xAPI: the account homePages whose names are learners, comma-separated; empty: any" },
+    { "xapi-fail-score-pct", T_INT, OFF(xapi_fail_score_pct), "0", 0, 100, "xAPI: a failed statement without a score is assessed at this percent" },
+    { "xapi-create-learners", T_BOOL, OFF(xapi_create_learners), "no", 0, 0, "xAPI: an unknown account becomes a learner (with the tier and target below)" },
+    { "xapi-new-learner-tier", T_TIER, OFF(xapi_new_learner_tier), "NEW_HIRE", 0, 0, "xAPI: a created learner's tier: NEW_HIRE, CORE_STAFF or MANAGER" },
+    { "xapi-new-learner-target", T_STR, OFF(xapi_new_learner_target), "", 0, 0, "xAPI: a created learner's target id; empty: none" },
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -114,6 +118,13 @@ static int set(struct svc_conf *c, const struct option_def *o, const char *value
         *(long *)field = yes;
         return 0;
     }
+    case T_TIER:
+        if (strcmp(value, "NEW_HIRE") && strcmp(value, "CORE_STAFF") && strcmp(value, "MANAGER")) {
+            snprintf(err, errlen, "%s: %s: '%s' is not NEW_HIRE, CORE_STAFF or MANAGER", from,
+                     o->name, value);
+            return -1;
+        }
+        break;
     case T_LEVEL:
         if (svc_log_parse_level(value) < 0) {
             snprintf(err, errlen, "%s: %s: '%s' is not debug, info, warn or error", from, o->name,

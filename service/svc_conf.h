@@ -37,6 +37,10 @@ struct svc_conf {
     long max_header_bytes;
     long max_header_lines;
     char xapi_home_pages[SVC_CONF_STR]; /* "": any; else the account homePages accepted, a,b */
+    long xapi_fail_score_pct;           /* a failed statement without a score: this % */
+    long xapi_create_learners;          /* 1: an unknown account becomes a learner */
+    char xapi_new_learner_tier[SVC_CONF_STR];   /* its tier (a Tier name) */
+    char xapi_new_learner_target[SVC_CONF_STR]; /* its target id, "" none */
     /* derived */
     char redis_host[SVC_CONF_STR];
     int redis_port;

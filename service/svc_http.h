@@ -19,6 +19,7 @@
 #include "svc_edge.h"
 #include "svc_err.h"
 #include "svc_ops.h"
+#include "svc_xapi.h"
 #include "svc_stats.h"
 
 struct event;
@@ -44,7 +45,7 @@ struct svc_http_conf {
     size_t max_batch;               /* events per POST /v1/events */
     int max_retries;                /* recomputes on a version conflict */
     struct svc_catalog_owner *catalogs; /* the process's catalog owner (PUT offers to it), or NULL */
-    const char *xapi_home_pages;        /* "" or NULL: any account homePage; else a,b,... */
+    struct svc_xapi_ingest xapi;    /* the xapi-* options */
     struct svc_edge_conf edge;      /* deadlines and limits per connection */
 };
 

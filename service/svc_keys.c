@@ -13,6 +13,7 @@ static const char *const kind_word[] = {
     [SVC_KEY_STREAMS] = "streams",
     [SVC_KEY_CATALOG] = "catalog",
     [SVC_KEY_STATEMENT] = "xs",
+    [SVC_KEY_ALIAS] = "xa",
 };
 
 bool svc_keys_valid_id(const char *s)

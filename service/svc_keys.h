@@ -7,7 +7,8 @@
  *   P ev:I       the event stream
  *   P streams:I  open push streams
  *   P catalog:V  a stored catalog; V "current" holds the current version
- *   P xs:S       xAPI statement S applied: its content's digest */
+ *   P xs:S       xAPI statement S: applied or voided, its digest and learner
+ *   P xa:H       the learner whose xAPI mbox has SHA-1 H (hex) */
 #ifndef SVC_KEYS_H
 #define SVC_KEYS_H
 
@@ -27,6 +28,7 @@ enum svc_key {
     SVC_KEY_STREAMS,
     SVC_KEY_CATALOG,            /* `id` is a catalog version, or "current" */
     SVC_KEY_STATEMENT,          /* `id` is an xAPI statement id */
+    SVC_KEY_ALIAS,              /* `id` is an mbox_sha1sum (40 hex digits) */
 };
 
 /* Write the key of `kind` for `id` under `prefix` into buf (NUL-terminated):

@@ -340,7 +340,15 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_ca
         .auth = auth, .push = w->push, .push_lessons = (unsigned)c->push_lessons,
         .hub = hub, .worker = w->id, .max_body = (size_t)c->max_body,
         .max_catalog = (size_t)c->max_catalog, .max_batch = (size_t)c->max_batch,
-        .max_retries = 200, .catalogs = catalogs, .xapi_home_pages = c->xapi_home_pages,
+        .max_retries = 200, .catalogs = catalogs,
+        .xapi = {
+            .home_pages = c->xapi_home_pages, .fail_score = (float)c->xapi_fail_score_pct / 100.0f,
+            .create_learners = c->xapi_create_learners != 0,
+            .new_tier = !strcmp(c->xapi_new_learner_tier, "MANAGER") ? RS_TIER_MANAGER
+                      : !strcmp(c->xapi_new_learner_tier, "CORE_STAFF") ? RS_TIER_CORE_STAFF
+                      : RS_TIER_NEW_HIRE,
+            .new_target = c->xapi_new_learner_target,
+        },
         .edge = {
             .header_timeout_ms = (int)c->header_timeout_ms, .body_timeout_ms = (int)c->body_timeout_ms,
             .idle_timeout_ms = (int)c->idle_timeout_ms, .max_connections = (size_t)c->max_connections,

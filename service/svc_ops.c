@@ -150,7 +150,9 @@ void svc_op_read(struct svc_ops *o, struct svc_catalog *cat, const char *id, svc
 
 /* ---------------------------------------------------------------- put */
 
-enum put_state { PUT_READ, PUT_MERGE, PUT_WRITTEN, PUT_DONE };
+enum put_state { PUT_ALIAS, PUT_ALIASED, PUT_READ, PUT_MERGE, PUT_WRITTEN, PUT_DONE };
+
+#define MAX_MAILBOXES 16            /* xAPI mailboxes per learner */
 
 struct op_put {
     struct svc_ops *o;
@@ -163,6 +165,9 @@ struct op_put {
     const struct svc_store_reply *reply;    /* the reply drive() handles now */
     int retries;
     bool created;
+    bool only_create;                   /* an existing learner is left alone */
+    char mailboxes[MAX_MAILBOXES][41];  /* the body's xapiIds, as mbox_sha1sums */
+    size_t n_mailboxes;
     struct rs_learner next;             /* the learner being written */
     enum svc_err err;
     char msg[MSGLEN];
@@ -247,6 +252,25 @@ static void put_drive(struct op_put *op)
         const struct svc_store_reply *rep = op->reply;
         op->reply = NULL;
         switch (op->state) {
+        case PUT_ALIAS: {           /* the xAPI mailboxes first: a learner that
+                                     * is written is found by them */
+            const char *ids[MAX_MAILBOXES];
+            for (size_t i = 0; i < op->n_mailboxes; i++)
+                ids[i] = op->mailboxes[i];
+            op->state = PUT_ALIASED;
+            if (svc_store_assign(op->o->store, SVC_KEY_ALIAS, ids, op->n_mailboxes, op->id,
+                                 on_put_reply, op) != 0) {
+                put_fail(op, SVC_ERR_UNAVAILABLE, store_failure(SVC_STORE_UNAVAILABLE));
+                break;
+            }
+            return;
+        }
+        case PUT_ALIASED:
+            if (rep->status != SVC_STORE_OK)
+                put_fail(op, SVC_ERR_UNAVAILABLE, store_failure(rep->status));
+            else
+                op->state = PUT_READ;
+            break;
         case PUT_READ:              /* read the current learner */
             op->state = PUT_MERGE;
             if (svc_store_get(op->o->store, op->id, on_put_reply, op) != 0) {
@@ -255,6 +279,12 @@ static void put_drive(struct op_put *op)
             }
             return;
         case PUT_MERGE:             /* it came back: merge and write */
+            if (rep->status == SVC_STORE_OK && op->only_create) {
+                op->err = SVC_ERR_OK;               /* there is one: nothing to do */
+                op->state = PUT_DONE;
+                op->created = false;
+                break;
+            }
             if (rep->status == SVC_STORE_OK)
                 put_merge(op, rep->data, rep->len);
             else if (rep->status == SVC_STORE_NOTFOUND)
@@ -282,7 +312,9 @@ static void put_drive(struct op_put *op)
             }
             break;
         case PUT_DONE:
-            op->cb(op->arg, op->err, op->msg, op->err == SVC_ERR_OK ? &op->next : NULL, op->created);
+            op->cb(op->arg, op->err, op->msg,
+                   op->err == SVC_ERR_OK && (op->created || !op->only_create) ? &op->next : NULL,
+                   op->created);
             rs_learner_deinit(&op->next);
             svc_catalog_unref(op->cat);
             free(op);
@@ -291,8 +323,9 @@ static void put_drive(struct op_put *op)
     }
 }
 
-void svc_op_put(struct svc_ops *o, struct svc_catalog *cat, const char *id,
-                const Skillpath__V1__Learner *body, int64_t now, svc_op_put_cb *cb, void *arg)
+static void put_start(struct svc_ops *o, struct svc_catalog *cat, const char *id,
+                      const Skillpath__V1__Learner *body, int64_t now, bool only_create,
+                      svc_op_put_cb *cb, void *arg)
 {
     struct op_put *op = calloc(1, sizeof *op);
     if (op == NULL) {
@@ -306,9 +339,34 @@ void svc_op_put(struct svc_ops *o, struct svc_catalog *cat, const char *id,
     op->cb = cb;
     op->arg = arg;
     op->next.target = -1;
+    op->only_create = only_create;
     snprintf(op->id, sizeof op->id, "%s", id);
-    op->state = PUT_READ;
+    op->state = body->n_xapi_ids ? PUT_ALIAS : PUT_READ;
+    for (size_t i = 0; i < body->n_xapi_ids; i++) {
+        if (i == MAX_MAILBOXES || !svc_xapi_mailbox(body->xapi_ids[i], op->mailboxes[i])) {
+            if (i == MAX_MAILBOXES)
+                msgf(op->msg, "xapiIds: at most %d", MAX_MAILBOXES);
+            else
+                msgf(op->msg, "xapiIds[%zu]: a mailto: IRI or an mbox_sha1sum (40 hex digits)", i);
+            op->err = SVC_ERR_INVALID;
+            op->state = PUT_DONE;
+            break;
+        }
+        op->n_mailboxes++;
+    }
     put_drive(op);
+}
+
+void svc_op_put(struct svc_ops *o, struct svc_catalog *cat, const char *id,
+                const Skillpath__V1__Learner *body, int64_t now, svc_op_put_cb *cb, void *arg)
+{
+    put_start(o, cat, id, body, now, false, cb, arg);
+}
+
+void svc_op_create(struct svc_ops *o, struct svc_catalog *cat, const char *id,
+                   const Skillpath__V1__Learner *body, int64_t now, svc_op_put_cb *cb, void *arg)
+{
+    put_start(o, cat, id, body, now, true, cb, arg);
 }
 
 /* ---------------------------------------------------------------- delete */

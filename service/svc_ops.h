@@ -67,6 +67,12 @@ typedef void svc_op_put_cb(void *arg, enum svc_err err, const char *msg,
 void svc_op_put(struct svc_ops *o, struct svc_catalog *cat, const char *id,
                 const Skillpath__V1__Learner *body, int64_t now, svc_op_put_cb *cb, void *arg);
 
+/* Create learner `id` from `body` only if there is none: as svc_op_put,
+ * but an existing learner is left as it is (`written` NULL, `created`
+ * false). */
+void svc_op_create(struct svc_ops *o, struct svc_catalog *cat, const char *id,
+                   const Skillpath__V1__Learner *body, int64_t now, svc_op_put_cb *cb, void *arg);
+
 /* Delete learner `id` and its history (NOT_FOUND when there was none). */
 typedef void svc_op_done_cb(void *arg, enum svc_err err, const char *msg);
 void svc_op_delete(struct svc_ops *o, const char *id, svc_op_done_cb *cb, void *arg);

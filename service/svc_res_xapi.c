@@ -34,8 +34,6 @@
 #include "svc_store.h"
 #include "svc_xapi.h"
 
-#define XAPI_FAIL_SCORE 0.0f    /* a failed statement without a score is assessed at this */
-
 void svc_res_xapi_about(struct svc_req *r)
 {
     static const char about[] = "{\"version\":[\"1.0.3\",\"2.0.0\"]}";
@@ -52,6 +50,8 @@ struct xapi_call {
     Skillpath__V1__Event **ptrs;
     size_t *stmt_of;                    /* events[i] is stmts.stmts[stmt_of[i]] */
     size_t next_void;                   /* the voiding statements before it are done */
+    size_t next_create;                 /* xapi-create-learners: the learners before it exist */
+    Skillpath__V1__Learner new_learner; /* what a created learner is */
 };
 
 static void call_free(struct xapi_call *c)
@@ -249,6 +249,126 @@ static void apply(struct xapi_call *c)
     svc_op_events(&r->h->ops, r->cat, &c->batch, (int64_t)time(NULL), &r->gone, on_events, c);
 }
 
+static void create_next(struct xapi_call *c);
+
+static void on_created(void *arg, enum svc_err err, const char *msg, const struct rs_learner *written,
+                       bool created)
+{
+    struct xapi_call *c = arg;
+    struct svc_req *r = c->r;
+    const char *id = c->stmts.stmts[c->next_create].learner;
+    (void)written;
+    if (err == SVC_ERR_INVALID)         /* the configured tier/target do not fit the catalog */
+        svc_log(SVC_LOG_WARN, "msg=xapi_learner_not_created id=%s reason=\"%s\"", id, msg);
+    if (!svc_req_complete(r, err == SVC_ERR_INVALID ? SVC_ERR_OK : err, msg)) {
+        call_free(c);
+        return;
+    }
+    if (created) {
+        r->h->stats.xapi_learners_created++;
+        svc_log(SVC_LOG_INFO, "msg=xapi_learner_created id=%s", id);
+    }
+    c->next_create++;
+    create_next(c);
+    svc_req_settle(r);
+}
+
+/* xapi-create-learners: each account of the batch's statements that has
+ * no learner becomes one, one after the other; then the batch is applied. */
+static void create_next(struct xapi_call *c)
+{
+    struct svc_req *r = c->r;
+    for (; c->next_create < c->stmts.n; c->next_create++) {
+        const struct svc_xapi_stmt *s = &c->stmts.stmts[c->next_create];
+        if (s->outcome != SVC_XAPI_applied || s->learner[0] == '\0')
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < c->next_create && !seen; k++)
+            seen = c->stmts.stmts[k].outcome == SVC_XAPI_applied &&
+                   strcmp(c->stmts.stmts[k].learner, s->learner) == 0;
+        if (seen)
+            continue;
+        svc_req_wait(r);
+        svc_op_create(&r->h->ops, r->cat, s->learner, &c->new_learner, (int64_t)time(NULL),
+                      on_created, c);
+        return;
+    }
+    apply(c);
+}
+
+/* After the lookups: create what is missing (xapi-create-learners), apply. */
+static void proceed(struct xapi_call *c)
+{
+    if (c->r->h->conf.xapi.create_learners)
+        create_next(c);
+    else
+        apply(c);
+}
+
+static bool by_mailbox(const struct svc_xapi_stmt *s)
+{
+    return s->outcome == SVC_XAPI_applied && s->learner[0] == '\0' && s->mailbox[0];
+}
+
+/* The learners of actors named by a mailbox came back (P xa:H, filled by
+ * PUT /v1/learners/{id} with xapiIds): unknown ones are ignored_learner. */
+static void on_mailboxes(void *arg, const struct svc_store_reply *reply)
+{
+    struct xapi_call *c = arg;
+    struct svc_req *r = c->r;
+    enum svc_err err = reply->status == SVC_STORE_OK ? SVC_ERR_OK : SVC_ERR_UNAVAILABLE;
+    if (!svc_req_complete(r, err, "learner lookup unavailable")) {
+        call_free(c);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < c->stmts.n; i++) {
+        struct svc_xapi_stmt *s = &c->stmts.stmts[i];
+        if (!by_mailbox(s))
+            continue;
+        const char *v = k < reply->n_values ? reply->values[k] : NULL;
+        size_t len = v ? reply->lens[k] : 0;
+        k++;
+        if (v && len < sizeof s->learner) {
+            memcpy(s->learner, v, len);
+            s->learner[len] = '\0';
+        }
+        if (!svc_keys_valid_id(s->learner))
+            s->outcome = SVC_XAPI_ignored_learner;
+    }
+    proceed(c);
+    svc_req_settle(r);
+}
+
+/* Look the mailbox-named actors up (one MGET), then go on. */
+static void lookup_mailboxes(struct xapi_call *c)
+{
+    struct svc_req *r = c->r;
+    const char **ids = calloc(c->stmts.n + 1, sizeof *ids);
+    size_t n = 0;
+    if (ids == NULL) {
+        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
+        call_free(c);
+        return;
+    }
+    for (size_t i = 0; i < c->stmts.n; i++)
+        if (by_mailbox(&c->stmts.stmts[i]))
+            ids[n++] = c->stmts.stmts[i].mailbox;
+    if (n == 0) {
+        free(ids);
+        proceed(c);
+        return;
+    }
+    svc_req_wait(r);
+    int rc = svc_store_lookup(r->h->store, SVC_KEY_ALIAS, ids, n, on_mailboxes, c);
+    free(ids);
+    if (rc != 0) {
+        svc_req_resume(r);
+        svc_reply_error(r, SVC_ERR_UNAVAILABLE, "learner lookup unavailable (not connected)");
+        call_free(c);
+    }
+}
+
 /* The batch's ids looked up: one applied before with other content refuses
  * the batch (409); one applied with the same content is a duplicate. */
 static void on_index(void *arg, const struct svc_store_reply *reply)
@@ -278,7 +398,7 @@ static void on_index(void *arg, const struct svc_store_reply *reply)
         s->outcome = ix.state == 'V' ? SVC_XAPI_voided : SVC_XAPI_duplicate;
         s->voids[0] = '\0';
     }
-    apply(c);
+    lookup_mailboxes(c);
     svc_req_settle(r);
 }
 
@@ -299,9 +419,12 @@ void svc_res_xapi_statements(struct svc_req *r)
     }
     c->r = r;
     c->put = put;
+    const struct svc_xapi_ingest *xc = &r->h->conf.xapi;
     const struct svc_xapi_conf conf = { .max_statements = r->h->conf.max_batch,
-                                        .fail_score = XAPI_FAIL_SCORE,
-                                        .home_pages = r->h->conf.xapi_home_pages };
+                                        .fail_score = xc->fail_score, .home_pages = xc->home_pages };
+    skillpath__v1__learner__init(&c->new_learner);
+    c->new_learner.tier = (Skillpath__V1__Tier)xc->new_tier;
+    c->new_learner.target_id = (char *)(xc->new_target ? xc->new_target : "");
     char err[512];
     if (svc_xapi_parse(r->cat, &conf, r->raw, r->raw_len, put, (int64_t)time(NULL), &c->stmts, err,
                        sizeof err) != 0) {

@@ -19,6 +19,8 @@
     X(events_rejected, "skillpath_events_rejected_total", counter, "Events rejected as invalid") \
     X(version_conflicts, "skillpath_version_conflicts_total", counter,                           \
       "Writes retried because the learner changed meanwhile")                                    \
+    X(xapi_learners_created, "skillpath_xapi_learners_created_total", counter,                   \
+      "Learners created for unknown xAPI accounts (xapi-create-learners)")                       \
     X(clients_gone, "skillpath_clients_gone_total", counter,                                     \
       "Requests whose client hung up first")                                                     \
     X(conns_open, "skillpath_connections_open", gauge, "Client connections open")                \

@@ -16,6 +16,7 @@
  *                "state": the value it wrote)
  *   P xs:S       string: xAPI statement S's index entry (svc_xapi.h),
  *                kept as long as event ids are
+ *   P xa:H       string: the learner whose xAPI mailbox has SHA-1 H
  *   P streams:I  string: open push streams of I across daemons (expires)
  *   P catalog:V, P catalog:current: stored catalogs and the current version
  * Reads are one GET. Every write is one EVALSHA of WRITE_LUA, which checks
@@ -759,15 +760,33 @@ int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s)
                          set_key(st, c, 3, SVC_KEY_STREAMS, id) && set_str(c, 4, d) && set_str(c, 5, ttl));
 }
 
-int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_t n,
-                             svc_store_cb *cb, void *arg)
+int svc_store_lookup(struct svc_store *st, enum svc_key kind, const char *const *ids, size_t n,
+                     svc_store_cb *cb, void *arg)
 {
     struct cmd *c = new_cmd(st, CMD_MGET, cb, arg, (int)n + 1);
     if (c == NULL)
         return -1;
     bool ok = set_str(c, 0, "MGET");
     for (size_t i = 0; i < n && ok; i++)
-        ok = set_key(st, c, (int)i + 1, SVC_KEY_STATEMENT, ids[i]);
+        ok = set_key(st, c, (int)i + 1, kind, ids[i]);
+    return go(st, c, ok);
+}
+
+int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_t n,
+                             svc_store_cb *cb, void *arg)
+{
+    return svc_store_lookup(st, SVC_KEY_STATEMENT, ids, n, cb, arg);
+}
+
+int svc_store_assign(struct svc_store *st, enum svc_key kind, const char *const *ids, size_t n,
+                     const char *value, svc_store_cb *cb, void *arg)
+{
+    struct cmd *c = new_cmd(st, CMD_SET, cb, arg, 2 * (int)n + 1);
+    if (c == NULL)
+        return -1;
+    bool ok = set_str(c, 0, "MSET");
+    for (size_t i = 0; i < n && ok; i++)
+        ok = set_key(st, c, 2 * (int)i + 1, kind, ids[i]) && set_str(c, 2 * (int)i + 2, value);
     return go(st, c, ok);
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "svc_keys.h"
 #include "svc_stats.h"
 
 struct event_base;
@@ -126,6 +127,15 @@ int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_
  * none (SET NX). A side effect: no callback; a failure is counted with the
  * store's errors. */
 int svc_store_statement_put(struct svc_store *st, const char *id, const char *value, bool replace);
+
+/* The values of keys of `kind` for ids[0..n) (one MGET): reply->values[i]
+ * is NULL where there is none. */
+int svc_store_lookup(struct svc_store *st, enum svc_key kind, const char *const *ids, size_t n,
+                     svc_store_cb *cb, void *arg);
+/* Set keys of `kind` for ids[0..n) all to `value` (one MSET, no expiry):
+ * SVC_STORE_OK. */
+int svc_store_assign(struct svc_store *st, enum svc_key kind, const char *const *ids, size_t n,
+                     const char *value, svc_store_cb *cb, void *arg);
 
 /* Learner `id`'s value and whole event stream, read at one instant:
  * SVC_STORE_OK with reply->data and reply->entries, or SVC_STORE_NOTFOUND. */

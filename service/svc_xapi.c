@@ -3,8 +3,9 @@
  *
  * THE MAPPING
  *   learner  actor.account.name, when its homePage is one conf->home_pages
- *            allows (mbox and other identifiers: not yet, the statement
- *            is ignored_learner)
+ *            allows; an actor named by mbox or mbox_sha1sum is looked up
+ *            by its mbox_sha1sum (svc_res_xapi.c); openid or a group:
+ *            ignored_learner
  *   course   the course whose activityIds hold object.id; else one holding
  *            a context.contextActivities parent or grouping id (a question
  *            inside a quiz inside a course counts toward that course)
@@ -74,6 +75,14 @@ static enum verb verb_of(const char *iri)
 }
 
 /* ---------------------------------------------------------------- lexical */
+
+static bool hex40(const char *p)
+{
+    for (int i = 0; i < 40; i++)
+        if (!isxdigit((unsigned char)p[i]))
+            return false;
+    return true;
+}
 
 bool svc_xapi_uuid(const char *s, char *out)
 {
@@ -320,6 +329,10 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
                 char part[1024];
                 snprintf(part, sizeof part, "%s|%s", kinds[i], ident);
                 canon_add(&canon, part);
+                if (i < 2 && (!svc_xapi_mailbox(ident, out->mailbox) ||
+                              (i == 0) != (strncmp(ident, "mailto:", 7) == 0)))
+                    return fail(rd, i == 0 ? "actor.mbox" : "actor.mbox_sha1sum",
+                                i == 0 ? "not a mailto: IRI" : "not 40 hex digits");
             }
         if (ident == NULL && json_object_get(actor, "member") == NULL)
             return fail(rd, "actor", "no identifier (account, mbox, mbox_sha1sum or openid)");
@@ -448,7 +461,9 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
     if (course < 0)
         course = course_from_context(cat, context, "grouping");
     out->outcome = SVC_XAPI_applied;
-    if (name == NULL || !home_ok || !svc_keys_valid_id(name))
+    if (name == NULL && out->mailbox[0])
+        ;                               /* the learner is looked up by its mailbox */
+    else if (name == NULL || !home_ok || !svc_keys_valid_id(name))
         out->outcome = SVC_XAPI_ignored_learner;
     else
         snprintf(out->learner, sizeof out->learner, "%s", name);
@@ -495,15 +510,27 @@ static int read_statement(const struct svc_catalog *cat, const struct svc_xapi_c
     return 0;
 }
 
-/* ---------------------------------------------------------------- index */
-
-static bool hex40(const char *p)
+bool svc_xapi_mailbox(const char *s, char *out)
 {
-    for (int i = 0; i < 40; i++)
-        if (!isxdigit((unsigned char)p[i]))
+    size_t n = strlen(s);
+    if (strncmp(s, "mailto:", 7) == 0) {
+        const char *at = strchr(s + 7, '@');
+        if (at == NULL || at == s + 7 || at[1] == '\0' || n > 7 + 320)
             return false;
+        unsigned char dg[SHA_DIGEST_LENGTH];
+        SHA1((const unsigned char *)s, n, dg);
+        for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
+            snprintf(out + 2 * i, 3, "%02x", dg[i]);
+        return true;
+    }
+    if (n != 40 || !hex40(s))
+        return false;
+    for (size_t i = 0; i <= n; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
     return true;
 }
+
+/* ---------------------------------------------------------------- index */
 
 int svc_xapi_index_parse(const char *v, size_t len, struct svc_xapi_index *out)
 {

@@ -27,7 +27,9 @@ struct svc_xapi_stmt {
     char digest[41];                    /* SHA-1 of its canonical content, hex: what a
                                          * statement sent again under its id must match */
     enum svc_xapi_outcome outcome;      /* applied (if the learner exists), or why ignored */
-    char learner[SVC_MAX_ID + 1];       /* actor.account.name */
+    char learner[SVC_MAX_ID + 1];       /* actor.account.name; "" until looked up ... */
+    char mailbox[41];                   /* ... for an actor named by mbox or mbox_sha1sum:
+                                         * its mbox_sha1sum, lowercase hex */
     struct rs_event event;              /* what it teaches (outcome applied) */
     char voids[SVC_XAPI_UUID_LEN + 1];  /* a voiding statement: the statement it voids */
     uint32_t duration_s;                /* result.duration */
@@ -43,6 +45,16 @@ struct svc_xapi_conf {
     float fail_score;                   /* a failed/ without a score is assessed at this */
     const char *home_pages;             /* NULL or "": any account homePage; else the
                                          * comma-separated ones whose names are learners */
+};
+
+/* What the daemon does with statements beyond reading them (options
+ * xapi-*). */
+struct svc_xapi_ingest {
+    const char *home_pages;             /* as svc_xapi_conf's */
+    float fail_score;                   /* as svc_xapi_conf's */
+    bool create_learners;               /* an unknown account becomes a learner ... */
+    enum rs_tier new_tier;              /* ... of this tier ... */
+    const char *new_target;             /* ... and target ("" or NULL: none) */
 };
 
 /* Read `json` (one statement or an array of them) against catalog `cat`:
@@ -69,6 +81,12 @@ struct svc_xapi_index {
 int svc_xapi_index_parse(const char *v, size_t len, struct svc_xapi_index *out);
 /* Writes at most SVC_XAPI_INDEX_MAX bytes. */
 void svc_xapi_index_format(const struct svc_xapi_index *ix, char *out);
+
+/* An xAPI mailbox as the lookup names it: a "mailto:" IRI becomes the
+ * SHA-1 hex of the whole IRI (what mbox_sha1sum is), an mbox_sha1sum (40 hex
+ * digits) its lowercase; written to out (41 bytes). false when `s` is
+ * neither. */
+bool svc_xapi_mailbox(const char *s, char *out);
 
 /* Is `s` a UUID (8-4-4-4-12 hex digits)? Writes it lowercase to out (37
  * bytes) when it is. */

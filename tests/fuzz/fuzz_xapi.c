@@ -3,7 +3,7 @@
  * /xapi/statements read them. The first byte's low bit: PUT (one statement);
  * the rest is the body. Whatever is accepted must hold: every id a
  * lowercase UUID, distinct in the batch; a statement to apply names a valid
- * learner id, a course of the catalog, an event kind, a score in [0,1] and a
+ * learner id (or a lowercase mbox_sha1sum to look it up by), a course of the catalog, an event kind, a score in [0,1] and a
  * positive time; reading the same body again gives the same ids (derived
  * ids are deterministic); a voiding names a lowercase UUID. The body is
  * also read as a statement index entry: one that reads writes back the
@@ -61,7 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();                    /* a voiding names a statement */
         if (s->outcome != SVC_XAPI_applied)
             continue;
-        if (!svc_keys_valid_id(s->learner) || s->event.course >= rs_catalog_n_courses(cat->cat) ||
+        char mb[41];
+        bool by_mailbox = s->learner[0] == '\0' && svc_xapi_mailbox(s->mailbox, mb) &&
+                          strcmp(mb, s->mailbox) == 0;
+        if ((!svc_keys_valid_id(s->learner) && !by_mailbox) ||
+            s->event.course >= rs_catalog_n_courses(cat->cat) ||
             s->event.kind < RS_EVENT_STARTED || s->event.kind > RS_EVENT_ASSESSED ||
             !(s->event.score >= 0 && s->event.score <= 1) || s->event.at <= 0)
             abort();

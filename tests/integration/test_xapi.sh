@@ -155,6 +155,40 @@ eq "and not applied" "$(version_of x2)" "$v0"
 r=$(req POST "$H/xapi/statements" "${JSON[@]}" -d "$(home_st 90000000-0000-4000-8000-000000000002 https://b.example.com)")
 eq "an allowed home page: applied" "$(version_of x2)" "$((v0 + 1))"
 
+# ---- actors named by mbox / mbox_sha1sum: found through the xapiIds a PUT gave
+r=$(req PUT "$A/v1/learners/m1" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"pro-2","xapiIds":["mailto:li.si@example.com"]}')
+eq "a learner with a mailbox" "${r%% *}" 201
+SHA=$(printf %s "mailto:wang.wu@example.com" | sha1sum | cut -c1-40)
+r=$(req PUT "$A/v1/learners/m2" "${JSON[@]}" -d '{"tier":"NEW_HIRE","xapiIds":["'"${SHA^^}"'"]}')
+eq "a learner with an mbox_sha1sum (upper case)" "${r%% *}" 201
+r=$(req PUT "$A/v1/learners/m3" "${JSON[@]}" -d '{"tier":"NEW_HIRE","xapiIds":["li.si@example.com"]}')
+has "xapiIds: not a mailbox: 400, named" "$r" '400 {"code":"invalid_argument","message":"xapiIds[0]: a mailto: IRI or an mbox_sha1sum'
+eq "and no learner made" "$(req GET "$A/v1/learners/m3" | cut -c1-3)" 404
+mb() { echo '{"id":"'$1'","actor":{"'$2'":"'$3'"},"verb":{"id":"http://adlnet.gov/expapi/verbs/launched"},"object":{"id":"'$C1004'"}}'; }
+v1=$(version_of m1); v2=$(version_of m2)
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "[$(mb b2000000-0000-4000-8000-000000000001 mbox mailto:li.si@example.com),$(mb b2000000-0000-4000-8000-000000000002 mbox mailto:wang.wu@example.com),$(mb b2000000-0000-4000-8000-000000000003 mbox_sha1sum "$(printf %s mailto:li.si@example.com | sha1sum | cut -c1-40)")]")
+eq "mailbox actors: accepted" "${r%% *}" 200
+eq "m1 by mbox and by mbox_sha1sum: two events" "$(version_of m1)" "$((v1 + 2))"
+eq "m2 by the mbox whose sha1 it was given" "$(version_of m2)" "$((v2 + 1))"
+r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(mb b2000000-0000-4000-8000-000000000004 mbox li.si@example.com)")
+has "an mbox that is no mailto: IRI: 400" "$r" '400 {"code":"invalid_argument","message":"statements[0].actor.mbox: not a mailto: IRI"}'
+
+# ---- xapi-create-learners, the tier and target given; xapi-fail-score-pct
+start_daemon c --workers 1 --xapi-create-learners --xapi-new-learner-tier CORE_STAFF \
+    --xapi-new-learner-target pro-2 --xapi-fail-score-pct 30 || exit 1
+CR="http://127.0.0.1:$PORT_c"
+NEWB='[{"id":"b3000000-0000-4000-8000-000000000001","actor":{"account":{"homePage":"h","name":"new-1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/failed"},"object":{"id":"'$C1004'"},"timestamp":"2026-01-08T00:00:00Z"},
+ {"id":"b3000000-0000-4000-8000-000000000002","actor":{"account":{"homePage":"h","name":"new-1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/launched"},"object":{"id":"'$C1001'"}},
+ {"id":"b3000000-0000-4000-8000-000000000003","actor":{"account":{"homePage":"h","name":"x1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/launched"},"object":{"id":"'$C1004'"}}]'
+vx=$(version_of x1)
+r=$(req POST "$CR/xapi/statements" "${JSON[@]}" -d "${NEWB//\\/}"); eq "statements of an unknown account: accepted" "${r%% *}" 200
+has "the account became a learner of the configured tier and target" "$(learner new-1)" '"tier":"CORE_STAFF","targetId":"pro-2"'
+eq "and both its statements applied" "$(version_of new-1)" 3
+has "a failed statement without a score: assessed at 30%" "$(learner new-1)" '"courseId":"cc-104","score":0.3,"at":"1767830400","fails":1'
+eq "an existing learner is only updated" "$(version_of x1)" "$((vx + 1))"
+has "x1 keeps its tier" "$(learner x1)" '"tier":"NEW_HIRE"'
+check "counted" grep -qx 'skillpath_xapi_learners_created_total 1' <<<"$(curl -s -m 10 "$CR/metrics")"
+
 # ---- voiding: the statement is undone, whoever sends the voiding; the
 # learner equals one that never had it (a twin fed the rest through
 # /v1/events), PUTs in between replayed; a voided statement stays voided

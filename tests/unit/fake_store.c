@@ -263,9 +263,10 @@ void svc_push_count_failure(struct svc_push *p)
     fake_push_failed++;
 }
 
-/* The statement index and history are not faked: the void operation that
- * uses them is tested against a real Redis (tests/integration/test_xapi.sh),
- * and the rebuild it runs in tests/unit/test_svc_learner.c. */
+/* The statement index, mailbox lookup and history are not faked: the
+ * operations that use them (void, a PUT with xapiIds) are tested against a
+ * real Redis (tests/integration/test_xapi.sh), and the rebuild in
+ * tests/unit/test_svc_learner.c. */
 int svc_store_statements_get(struct svc_store *st, const char *const *ids, size_t n,
                              svc_store_cb *cb, void *arg)
 {
@@ -288,5 +289,12 @@ int svc_store_history(struct svc_store *st, const char *id, svc_store_cb *cb, vo
 int svc_store_void(struct svc_store *st, const struct svc_store_void *v, svc_store_cb *cb, void *arg)
 {
     (void)st, (void)v, (void)cb, (void)arg;
+    return -1;
+}
+
+int svc_store_assign(struct svc_store *st, enum svc_key kind, const char *const *ids, size_t n,
+                     const char *value, svc_store_cb *cb, void *arg)
+{
+    (void)st, (void)kind, (void)ids, (void)n, (void)value, (void)cb, (void)arg;
     return -1;
 }

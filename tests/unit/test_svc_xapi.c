@@ -187,7 +187,8 @@ static void test_xapi_senders_verbs_and_outcomes(void **state)
         }
         svc_xapi_batch_free(&b);
     }
-    /* unknown activity, an mbox actor, a group: read, and ignored */
+    /* unknown activity, a group: read, and ignored; an mbox actor: to be
+     * looked up by its mailbox */
     struct svc_xapi_batch b;
     parse_ok(c, "[{\"actor\":{\"account\":{\"homePage\":\"h\",\"name\":\"nh-001\"}},"
                 "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/passed\"},"
@@ -199,7 +200,9 @@ static void test_xapi_senders_verbs_and_outcomes(void **state)
                 "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/passed\"},"
                 "\"object\":{\"id\":\"https://lms.example.com/course/view.php?id=1001\"}}]", &b);
     assert_int_equal(b.stmts[0].outcome, SVC_XAPI_ignored_activity);
-    assert_int_equal(b.stmts[1].outcome, SVC_XAPI_ignored_learner);
+    assert_int_equal(b.stmts[1].outcome, SVC_XAPI_applied);
+    assert_string_equal(b.stmts[1].learner, "");
+    assert_int_equal(strlen(b.stmts[1].mailbox), 40);
     assert_int_equal(b.stmts[2].outcome, SVC_XAPI_ignored_learner);
     svc_xapi_batch_free(&b);
     /* the grouping activity, given as one object rather than an array */
@@ -294,6 +297,28 @@ static void test_xapi_voiding_and_index(void **state)
     parse_bad(c, "{\"actor\":{\"mbox\":\"mailto:a@b.c\"},\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"},"
                  "\"object\":{\"objectType\":\"StatementRef\",\"id\":\"not-a-uuid\"}}",
               "StatementRef");
+
+    /* mailboxes: an mbox becomes its mbox_sha1sum (SHA-1 of the whole IRI) */
+    char mb[41];
+    assert_true(svc_xapi_mailbox("mailto:li.si@example.com", mb));
+    char want[41];
+    assert_true(svc_xapi_mailbox("3B0AE2CAB1E4B5B21F2B9AB9F9A3D4A3D3C2E6B1", want));
+    assert_string_equal(want, "3b0ae2cab1e4b5b21f2b9ab9f9a3d4a3d3c2e6b1");
+    assert_true(svc_xapi_mailbox("mailto:a@b", mb));
+    assert_string_equal(mb, "8b85283850d380c13ca6cc121e14aa4a89606599" /* printf %s mailto:a@b | sha1sum */);
+    const char *bad_mail[] = { "li.si@example.com", "mailto:", "mailto:@x", "mailto:x@", "abc",
+                               "3b0ae2cab1e4b5b21f2b9ab9f9a3d4a3d3c2e6bz" };
+    for (size_t i = 0; i < sizeof bad_mail / sizeof *bad_mail; i++)
+        if (svc_xapi_mailbox(bad_mail[i], mb))
+            fail_msg("'%s' read as a mailbox", bad_mail[i]);
+    parse_ok(c, "{\"actor\":{\"mbox\":\"mailto:a@b\"},\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/launched\"},"
+                "\"object\":{\"id\":\"https://lms.example.com/course/view.php?id=1001\"}}", &b);
+    assert_int_equal(b.stmts[0].outcome, SVC_XAPI_applied);     /* once looked up */
+    assert_string_equal(b.stmts[0].learner, "");
+    assert_string_equal(b.stmts[0].mailbox, "8b85283850d380c13ca6cc121e14aa4a89606599");
+    svc_xapi_batch_free(&b);
+    parse_bad(c, "{\"actor\":{\"mbox_sha1sum\":\"mailto:a@b\"},\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/launched\"},"
+                 "\"object\":{\"id\":\"x\"}}", "statements[0].actor.mbox_sha1sum: not 40 hex digits");
 
     /* index entries: written and read back; the first form; refusals */
     struct svc_xapi_index ix = { .state = 'A', .digest = "0123456789abcdef0123456789abcdef01234567",
