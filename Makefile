@@ -46,6 +46,7 @@ SVC_COMMON_OBJ := $(SVC_COMMON:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
+SVC_SUPPORT_OBJ := $(BUILD)/tests/support/svc_support.o
 
 BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/bench_quality $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
         $(BUILD)/bench_reply $(BUILD)/bench_slowloris
@@ -118,12 +119,12 @@ $(BUILD)/bench_quality: $(BUILD)/bench/bench_quality.o $(SVC_COMMON_OBJ) $(BUILD
 # The operations against a link-time fake of the store (tests/unit/fake_store.c);
 # two core calls wrapped so a test can make them run out of memory.
 $(BUILD)/tests/test_svc_ops: $(BUILD)/tests/unit/test_svc_ops.o $(BUILD)/tests/unit/fake_store.o \
-                             $(BUILD)/service/svc_ops.o $(BUILD)/service/svc_log.o $(SUPPORT_OBJ) \
+                             $(BUILD)/service/svc_ops.o $(BUILD)/service/svc_log.o $(SUPPORT_OBJ) $(SVC_SUPPORT_OBJ) \
                              $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--wrap=rs_path_ws_create -Wl,--wrap=rs_learner_apply $^ $(PKG_LIBS) -lcmocka -o $@
 
-$(BUILD)/tests/test_svc_%: $(BUILD)/tests/unit/test_svc_%.o $(SUPPORT_OBJ) $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+$(BUILD)/tests/test_svc_%: $(BUILD)/tests/unit/test_svc_%.o $(SUPPORT_OBJ) $(SVC_SUPPORT_OBJ) $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
 

@@ -9,20 +9,12 @@
 #include <string.h>
 
 #include "support.h"
+#include "svc_support.h"
 #include "svc_catalog.h"
 #include "svc_learner.h"
 #include "svc_stored.h"
 
 #define T0 1767225600
-
-static struct svc_catalog *demo(void)
-{
-    char err[4096];
-    struct svc_catalog *c = svc_catalog_load("deploy/demo/catalog.json", err, sizeof err);
-    if (c == NULL)
-        fail_msg("demo catalog: %s", err);
-    return c;
-}
 
 /* A history under construction: entries own their bytes. */
 struct hist {
@@ -149,7 +141,7 @@ static Skillpath__V1__Learner body_of(Skillpath__V1__Tier tier)
 static void test_rebuild_without_one_event(void **state)
 {
     (void)state;
-    struct svc_catalog *c = demo();
+    struct svc_catalog *c = sp_demo_catalog();
     struct hist h = { .n = 0 };
     struct rs_learner live = { .target = -1 }, twin = { .target = -1 }, out;
     Skillpath__V1__Learner b0 = body_of(SKILLPATH__V1__TIER__NEW_HIRE);
@@ -196,7 +188,7 @@ static void test_rebuild_without_one_event(void **state)
 static void test_rebuild_skips_a_stale_base(void **state)
 {
     (void)state;
-    struct svc_catalog *c = demo();
+    struct svc_catalog *c = sp_demo_catalog();
     struct hist h = { .n = 0 }, scratch = { .n = 0 };
     struct rs_learner live = { .target = -1 }, twin = { .target = -1 }, out;
     Skillpath__V1__Learner b0 = body_of(SKILLPATH__V1__TIER__NEW_HIRE);
@@ -232,7 +224,7 @@ static void test_rebuild_skips_a_stale_base(void **state)
 static void test_merge(void **state)
 {
     (void)state;
-    struct svc_catalog *c = demo();
+    struct svc_catalog *c = sp_demo_catalog();
     Skillpath__V1__Learner b = body_of(SKILLPATH__V1__TIER__CORE_STAFF);
     struct rs_learner fresh, kept, cur = { .target = -1 };
     char err[256];

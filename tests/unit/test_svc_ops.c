@@ -10,6 +10,7 @@
 
 #include "fake_store.h"
 #include "support.h"
+#include "svc_support.h"
 #include "svc_catalog.h"
 #include "svc_model.h"
 #include "svc_stored.h"
@@ -70,10 +71,7 @@ struct got {
 static int setup(void **state)
 {
     struct fix *f = calloc(1, sizeof *f);
-    char err[4096];
-    f->cat = svc_catalog_load("deploy/demo/catalog.json", err, sizeof err);
-    if (f->cat == NULL)
-        fail_msg("demo catalog: %s", err);
+    f->cat = sp_demo_catalog();
     fake_store_reset();
     svc_ops_init(&f->ops, NULL, (struct svc_push *)&f->dummy_push, 3, 5, &f->stats);
     fail_ws = fail_apply = 0;

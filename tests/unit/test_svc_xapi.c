@@ -8,20 +8,12 @@
 #include <string.h>
 
 #include "support.h"
+#include "svc_support.h"
 #include "svc_catalog.h"
 #include "svc_xapi.h"
 
 #define NOW 1767225600
 #define COURSE_1001 "https:\\/\\/lms.example.com\\/course\\/view.php?id=1001"   /* cc-101, JSON-escaped as Moodle does */
-
-static struct svc_catalog *demo(void)
-{
-    char err[4096];
-    struct svc_catalog *c = svc_catalog_load("deploy/demo/catalog.json", err, sizeof err);
-    if (c == NULL)
-        fail_msg("demo catalog: %s", err);
-    return c;
-}
 
 static const struct svc_xapi_conf conf = { .max_statements = 50, .fail_score = 0 };
 
@@ -86,7 +78,7 @@ static const char moodle[] =
 static void test_xapi_moodle_batch(void **state)
 {
     (void)state;
-    struct svc_catalog *c = demo();
+    struct svc_catalog *c = sp_demo_catalog();
     size_t cc101;
     assert_int_equal(rs_catalog_find_course(c->cat, "cc-101", &cc101), 0);
     struct svc_xapi_batch a, b;
@@ -142,7 +134,7 @@ static void test_xapi_moodle_batch(void **state)
 static void test_xapi_senders_verbs_and_outcomes(void **state)
 {
     (void)state;
-    struct svc_catalog *c = demo();
+    struct svc_catalog *c = sp_demo_catalog();
     size_t cc101;
     rs_catalog_find_course(c->cat, "cc-101", &cc101);
     float mastery = rs_catalog_course_mastery(c->cat, cc101);
@@ -219,7 +211,7 @@ static void test_xapi_senders_verbs_and_outcomes(void **state)
 static void test_xapi_refusals(void **state)
 {
     (void)state;
-    struct svc_catalog *c = demo();
+    struct svc_catalog *c = sp_demo_catalog();
 #define OK_ACTOR "\"actor\":{\"account\":{\"homePage\":\"h\",\"name\":\"nh-001\"}}"
 #define OK_VERB "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/passed\"}"
 #define OK_OBJECT "\"object\":{\"id\":\"x\"}"
@@ -258,7 +250,7 @@ static void test_xapi_refusals(void **state)
 static void test_xapi_home_pages(void **state)
 {
     (void)state;
-    struct svc_catalog *c = demo();
+    struct svc_catalog *c = sp_demo_catalog();
     const struct svc_xapi_conf only = { .max_statements = 50, .home_pages = "https://lms.example.com/,https://b.example.com" };
     const char *homes[] = { "https://lms.example.com", "https://lms.example.com/", "https://b.example.com",
                             "https://evil.example.com", "https://lms.example.com.evil" };
@@ -282,7 +274,7 @@ static void test_xapi_home_pages(void **state)
 static void test_xapi_voiding_and_index(void **state)
 {
     (void)state;
-    struct svc_catalog *c = demo();
+    struct svc_catalog *c = sp_demo_catalog();
     struct svc_xapi_batch b;
     parse_ok(c, "{\"actor\":{\"mbox\":\"mailto:lrs@example.com\"},"
                 "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/voided\"},"
