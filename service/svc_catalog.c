@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "svc_catalog.h"
+#include "svc_search.h"
 #include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
@@ -100,6 +101,22 @@ struct svc_catalog *svc_catalog_create(Skillpath__V1__Catalog *pb, char *err, si
         goto fail;
     if (index_activities(c, err, errlen) != 0)
         goto fail;
+    for (size_t i = 0; i < pb->n_modules; i++) {
+        const char *id = pb->modules[i]->id;
+        if (id[0] == '\0') {
+            snprintf(err, errlen, "modules[%zu].id: required", i);
+            goto fail;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(pb->modules[k]->id, id) == 0) {
+                snprintf(err, errlen, "modules[%zu].id: '%s' appears twice", i, id);
+                goto fail;
+            }
+    }
+    if ((c->search = svc_search_build(pb, c->cat)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     return c;
 fail:
     c->refs = 0;
@@ -143,6 +160,7 @@ void svc_catalog_unref(struct svc_catalog *c)
 {
     if (c == NULL || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) > 1)
         return;
+    svc_search_free(c->search);
     rs_catalog_destroy(c->cat);
     protobuf_c_message_free_unpacked(&c->pb->base, NULL);
     free(c->activities);

@@ -21,9 +21,12 @@ struct svc_catalog {
     struct rs_model model;              /* the catalog's model settings, defaults filled in */
     struct svc_activity *activities;    /* every course's activity ids, sorted by id */
     size_t n_activities;
+    struct svc_search *search;          /* course search (svc_search.h) */
 };
 
 /* An LMS activity id and the course it belongs to. */
+struct svc_search;
+
 struct svc_activity {
     const char *id;                     /* borrowed from the catalog's protobuf */
     uint32_t course;

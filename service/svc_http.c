@@ -78,6 +78,7 @@ static const struct svc_route_def routes[] = {
     { GET, "/v1/catalog", APP, NULL, SVC_ROUTE_catalog, CAT, svc_res_catalog_get },
     { PUT, "/v1/catalog", ADMIN, &skillpath__v1__catalog__descriptor, SVC_ROUTE_catalog, BIG_BODY,
       svc_res_catalog_put },
+    { GET, "/v1/courses", APP, NULL, SVC_ROUTE_courses, CAT, svc_res_courses_search },
     { GET, "/v1/courses/{id}", APP, NULL, SVC_ROUTE_course, CAT, svc_res_course_get },
     { POST, "/v1/recommend", APP, &skillpath__v1__recommend_request__descriptor, SVC_ROUTE_recommend,
       CAT, svc_res_recommend },

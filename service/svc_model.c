@@ -514,3 +514,10 @@ const char *svc_model_tier_name(enum rs_tier t)
     default: return "any tier";
     }
 }
+
+int svc_model_tier_value(const char *name)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value_by_name(&skillpath__v1__tier__descriptor, name);
+    return v && v->value > 0 ? v->value : -1;
+}

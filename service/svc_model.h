@@ -64,5 +64,7 @@ int svc_model_settings_parse(const char *assignments, struct rs_model *m, char *
 const char *svc_model_status_text(enum rs_path_status st);
 const char *svc_model_reason_name(enum rs_reason r);
 const char *svc_model_tier_name(enum rs_tier t);
+/* A Tier's enum name ("CORE_STAFF") as an rs_tier, or -1. */
+int svc_model_tier_value(const char *name);
 
 #endif

@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: MIT
- * The catalog: GET and PUT /v1/catalog, GET /v1/courses/{id}. */
+ * The catalog: GET and PUT /v1/catalog, GET /v1/courses/{id}, and course
+ * search, GET /v1/courses. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "svc_catalog.h"
 #include "svc_catalog_owner.h"
 #include "svc_http.h"
+#include "svc_model.h"
 #include "svc_res.h"
+#include "svc_search.h"
 
 #define MAX_ERRORS_SHOWN 400
 
@@ -42,6 +53,98 @@ void svc_res_course_get(struct svc_req *r)
         return;
     }
     svc_reply(r, 200, &r->cat->pb->courses[j]->base);
+}
+
+/* ---------------------------------------------------------------- search */
+
+#define SEARCH_DEFAULT 20
+#define SEARCH_MAX 200
+
+/* A whole number from the query in [lo, hi] into *out (absent: unchanged);
+ * false when malformed. */
+static bool query_number(const struct evkeyvalq *q, const char *name, long lo, long hi, long *out)
+{
+    const char *v = evhttp_find_header(q, name);
+    if (v == NULL)
+        return true;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno || x < lo || x > hi)
+        return false;
+    *out = x;
+    return true;
+}
+
+/* GET /v1/courses?q=&module=&tier=&limit=&cursor=: search (svc_search.h).
+ * The cursor is "OFFSET@VERSION": a page of another catalog is refused
+ * rather than shifted. */
+void svc_res_courses_search(struct svc_req *r)
+{
+    const struct svc_catalog *c = r->cat;
+    const char *version = rs_catalog_version(c->cat);
+    struct evkeyvalq q;
+    TAILQ_INIT(&q);
+    if (r->query && evhttp_parse_query_str(r->query, &q) != 0) {
+        svc_reply_error(r, SVC_ERR_INVALID, "the query string is malformed");
+        return;
+    }
+    struct svc_search_query sq = { .q = evhttp_find_header(&q, "q"), .module = -1 };
+    long limit = SEARCH_DEFAULT, offset = 0;
+    const char *module = evhttp_find_header(&q, "module"), *tier = evhttp_find_header(&q, "tier");
+    const char *cursor = evhttp_find_header(&q, "cursor");
+    char err[256] = "";
+    if (!query_number(&q, "limit", 1, SEARCH_MAX, &limit))
+        snprintf(err, sizeof err, "limit: a whole number from 1 to %d", SEARCH_MAX);
+    else if (module && module[0] && (sq.module = svc_search_module(c->search, module)) < 0)
+        snprintf(err, sizeof err, "module: no module '%.100s'", module);
+    else if (tier && tier[0] && (sq.tier = svc_model_tier_value(tier)) <= 0)
+        snprintf(err, sizeof err, "tier: '%.40s' is not NEW_HIRE, CORE_STAFF or MANAGER", tier);
+    else if (sq.q && strlen(sq.q) > 200)
+        snprintf(err, sizeof err, "q: at most 200 bytes");
+    if (cursor && cursor[0] && !err[0]) {
+        const char *at = strchr(cursor, '@');
+        char *end;
+        offset = strtol(cursor, &end, 10);
+        if (at == NULL || end != at || offset < 0)
+            snprintf(err, sizeof err, "cursor: not one this service gave");
+        else if (strcmp(at + 1, version) != 0)
+            snprintf(err, sizeof err, "cursor: the catalog changed since (now %s): search again", version);
+    }
+    if (err[0]) {
+        evhttp_clear_headers(&q);
+        svc_reply_error(r, SVC_ERR_INVALID, "%s", err);
+        return;
+    }
+    sq.offset = (size_t)offset;
+    sq.limit = (size_t)limit;
+    struct svc_search_hit found[SEARCH_MAX];
+    Skillpath__V1__CourseHit hits[SEARCH_MAX], *ptrs[SEARCH_MAX];
+    size_t n = 0, total = 0;
+    int rc = svc_search_run(c->search, &sq, found, &n, &total);
+    evhttp_clear_headers(&q);
+    if (rc != 0) {
+        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
+        return;
+    }
+    Skillpath__V1__CourseList out;
+    skillpath__v1__course_list__init(&out);
+    for (size_t i = 0; i < n; i++) {
+        skillpath__v1__course_hit__init(&hits[i]);
+        hits[i].course = c->pb->courses[found[i].course];
+        hits[i].matched = (Skillpath__V1__MatchField)found[i].matched;
+        hits[i].depth = svc_search_depth(c->search, found[i].course);
+        ptrs[i] = &hits[i];
+    }
+    out.hits = ptrs;
+    out.n_hits = n;
+    out.total = (uint32_t)total;
+    out.catalog_version = (char *)version;
+    char next[64 + SVC_MAX_ID] = "";
+    if (sq.offset + n < total)
+        snprintf(next, sizeof next, "%zu@%s", sq.offset + n, version);
+    out.next_cursor = next;
+    svc_reply(r, 200, &out.base);
 }
 
 /* The new catalog is stored, current and announced: serve it (even if the

@@ -169,6 +169,21 @@ COURSES = [
 MODULE_OF = {"cc": "content", "tr": "traffic", "uo": "user_ops", "da": "data",
              "et": "emerging", "lc": "compliance", "mg": "management"}
 
+# The six modules of the curriculum (3.1) and the managers' own, with their
+# names for people: the cockpit and the course search show these.
+MODULES = [
+    ("content",    "内容创作", "Content creation"),
+    ("traffic",    "流量运营", "Traffic operations"),
+    ("user_ops",   "用户运营", "User operations"),
+    ("data",       "数据分析", "Data analysis"),
+    ("emerging",   "新兴技术", "Emerging tech"),
+    ("compliance", "法律合规", "Law and compliance"),
+    ("management", "管理领导力", "Management and leadership"),
+]
+
+def target_kind(tid):
+    return {"pro": "PRO_LADDER", "mgt": "MANAGEMENT_LADDER", "cert": "CERTIFICATION"}[tid.split("-")[0]]
+
 def levels(base, over):
     """A target: `base` on every tag of a group, then per-tag overrides."""
     groups = {m: [t[0] for t in TAGS if t[2] == m] for m in MODULE_OF.values()}
@@ -223,10 +238,11 @@ def catalog():
         c["activityIds"] = ["https://lms.example.com/course/view.php?id=%d" % (1001 + len(courses))]
         courses.append(c)
     assert len(courses) == 108, len(courses)
-    targets = [{"id": i, "name": n, "level": lv} for i, n, lv in TARGETS]
+    targets = [{"id": i, "name": n, "level": lv, "kind": target_kind(i)} for i, n, lv in TARGETS]
     profiles = [{"tier": t, "capability": levels(p, {})} for t, p in TIER_PROFILE.items()]
     return {"version": "2025.1-demo", "tags": tags, "courses": courses, "targets": targets,
-            "profiles": profiles, "model": MODEL}
+            "profiles": profiles, "model": MODEL,
+            "modules": [{"id": i, "name": n, "nameEn": e} for i, n, e in MODULES]}
 
 # The model's settings, spelled out so a curriculum owner sees what to tune
 # (each is also the service's default; README, "The model", says why). The

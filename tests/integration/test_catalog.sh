@@ -131,6 +131,34 @@ check "READY again after the reload" wait_for 60 grep -q 'STATUS=serving (reload
 stop_daemon n; eq "n exits 0" "$STOP_STATUS" 0
 check "STOPPING=1" grep -q '^STOPPING=1' "$H_TMP/notify.out"
 
+# ---- course search: GET /v1/courses (the demo catalog, as a is serving it)
+search() {  # PARAM=VALUE...: GET /v1/courses, answered "STATUS BODY"
+    local args=() p
+    for p in "$@"; do args+=(--data-urlencode "$p"); done
+    req GET "$A/v1/courses" -G "${args[@]}"
+}
+ids() { grep -o '"id":"[a-z]*-[0-9]*","title"' | cut -d'"' -f4 | tr '\n' ' '; }
+r=$(search "q=短视频" "limit=3"); eq "a Chinese word: 200" "${r%% *}" 200
+eq "the titles holding it, by tier and depth" "$(ids <<<"$r")" "cc-103 cc-104 cc-203 "
+has "matched in the title, with the depth" "$r" '"matched":"TITLE","depth":1}'
+has "a page of more: total and a cursor" "$r" '"total":'
+cur=$(grep -o '"nextCursor":"[^"]*"' <<<"$r" | cut -d'"' -f4)
+eq "the cursor names the catalog" "$cur" "3@$(curl -s "$A/v1/catalog" | grep -o '"version":"[^"]*"' | cut -d'"' -f4)"
+r2=$(search "q=短视频" "limit=3" "cursor=$cur"); check "the next page goes on" test "$(ids <<<"$r2")" != "$(ids <<<"$r")"
+r=$(search "q=SQL"); has "Latin, case as typed" "$r" '"id":"da-104","title":"SQL入门"'
+r=$(search "q=sql入门"); eq "mixed, lowercase: the one title" "$(ids <<<"$r")" "da-104 "
+r=$(search "q=合规" "limit=200"); has "a module name matches too (法律合规), after the titles" "$r" '"matched":"MODULE"'
+r=$(search "q=Law and Compliance" "limit=1"); has "the module's English name" "$r" '"module":"compliance"'
+r=$(search "module=compliance" "tier=MANAGER" "limit=200"); eq "filters without q" "${r%% *}" 200
+check "listed: no match field (the default is left out)" test -z "$(grep -o '"matched"' <<<"$r")"
+check "only that module and tier" test -z "$(grep -o '"module":"[a-z_]*","tier":"[A-Z_]*"' <<<"$r" | grep -v '"module":"compliance","tier":"MANAGER"')"
+r=$(search "module=nope"); eq "an unknown module: 400" "$r" '400 {"code":"invalid_argument","message":"module: no module '"'"'nope'"'"'"}'
+r=$(search "tier=INTERN"); has "an unknown tier: 400" "$r" '400 {"code":"invalid_argument","message":"tier:'
+r=$(search "limit=0"); has "limit 0: 400" "$r" '"message":"limit: a whole number from 1 to 200"'
+r=$(search "cursor=3@another-version"); has "a cursor of another catalog: 400" "$r" 'the catalog changed since'
+r=$(curl -s -m 60 -G "$A/v1/courses" --data-urlencode "q=短视频" -H 'Accept: application/x-protobuf' -o "$H_TMP/search.pb" -w '%{http_code} %{content_type}')
+eq "protobuf too" "$r" "200 application/x-protobuf"
+
 stop_daemon a; eq "a exits 0" "$STOP_STATUS" 0
 stop_daemon b; eq "b exits 0" "$STOP_STATUS" 0
 check "no sanitizer reports" test -z "$(grep -l 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$H_TMP"/a.log "$H_TMP"/b.log)"
