@@ -48,7 +48,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 SVC_SUPPORT_OBJ := $(BUILD)/tests/support/svc_support.o
 
-BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/bench_quality $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
+BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/bench_quality $(BUILD)/bench_search $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
         $(BUILD)/bench_reply $(BUILD)/bench_slowloris
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c service/svc_res_xapi.c \
               service/svc_res_catalog.c service/svc_res_ops.c service/svc_ops.c \
@@ -61,7 +61,7 @@ DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c s
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check run run-cli bench bench-core bench-quality bench-reply fuzz fuzzers clean
+.PHONY: all deps test check run run-cli bench bench-core bench-quality bench-reply bench-search fuzz fuzzers clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -114,6 +114,9 @@ $(BUILD)/bench_core: $(BUILD)/bench/bench_core.o $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/bench_quality: $(BUILD)/bench/bench_quality.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/bench_search: $(BUILD)/bench/bench_search.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 # The operations against a link-time fake of the store (tests/unit/fake_store.c);
@@ -174,6 +177,10 @@ bench-core: deps $(BUILD)/bench_core
 # step and path mode, the demo and two synthetic catalogs, 1,000 learners each.
 bench-quality: deps $(BUILD)/bench_quality
 	$(Q)$(BUILD)/bench_quality
+
+# Course search on a 100,000-course catalog against a scan, same run.
+bench-search: deps $(BUILD)/bench_search
+	$(Q)$(BUILD)/bench_search
 
 # The daemon's own code per recommend request, stage by stage (no network).
 bench-reply: deps $(BUILD)/bench_reply

@@ -169,3 +169,8 @@ start_daemon edge --workers 1 --header-timeout-ms 2000 --log-level warn || exit 
 stop_daemon edge
 stop_daemon demo
 stop_daemon synth
+
+# course search (GET /v1/courses) on a 100,000-course catalog, against a
+# scan of every course in the same run (bench/bench_search.c)
+echo
+"$BUILD/bench_search" ${SEARCH_COURSES:+--courses "$SEARCH_COURSES"}

@@ -89,6 +89,17 @@ static size_t char_len(const unsigned char *p)
     return n;
 }
 
+/* Does normalised title t hold query q: contain it, and when q begins with a
+ * Latin letter or digit, at a word's beginning (a query word matches the
+ * words it begins, wherever the candidate came from)? */
+static bool holds(const char *t, const char *q)
+{
+    for (const char *p = strstr(t, q); p; p = strstr(p + 1, q))
+        if (!latin((unsigned char)q[0]) || p == t || !latin((unsigned char)p[-1]))
+            return true;
+    return false;
+}
+
 /* Call fn for each term of normalised text t: Latin words (word true), and
  * for runs of non-ASCII characters each character and each pair. A `query`
  * gives a run's pairs only (they imply its characters), or its character
@@ -516,12 +527,12 @@ int svc_search_run(const struct svc_search *s, const struct svc_search_query *q,
         if (r.any) {
             for (size_t p = s->post[r.lo]; p < s->post[r.hi]; p++) {
                 uint32_t pos = s->postings[p];
-                if (strstr(s->title[s->order[pos]], nq))
+                if (holds(s->title[s->order[pos]], nq))
                     level[pos] = 4 - SVC_MATCH_TITLE;
             }
         } else {                            /* no term (punctuation): test every title */
             for (size_t pos = 0; pos < s->n; pos++)
-                if (strstr(s->title[s->order[pos]], nq))
+                if (holds(s->title[s->order[pos]], nq))
                     level[pos] = 4 - SVC_MATCH_TITLE;
         }
         for (size_t k = 0; k < s->n_tags; k++)

@@ -81,7 +81,7 @@ stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
 if [[ "$BUILD" == *asan* ]]; then
     echo "test_bench: the make bench driver runs with the plain build only"
 else
-    out=$(SECONDS_PER_RUN=1 ROUNDS=1 bench/run_bench.sh "$BUILD" 2>&1)
+    out=$(SECONDS_PER_RUN=1 ROUNDS=1 SEARCH_COURSES=2000 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
     eq "bench rows" "$rows" 27
     # closed-loop rows: every figure and no error. Open-loop rows keep a
@@ -106,7 +106,19 @@ else
     check "bench prints the slowloris closures" grep -qE '^slowloris: slowloris_closed_by_server 1000$' <<<"$out"
     check "bench prints the probe's p99 ratio under slowloris" \
         grep -qE '^slowloris: ratio_probe_p99_attack_vs_baseline [0-9]+\.[0-9]+$' <<<"$out"
+    check "bench prints the search median" grep -qE '^search_median_us [0-9]+\.[0-9]+ ' <<<"$out"
 fi
+
+# ---- bench_search: agrees with its scan on every query, prints its rows
+out=$("$BUILD/bench_search" --courses 3000 --queries 400 --scan-queries 400 2>&1); rc=$?
+eq "bench_search exits 0 (index and scan agreed on 400 queries)" "$rc" 0
+for f in search_catalog_build_ms search_mean_hits search_median_us search_p99_us scan_median_us \
+         ratio_search_vs_scan; do
+    check "bench_search prints $f" grep -qE "^$f [0-9]+(\.[0-9]+)?( |$)" <<<"$out"
+done
+has "bench_search: 3000 courses" "$out" "# course search: 3000 courses"
+out=$("$BUILD/bench_search" --frob 1 2>&1); rc=$?
+eq "bench_search: an unknown option exits 2" "$rc" 2
 
 # ---- bench_quality: every catalog, mode and policy gets its row and its ratio
 # (20 learners: the figures are the bench's business, the shape is ours)
