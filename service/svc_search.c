@@ -236,10 +236,9 @@ static int intern(void *arg, const char *term, size_t len, bool word)
     return 0;
 }
 
-static const char *sort_arena;
-static int by_term(const void *a, const void *b)
+static int by_term(const void *a, const void *b, void *arena)
 {
-    return strcmp(sort_arena + *(const uint32_t *)a, sort_arena + *(const uint32_t *)b);
+    return strcmp((const char *)arena + *(const uint32_t *)a, (const char *)arena + *(const uint32_t *)b);
 }
 
 /* Lay the interned postings out term by term, terms sorted. */
@@ -259,8 +258,7 @@ static int index_titles(struct svc_search *s, struct interner *in)
     /* sort the terms: an array of arena offsets, then each id's rank */
     for (size_t i = 0; i < n; i++)
         s->term_off[i] = in->off[i];
-    sort_arena = in->arena;     /* build runs on the loading thread, one at a time */
-    qsort(s->term_off, n, sizeof *s->term_off, by_term);
+    qsort_r(s->term_off, n, sizeof *s->term_off, by_term, in->arena);
     for (size_t i = 0; i < n; i++) {
         /* the id of the term at sorted place i: interned ids are in arena order */
         size_t lo = 0, hi = n;
@@ -290,15 +288,15 @@ static int index_titles(struct svc_search *s, struct interner *in)
 }
 
 /* The rank order: tier, depth, catalog order. */
-static const struct svc_search *sort_s;
-static int by_rank(const void *a, const void *b)
+static int by_rank(const void *a, const void *b, void *arg)
 {
+    const struct svc_search *s = arg;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    int tx = rs_catalog_course_tier(sort_s->cat, x), ty = rs_catalog_course_tier(sort_s->cat, y);
+    int tx = rs_catalog_course_tier(s->cat, x), ty = rs_catalog_course_tier(s->cat, y);
     if (tx != ty)
         return tx < ty ? -1 : 1;
-    if (sort_s->depth[x] != sort_s->depth[y])
-        return sort_s->depth[x] < sort_s->depth[y] ? -1 : 1;
+    if (s->depth[x] != s->depth[y])
+        return s->depth[x] < s->depth[y] ? -1 : 1;
     return x < y ? -1 : x > y;
 }
 
@@ -351,8 +349,7 @@ struct svc_search *svc_search_build(const Skillpath__V1__Catalog *pb, const stru
     }
     for (size_t j = 0; j < n; j++)
         s->order[j] = (uint32_t)j;
-    sort_s = s;                 /* build runs on the loading thread, one at a time */
-    qsort(s->order, n, sizeof *s->order, by_rank);
+    qsort_r(s->order, n, sizeof *s->order, by_rank, s);
     for (size_t p = 0; p < n; p++)
         s->pos[s->order[p]] = (uint32_t)p;
 
