@@ -52,7 +52,7 @@ BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/benc
         $(BUILD)/bench_reply $(BUILD)/bench_slowloris
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c service/svc_res_xapi.c \
               service/svc_res_catalog.c service/svc_res_ops.c service/svc_ops.c \
-              service/svc_catalog_owner.c service/svc_edge.c \
+              service/svc_catalog_owner.c service/svc_edge.c service/svc_res_team.c service/svc_team_builder.c \
               service/svc_store.c service/svc_log.c \
               service/svc_stats.c service/svc_conf.c service/svc_auth.c service/svc_push.c \
               service/svc_notify.c

@@ -36,6 +36,7 @@ struct svc_conf {
     long max_uri_bytes;
     long max_header_bytes;
     long max_header_lines;
+    long stats_interval_s;              /* the team snapshot's refresh */
     char xapi_home_pages[SVC_CONF_STR]; /* "": any; else the account homePages accepted, a,b */
     long xapi_fail_score_pct;           /* a failed statement without a score: this % */
     long xapi_create_learners;          /* 1: an unknown account becomes a learner */

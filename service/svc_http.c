@@ -79,6 +79,8 @@ static const struct svc_route_def routes[] = {
     { PUT, "/v1/catalog", ADMIN, &skillpath__v1__catalog__descriptor, SVC_ROUTE_catalog, BIG_BODY,
       svc_res_catalog_put },
     { GET, "/v1/courses", APP, NULL, SVC_ROUTE_courses, CAT, svc_res_courses_search },
+    { GET, "/v1/team/summary", APP, NULL, SVC_ROUTE_team, CAT, svc_res_team_summary },
+    { GET, "/v1/team/learners", APP, NULL, SVC_ROUTE_team, CAT, svc_res_team_learners },
     { GET, "/v1/courses/{id}", APP, NULL, SVC_ROUTE_course, CAT, svc_res_course_get },
     { POST, "/v1/recommend", APP, &skillpath__v1__recommend_request__descriptor, SVC_ROUTE_recommend,
       CAT, svc_res_recommend },

@@ -14,6 +14,7 @@ static const char *const kind_word[] = {
     [SVC_KEY_CATALOG] = "catalog",
     [SVC_KEY_STATEMENT] = "xs",
     [SVC_KEY_ALIAS] = "xa",
+    [SVC_KEY_TEAM] = "team",
 };
 
 bool svc_keys_valid_id(const char *s)

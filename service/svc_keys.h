@@ -8,7 +8,8 @@
  *   P streams:I  open push streams
  *   P catalog:V  a stored catalog; V "current" holds the current version
  *   P xs:S       xAPI statement S: applied or voided, its digest and learner
- *   P xa:H       the learner whose xAPI mbox has SHA-1 H (hex) */
+ *   P xa:H       the learner whose xAPI mbox has SHA-1 H (hex)
+ *   P team:lease, P team:snapshot, P team:built_at   the team snapshot */
 #ifndef SVC_KEYS_H
 #define SVC_KEYS_H
 
@@ -29,6 +30,7 @@ enum svc_key {
     SVC_KEY_CATALOG,            /* `id` is a catalog version, or "current" */
     SVC_KEY_STATEMENT,          /* `id` is an xAPI statement id */
     SVC_KEY_ALIAS,              /* `id` is an mbox_sha1sum (40 hex digits) */
+    SVC_KEY_TEAM,               /* `id` is lease, snapshot or built_at */
 };
 
 /* Write the key of `kind` for `id` under `prefix` into buf (NUL-terminated):

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "svc_auth.h"
@@ -44,6 +45,7 @@
 #include "svc_push.h"
 #include "svc_stats.h"
 #include "svc_store.h"
+#include "svc_team_builder.h"
 
 #define MAX_WORKERS 64
 
@@ -149,6 +151,7 @@ struct daemon {
     struct svc_catalog_owner *catalogs;
     struct svc_stats_hub *hub;          /* n worker slots, then the main thread's */
     struct event *publish;              /* copies the main store's counters to the hub */
+    struct svc_team_builder *team;      /* the team snapshot's thread */
     bool stopping;
 };
 
@@ -183,6 +186,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 static void deliver(void *arg, struct svc_catalog *c)
 {
     struct daemon *d = arg;
+    svc_team_builder_set_catalog(d->team, c);
     for (size_t i = 0; i < d->n; i++) {
         struct worker *w = &d->workers[i];
         pthread_mutex_lock(&w->mu);
@@ -319,7 +323,8 @@ static struct event_base *worker_base(void)
 }
 
 /* Everything of worker w, on its own base, before its thread starts. */
-static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_catalog *cat,
+static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_team_builder *team,
+                       struct svc_catalog *cat,
                        const struct svc_auth *auth, struct svc_stats_hub *hub,
                        struct svc_catalog_owner *catalogs, int fd)
 {
@@ -340,7 +345,7 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_ca
         .auth = auth, .push = w->push, .push_lessons = (unsigned)c->push_lessons,
         .hub = hub, .worker = w->id, .max_body = (size_t)c->max_body,
         .max_catalog = (size_t)c->max_catalog, .max_batch = (size_t)c->max_batch,
-        .max_retries = 200, .catalogs = catalogs,
+        .max_retries = 200, .catalogs = catalogs, .team = team,
         .xapi = {
             .home_pages = c->xapi_home_pages, .fail_score = (float)c->xapi_fail_score_pct / 100.0f,
             .create_learners = c->xapi_create_learners != 0,
@@ -474,6 +479,19 @@ int main(int argc, char **argv)
         .timeout_ms = (int)c.redis_timeout_ms,
     };
     d.store = svc_store_create(d.base, &sc);
+    /* the team snapshot's thread first: the catalog owner hands it every catalog */
+    char host[128] = "", team_id[256];
+    gethostname(host, sizeof host - 1);
+    snprintf(team_id, sizeof team_id, "%s:%ld:%lld", host, (long)getpid(), (long long)time(NULL));
+    struct svc_team_builder_conf tc = {
+        .host = c.redis_host, .port = c.redis_port, .prefix = c.redis_prefix,
+        .timeout_ms = (int)c.redis_timeout_ms, .interval_s = (int)c.stats_interval_s, .id = team_id,
+    };
+    d.team = svc_team_builder_start(&tc);
+    if (d.team == NULL)
+        goto out;
+    if (cat)
+        svc_team_builder_set_catalog(d.team, cat);
     d.catalogs = d.store ? svc_catalog_owner_create(d.base, d.store, c.catalog, cat, deliver, &d) : NULL;
     d.publish = d.catalogs ? event_new(d.base, -1, EV_PERSIST, on_publish_main, &d) : NULL;
     struct timeval every = { 0, 100 * 1000 };
@@ -494,7 +512,7 @@ int main(int argc, char **argv)
         }
         if (i == 0)
             port = bound_port(fd);
-        if (worker_init(&d.workers[i], &c, cat, auth, hub, d.catalogs, fd) != 0) {
+        if (worker_init(&d.workers[i], &c, d.team, cat, auth, hub, d.catalogs, fd) != 0) {
             svc_log(SVC_LOG_ERROR, "msg=init_failed worker=%zu", i);
             goto out;
         }
@@ -538,6 +556,7 @@ out:
     }
     for (size_t i = 0; d.workers && i < n; i++)
         worker_free(&d.workers[i]);
+    svc_team_builder_stop(d.team);
     /* The owner's store before the owner: its fetch may call back into it. */
     svc_store_destroy(d.store);
     svc_catalog_owner_destroy(d.catalogs);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * Learner state in Redis: the only module that calls hiredis.
+ * Learner state in Redis, for the request loops (the team snapshot's
+ * thread has a blocking connection of its own: svc_team_builder.c).
  *
  * Async contract: a submit that returns 0 calls its callback exactly once,
  * later, on the loop thread: with SVC_STORE_OK and the data, a status for a

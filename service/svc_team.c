@@ -107,6 +107,11 @@ int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_lea
     return ok ? 0 : -1;
 }
 
+size_t svc_team_acc_count(const struct svc_team_acc *a)
+{
+    return a->ids.n;
+}
+
 void svc_team_acc_free(struct svc_team_acc *a)
 {
     if (a == NULL)
@@ -666,6 +671,11 @@ static void put(struct text *t, const char *s, size_t len)
     t->p[t->n] = '\0';
 }
 
+static void put_str(struct text *t, const char *s)
+{
+    put(t, s, strlen(s));
+}
+
 /* A field, quoted when it holds a comma, a quote or a line break (a quote
  * inside doubled). */
 static void field(struct text *t, const char *s, bool last)
@@ -702,7 +712,7 @@ char *svc_team_summary_csv(const Skillpath__V1__TeamSummary *s, size_t *len)
 {
     struct text t = { 0 };
     put(&t, "\xEF\xBB\xBF", 3);
-    put(&t, "tag_id,name,module,mean,q1,median,q3,at_target_share,mean_gap,review_due\r\n", 74);
+    put_str(&t, "tag_id,name,module,mean,q1,median,q3,at_target_share,mean_gap,review_due\r\n");
     for (size_t i = 0; i < s->n_tags; i++) {
         const Skillpath__V1__TagStats *x = s->tags[i];
         char due[32];
@@ -725,7 +735,7 @@ char *svc_team_at_risk_csv(const Skillpath__V1__AtRiskList *s, size_t *len)
 {
     struct text t = { 0 };
     put(&t, "\xEF\xBB\xBF", 3);
-    put(&t, "learner_id,tier,target_id,gap,decay_loss,review_due\r\n", 53);
+    put_str(&t, "learner_id,tier,target_id,gap,decay_loss,review_due\r\n");
     for (size_t i = 0; i < s->n_learners; i++) {
         const Skillpath__V1__AtRiskLearner *a = s->learners[i];
         const ProtobufCEnumValue *tv = protobuf_c_enum_descriptor_get_value(&skillpath__v1__tier__descriptor, a->tier);

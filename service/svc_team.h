@@ -29,6 +29,8 @@ struct svc_team_acc;
 struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, int64_t now);
 /* Add learner `id` (copied). 0, or -1 on ENOMEM. */
 int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l);
+/* Learners added so far. */
+size_t svc_team_acc_count(const struct svc_team_acc *a);
 /* The snapshot (free with svc_team_snapshot_free); the accumulator is
  * freed either way. NULL on ENOMEM. */
 Skillpath__V1__TeamSnapshot *svc_team_acc_finish(struct svc_team_acc *a, const char *builder,

@@ -172,7 +172,8 @@ static void test_team_summary(void **state)
     char *csv = svc_team_summary_csv(s, &len);
     assert_non_null(csv);
     assert_int_equal(len, strlen(csv));
-    assert_memory_equal(csv, "\xEF\xBB\xBFtag_id,name,module,mean,", 25);
+    const char head[] = "\xEF\xBB\xBFtag_id,name,module,mean,q1,median,q3,at_target_share,mean_gap,review_due\r\n";
+    assert_memory_equal(csv, head, sizeof head - 1);
     assert_non_null(strstr(csv, "\r\nc,\"c, \"\"the\"\" tag\",data,0.5000,"));
     free(csv);
     svc_team_summary_free(s);
@@ -200,6 +201,9 @@ static void test_team_at_risk(void **state)
     assert_string_equal(r->learners[2]->review_due[0], "a");
     size_t len;
     char *csv = svc_team_at_risk_csv(r, &len);
+    assert_int_equal(len, strlen(csv));
+    const char head[] = "\xEF\xBB\xBFlearner_id,tier,target_id,gap,decay_loss,review_due\r\nu1,NEW_HIRE,pro,0.4000,0.0000,\r\n";
+    assert_memory_equal(csv, head, sizeof head - 1);
     assert_non_null(strstr(csv, "\r\nu4,MANAGER,pro,0.04"));
     assert_non_null(strstr(csv, ",a\r\n"));
     free(csv);

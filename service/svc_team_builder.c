@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT
+ * The team snapshot's builder and keeper (svc_team_builder.h).
+ *
+ * DESIGN
+ * A thread of its own with a blocking hiredis connection: a build reads
+ * every learner and computes over them for a second or more, which must
+ * not stall a request loop, and a plain loop of blocking calls is the
+ * simplest correct shape for it (the request loops keep svc_store.c's
+ * async client). The thread sleeps on a condition variable between ticks,
+ * so stopping it is immediate.
+ *
+ * The lease is a key holding the holder's id with an expiry of three
+ * intervals (at least 3 s), renewed every tick (a tick is at most half an
+ * interval) by a script that sets it if free and extends it only if ours.
+ * The store script writes the snapshot only while the lease is still ours,
+ * so a builder that lost it (paused, partitioned) cannot overwrite a newer
+ * snapshot. Reading: SCAN MATCH P l:* COUNT 1000, and for each batch one
+ * MGET sent together with the next SCAN (two commands, one round trip);
+ * an id SCAN returns twice (it may, across a rehash) counts once.
+ */
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "svc_catalog.h"
+#include "svc_keys.h"
+#include "svc_log.h"
+#include "svc_stored.h"
+#include "svc_team.h"
+#include "svc_team_builder.h"
+
+#define SCAN_COUNT "1000"
+#define MAX_KEY 512
+
+static const char LEASE_LUA[] =
+    "local h = redis.call('GET', KEYS[1])\n"
+    "if not h then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
+    "if h == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+    "return 0\n";
+
+static const char STORE_LUA[] =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+    "redis.call('SET', KEYS[2], ARGV[2])\n"
+    "redis.call('SET', KEYS[3], ARGV[3])\n"
+    "return 1\n";
+
+struct svc_team_builder {
+    pthread_t thread;
+    pthread_mutex_t mu;                 /* guards the fields below it */
+    pthread_cond_t wake;
+    bool stop;
+    struct svc_catalog *cat;            /* a reference: what learners are read with */
+    struct svc_team *team;              /* a reference: what is served */
+    struct svc_team_builder_stats stats;
+    /* the thread's own */
+    char *host, *prefix, *id;
+    int port, timeout_ms, interval_s;
+    redisContext *rc;
+    char k_lease[MAX_KEY], k_snapshot[MAX_KEY], k_built[MAX_KEY], pattern[MAX_KEY];
+    size_t learner_prefix;              /* strlen of "P l:" */
+    int64_t loaded_at;                  /* built_at of the served snapshot */
+    char loaded_version[SVC_MAX_ID + 1];  /* and the catalog it was checked against */
+    int64_t tried_at;                   /* the last stored snapshot tried ... */
+    char tried_version[SVC_MAX_ID + 1]; /* ... against this catalog */
+};
+
+/* ---------------------------------------------------------------- shared */
+
+void svc_team_builder_set_catalog(struct svc_team_builder *b, struct svc_catalog *c)
+{
+    pthread_mutex_lock(&b->mu);
+    svc_catalog_unref(b->cat);
+    b->cat = svc_catalog_ref(c);
+    pthread_cond_signal(&b->wake);
+    pthread_mutex_unlock(&b->mu);
+}
+
+struct svc_team *svc_team_builder_current(struct svc_team_builder *b)
+{
+    pthread_mutex_lock(&b->mu);
+    struct svc_team *t = b->team ? svc_team_ref(b->team) : NULL;
+    pthread_mutex_unlock(&b->mu);
+    return t;
+}
+
+void svc_team_builder_get_stats(struct svc_team_builder *b, struct svc_team_builder_stats *out)
+{
+    pthread_mutex_lock(&b->mu);
+    *out = b->stats;
+    pthread_mutex_unlock(&b->mu);
+}
+
+static void serve(struct svc_team_builder *b, struct svc_team *t)
+{
+    pthread_mutex_lock(&b->mu);
+    svc_team_unref(b->team);
+    b->team = t;
+    b->stats.loaded++;
+    pthread_mutex_unlock(&b->mu);
+}
+
+static void count_failure(struct svc_team_builder *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->stats.failed++;
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* ---------------------------------------------------------------- redis */
+
+static bool connected(struct svc_team_builder *b)
+{
+    if (b->rc && !b->rc->err)
+        return true;
+    if (b->rc)
+        redisFree(b->rc);
+    struct timeval tv = { b->timeout_ms / 1000, (b->timeout_ms % 1000) * 1000 };
+    b->rc = redisConnectWithTimeout(b->host, b->port, tv);
+    if (b->rc == NULL || b->rc->err) {
+        if (b->rc)
+            redisFree(b->rc);
+        b->rc = NULL;
+        return false;
+    }
+    /* a build reads for a while: a command may wait behind a big reply */
+    struct timeval cmd = { b->timeout_ms / 1000 + 5, 0 };
+    redisSetTimeout(b->rc, cmd);
+    return true;
+}
+
+static redisReply *command(struct svc_team_builder *b, int argc, const char **argv, const size_t *lens)
+{
+    redisReply *r = redisCommandArgv(b->rc, argc, argv, lens);
+    if (r && r->type == REDIS_REPLY_ERROR) {
+        svc_log(SVC_LOG_WARN, "msg=team_redis_error err=\"%.200s\"", r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Renew or take the lease: 1 held, 0 someone else's, -1 no answer. */
+static int lease(struct svc_team_builder *b)
+{
+    char ttl[32];
+    long ms = 3000L * b->interval_s;
+    snprintf(ttl, sizeof ttl, "%ld", ms < 3000 ? 3000 : ms);
+    const char *argv[] = { "EVAL", LEASE_LUA, "1", b->k_lease, b->id, ttl };
+    redisReply *r = command(b, 6, argv, NULL);
+    int held = r && r->type == REDIS_REPLY_INTEGER ? (int)r->integer : -1;
+    freeReplyObject(r);
+    pthread_mutex_lock(&b->mu);
+    b->stats.lease_held = held == 1;
+    pthread_mutex_unlock(&b->mu);
+    return held;
+}
+
+/* The stored snapshot's build time, 0 for none, -1 no answer. */
+static int64_t stored_at(struct svc_team_builder *b)
+{
+    const char *argv[] = { "GET", b->k_built };
+    redisReply *r = command(b, 2, argv, NULL);
+    if (r == NULL)
+        return -1;
+    int64_t at = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+    freeReplyObject(r);
+    return at;
+}
+
+/* ---------------------------------------------------------------- build */
+
+/* A set of ids seen (SCAN may return one twice). */
+struct idset {
+    char **slot;
+    size_t cap, n;
+};
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* 1 added, 0 seen before, -1 ENOMEM. */
+static int idset_add(struct idset *s, const char *id)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4096;
+        char **slot = calloc(cap, sizeof *slot);
+        if (slot == NULL)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slot[i]) {
+                size_t j = hash(s->slot[i]) & (cap - 1);
+                while (slot[j])
+                    j = (j + 1) & (cap - 1);
+                slot[j] = s->slot[i];
+            }
+        free(s->slot);
+        s->slot = slot;
+        s->cap = cap;
+    }
+    size_t j = hash(id) & (s->cap - 1);
+    for (; s->slot[j]; j = (j + 1) & (s->cap - 1))
+        if (strcmp(s->slot[j], id) == 0)
+            return 0;
+    if ((s->slot[j] = strdup(id)) == NULL)
+        return -1;
+    s->n++;
+    return 1;
+}
+
+static void idset_free(struct idset *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->slot[i]);
+    free(s->slot);
+}
+
+/* One SCAN batch's learners into the accumulator. */
+static int add_batch(struct svc_team_builder *b, const struct svc_catalog *c, struct svc_team_acc *acc,
+                     struct idset *seen, const redisReply *keys, const redisReply *values)
+{
+    for (size_t i = 0; i < keys->elements && i < values->elements; i++) {
+        const redisReply *k = keys->element[i], *v = values->element[i];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING || k->len <= b->learner_prefix)
+            continue;                   /* deleted meanwhile */
+        const char *id = k->str + b->learner_prefix;
+        int fresh = idset_add(seen, id);
+        if (fresh < 0)
+            return -1;
+        if (fresh == 0)
+            continue;
+        struct rs_learner l = { .target = -1 };
+        if (svc_stored_decode(c->cat, v->str, v->len, &l) != 0) {
+            svc_log(SVC_LOG_WARN, "msg=team_learner_unreadable id=%s", id);
+            continue;
+        }
+        int rc = svc_team_acc_add(acc, id, &l);
+        rs_learner_deinit(&l);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Read every learner; the snapshot's stored form (malloc'ed) or NULL. */
+static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, int64_t now, size_t *len,
+                      size_t *learners, double *secs)
+{
+    double t0 = now_s();
+    struct svc_team_acc *acc = svc_team_acc_create(c, now);
+    struct idset seen = { 0 };
+    redisReply *scan = NULL, *mget = NULL;
+    bool ok = acc != NULL;
+    const char *argv0[] = { "SCAN", "0", "MATCH", b->pattern, "COUNT", SCAN_COUNT };
+    if (ok)
+        ok = (scan = command(b, 6, argv0, NULL)) != NULL;
+    while (ok) {
+        if (scan->type != REDIS_REPLY_ARRAY || scan->elements != 2 ||
+            scan->element[0]->type != REDIS_REPLY_STRING || scan->element[1]->type != REDIS_REPLY_ARRAY) {
+            ok = false;
+            break;
+        }
+        const redisReply *keys = scan->element[1];
+        char cursor[64];
+        snprintf(cursor, sizeof cursor, "%s", scan->element[0]->str);
+        bool more = strcmp(cursor, "0") != 0;
+        /* this batch's values and the next batch's keys: one round trip */
+        if (keys->elements > 0) {
+            const char **argv = calloc(keys->elements + 1, sizeof *argv);
+            size_t *lens = calloc(keys->elements + 1, sizeof *lens);
+            ok = argv && lens;
+            if (ok) {
+                argv[0] = "MGET";
+                lens[0] = 4;
+                for (size_t i = 0; i < keys->elements; i++) {
+                    argv[i + 1] = keys->element[i]->str;
+                    lens[i + 1] = keys->element[i]->len;
+                }
+                ok = redisAppendCommandArgv(b->rc, (int)keys->elements + 1, argv, lens) == REDIS_OK;
+            }
+            free(argv);
+            free(lens);
+        }
+        const char *argvn[] = { "SCAN", cursor, "MATCH", b->pattern, "COUNT", SCAN_COUNT };
+        if (ok && more)
+            ok = redisAppendCommandArgv(b->rc, 6, argvn, NULL) == REDIS_OK;
+        if (ok && keys->elements > 0) {
+            void *r = NULL;
+            ok = redisGetReply(b->rc, &r) == REDIS_OK && r && ((redisReply *)r)->type == REDIS_REPLY_ARRAY;
+            mget = r;
+            ok = ok && add_batch(b, c, acc, &seen, keys, mget) == 0;
+            freeReplyObject(mget);
+            mget = NULL;
+        }
+        freeReplyObject(scan);
+        scan = NULL;
+        if (!ok || !more)
+            break;
+        void *r = NULL;
+        ok = redisGetReply(b->rc, &r) == REDIS_OK && r;
+        scan = r;
+    }
+    freeReplyObject(scan);
+    idset_free(&seen);
+    *learners = acc ? svc_team_acc_count(acc) : 0;
+    if (!ok) {
+        svc_team_acc_free(acc);
+        return NULL;
+    }
+    *secs = now_s() - t0;
+    Skillpath__V1__TeamSnapshot *s = svc_team_acc_finish(acc, b->id, (uint32_t)(*secs * 1000));
+    if (s == NULL)
+        return NULL;
+    *len = protobuf_c_message_get_packed_size(&s->base);
+    uint8_t *buf = malloc(*len + 1);
+    if (buf)
+        protobuf_c_message_pack(&s->base, buf);
+    svc_team_snapshot_free(s);
+    return buf;
+}
+
+/* Wrap stored bytes for serving. */
+static bool load_bytes(struct svc_team_builder *b, const struct svc_catalog *c, const uint8_t *buf,
+                       size_t len)
+{
+    Skillpath__V1__TeamSnapshot *pb = skillpath__v1__team_snapshot__unpack(NULL, len, buf);
+    char err[256];
+    if (pb == NULL) {
+        svc_log(SVC_LOG_WARN, "msg=team_snapshot_unreadable bytes=%zu", len);
+        return false;
+    }
+    int64_t at = pb->built_at;
+    if (strcmp(pb->catalog_version, rs_catalog_version(c->cat)) != 0) {
+        svc_log(SVC_LOG_INFO, "msg=team_snapshot_not_served reason=\"of catalog %s, serving %s\"",
+                pb->catalog_version, rs_catalog_version(c->cat));
+        skillpath__v1__team_snapshot__free_unpacked(pb, NULL);
+        return false;
+    }
+    struct svc_team *t = svc_team_create(pb, c, err, sizeof err);
+    if (t == NULL) {
+        svc_log(SVC_LOG_WARN, "msg=team_snapshot_not_served reason=\"%s\"", err);
+        return false;
+    }
+    b->loaded_at = b->tried_at = at;
+    snprintf(b->loaded_version, sizeof b->loaded_version, "%s", rs_catalog_version(c->cat));
+    snprintf(b->tried_version, sizeof b->tried_version, "%s", rs_catalog_version(c->cat));
+    serve(b, t);
+    return true;
+}
+
+/* Serving a snapshot of catalog c? */
+static bool serving(const struct svc_team_builder *b, const struct svc_catalog *c)
+{
+    return b->loaded_at > 0 && strcmp(b->loaded_version, rs_catalog_version(c->cat)) == 0;
+}
+
+/* The stored snapshot, when newer than the one served (or of another
+ * catalog than the one served). */
+static void load(struct svc_team_builder *b, const struct svc_catalog *c, int64_t at)
+{
+    const char *version = rs_catalog_version(c->cat);
+    if (at <= 0 || (at == b->tried_at && strcmp(b->tried_version, version) == 0))
+        return;                         /* nothing new to try */
+    b->tried_at = at;
+    snprintf(b->tried_version, sizeof b->tried_version, "%s", version);
+    const char *argv[] = { "GET", b->k_snapshot };
+    redisReply *r = command(b, 2, argv, NULL);
+    if (r && r->type == REDIS_REPLY_STRING && load_bytes(b, c, (const uint8_t *)r->str, r->len))
+        svc_log(SVC_LOG_DEBUG, "msg=team_snapshot_loaded built_at=%lld", (long long)at);
+    else if (r == NULL || r->type == REDIS_REPLY_STRING)
+        count_failure(b);
+    freeReplyObject(r);
+}
+
+/* One tick: lease, build if ours and due, load what is stored. */
+static void tick(struct svc_team_builder *b, const struct svc_catalog *c)
+{
+    int held = lease(b);
+    int64_t at = held < 0 ? -1 : stored_at(b);
+    if (held < 0 || at < 0) {
+        redisFree(b->rc);               /* no answer: connect again next tick */
+        b->rc = NULL;
+        return;
+    }
+    load(b, c, at);
+    int64_t now = (int64_t)time(NULL);
+    if (held == 1 && (at == 0 || now - at >= b->interval_s || !serving(b, c))) {
+        size_t len = 0, learners = 0;
+        double secs = 0;
+        uint8_t *buf = build(b, c, now, &len, &learners, &secs);
+        char built[32];
+        snprintf(built, sizeof built, "%lld", (long long)now);
+        const char *argv[] = { "EVAL", STORE_LUA, "3", b->k_lease, b->k_snapshot, b->k_built, b->id,
+                               (const char *)buf, built };
+        size_t lens[] = { 4, sizeof STORE_LUA - 1, 1, strlen(b->k_lease), strlen(b->k_snapshot),
+                          strlen(b->k_built), strlen(b->id), len, strlen(built) };
+        redisReply *r = buf ? command(b, 9, argv, lens) : NULL;
+        if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+            svc_log(SVC_LOG_INFO, "msg=team_snapshot_built learners=%zu bytes=%zu build_ms=%.0f",
+                    learners, len, secs * 1e3);
+            pthread_mutex_lock(&b->mu);
+            b->stats.built++;
+            b->stats.last_build_s = secs;
+            pthread_mutex_unlock(&b->mu);
+            if (!load_bytes(b, c, buf, len))
+                count_failure(b);
+        } else {
+            if (buf)
+                svc_log(SVC_LOG_WARN, "msg=team_snapshot_not_stored reason=\"%s\"",
+                        r ? "the lease was lost meanwhile" : "no answer from Redis");
+            else
+                svc_log(SVC_LOG_WARN, "msg=team_snapshot_build_failed learners=%zu", learners);
+            count_failure(b);
+            if (r == NULL && b->rc) {
+                redisFree(b->rc);
+                b->rc = NULL;
+            }
+        }
+        freeReplyObject(r);
+        free(buf);
+    }
+}
+
+static void *run(void *arg)
+{
+    struct svc_team_builder *b = arg;
+    /* a tick every half interval, at most every 5 s and at least every 200 ms */
+    long tick_ms = b->interval_s * 500L;
+    tick_ms = tick_ms > 5000 ? 5000 : tick_ms < 200 ? 200 : tick_ms;
+    pthread_mutex_lock(&b->mu);
+    while (!b->stop) {
+        struct svc_catalog *c = b->cat ? svc_catalog_ref(b->cat) : NULL;
+        pthread_mutex_unlock(&b->mu);
+        if (c && connected(b))
+            tick(b, c);
+        svc_catalog_unref(c);
+        pthread_mutex_lock(&b->mu);
+        if (b->stop)
+            break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += tick_ms / 1000;
+        until.tv_nsec += (tick_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&b->wake, &b->mu, &until);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+/* The SCAN pattern of learner keys: the prefix with glob characters escaped. */
+static int learner_pattern(const char *prefix, char *out, size_t cap)
+{
+    char key[MAX_KEY];
+    int n = svc_keys_make(key, sizeof key, prefix, SVC_KEY_LEARNER, "");
+    if (n < 0)
+        return -1;
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        if (strchr("*?[]\\", key[i])) {
+            if (o + 1 >= cap)
+                return -1;
+            out[o++] = '\\';
+        }
+        if (o + 1 >= cap)
+            return -1;
+        out[o++] = key[i];
+    }
+    if (o + 2 > cap)
+        return -1;
+    out[o++] = '*';
+    out[o] = '\0';
+    return n;
+}
+
+struct svc_team_builder *svc_team_builder_start(const struct svc_team_builder_conf *conf)
+{
+    struct svc_team_builder *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return NULL;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->wake, NULL);
+    b->host = strdup(conf->host);
+    b->prefix = strdup(conf->prefix);
+    b->id = strdup(conf->id);
+    b->port = conf->port;
+    b->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 1000;
+    b->interval_s = conf->interval_s > 0 ? conf->interval_s : 60;
+    int n = learner_pattern(conf->prefix, b->pattern, sizeof b->pattern);
+    b->learner_prefix = n > 0 ? (size_t)n : 0;
+    if (!b->host || !b->prefix || !b->id || n < 0 ||
+        svc_keys_make(b->k_lease, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "lease") < 0 ||
+        svc_keys_make(b->k_snapshot, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "snapshot") < 0 ||
+        svc_keys_make(b->k_built, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "built_at") < 0 ||
+        pthread_create(&b->thread, NULL, run, b) != 0) {
+        free(b->host);
+        free(b->prefix);
+        free(b->id);
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void svc_team_builder_stop(struct svc_team_builder *b)
+{
+    if (b == NULL)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stop = true;
+    pthread_cond_signal(&b->wake);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    if (b->rc)
+        redisFree(b->rc);
+    svc_team_unref(b->team);
+    svc_catalog_unref(b->cat);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->wake);
+    free(b->host);
+    free(b->prefix);
+    free(b->id);
+    free(b);
+}
