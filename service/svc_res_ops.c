@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * Ops: GET /healthz (the process answers), /readyz (Redis reachable and a
- * catalog loaded), /metrics (Prometheus text, every worker summed). */
+ * catalog loaded), /metrics (Prometheus text, every worker summed, then
+ * the process's team snapshot figures). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "svc_catalog.h"
 #include "svc_http.h"
@@ -9,6 +13,8 @@
 #include "svc_res.h"
 #include "svc_stats.h"
 #include "svc_store.h"
+#include "svc_team.h"
+#include "svc_team_builder.h"
 
 void svc_res_healthz(struct svc_req *r)
 {
@@ -23,6 +29,47 @@ void svc_res_readyz(struct svc_req *r)
         svc_reply_error(r, SVC_ERR_UNAVAILABLE, "no catalog loaded yet");
     else
         svc_reply_raw(r, 200, "text/plain", "ready\n", 6);
+}
+
+/* The team snapshot's builder is the process's, not a worker's: its
+ * figures go after the summed ones. Takes `text` (len bytes); NULL on
+ * ENOMEM (then `text` is still the caller's). */
+static char *team_metrics(struct svc_http *h, char *text, size_t *len)
+{
+    if (h->conf.team == NULL)
+        return text;
+    struct svc_team_builder_stats ts;
+    svc_team_builder_get_stats(h->conf.team, &ts);
+    struct svc_team *t = svc_team_builder_current(h->conf.team);
+    long long age = t ? (long long)time(NULL) - (long long)t->pb->built_at : -1;
+    size_t learners = t ? t->L : 0;
+    svc_team_unref(t);
+    char more[2048];
+    int n = snprintf(more, sizeof more,
+        "# HELP skillpath_team_snapshots_built_total Team snapshots this daemon built and stored\n"
+        "# TYPE skillpath_team_snapshots_built_total counter\nskillpath_team_snapshots_built_total %llu\n"
+        "# HELP skillpath_team_snapshots_loaded_total Team snapshots this daemon began to serve\n"
+        "# TYPE skillpath_team_snapshots_loaded_total counter\nskillpath_team_snapshots_loaded_total %llu\n"
+        "# HELP skillpath_team_snapshot_failures_total Team snapshot builds or loads that failed\n"
+        "# TYPE skillpath_team_snapshot_failures_total counter\nskillpath_team_snapshot_failures_total %llu\n"
+        "# HELP skillpath_team_lease_held 1 while this daemon builds the team snapshot\n"
+        "# TYPE skillpath_team_lease_held gauge\nskillpath_team_lease_held %d\n"
+        "# HELP skillpath_team_snapshot_age_seconds Age of the snapshot served (-1: none yet)\n"
+        "# TYPE skillpath_team_snapshot_age_seconds gauge\nskillpath_team_snapshot_age_seconds %lld\n"
+        "# HELP skillpath_team_snapshot_learners Learners in the snapshot served\n"
+        "# TYPE skillpath_team_snapshot_learners gauge\nskillpath_team_snapshot_learners %zu\n"
+        "# HELP skillpath_team_build_seconds The last build here\n"
+        "# TYPE skillpath_team_build_seconds gauge\nskillpath_team_build_seconds %.3f\n",
+        (unsigned long long)ts.built, (unsigned long long)ts.loaded, (unsigned long long)ts.failed,
+        ts.lease_held ? 1 : 0, age, learners, ts.last_build_s);
+    if (n < 0 || (size_t)n >= sizeof more)
+        return text;                    /* cannot happen: the figures are short */
+    char *full = realloc(text, *len + (size_t)n + 1);
+    if (full == NULL)
+        return NULL;
+    memcpy(full + *len, more, (size_t)n + 1);
+    *len += (size_t)n;
+    return full;
 }
 
 void svc_res_metrics(struct svc_req *r)
@@ -47,10 +94,12 @@ void svc_res_metrics(struct svc_req *r)
                                   cat ? rs_catalog_n_courses(cat) : 0, cat ? rs_catalog_n_tags(cat) : 0,
                                   h->in_flight, &len);
     free(all);
-    if (text == NULL) {
+    char *full = text ? team_metrics(h, text, &len) : NULL;
+    free(full ? NULL : text);
+    if (full == NULL) {
         svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
         return;
     }
-    svc_reply_raw(r, 200, "text/plain; version=0.0.4", text, len);
-    free(text);
+    svc_reply_raw(r, 200, "text/plain; version=0.0.4", full, len);
+    free(full);
 }

@@ -42,6 +42,10 @@ static const char LEASE_LUA[] =
     "if h == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
     "return 0\n";
 
+static const char RELEASE_LUA[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
 static const char STORE_LUA[] =
     "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
     "redis.call('SET', KEYS[2], ARGV[2])\n"
@@ -531,8 +535,11 @@ void svc_team_builder_stop(struct svc_team_builder *b)
     pthread_cond_signal(&b->wake);
     pthread_mutex_unlock(&b->mu);
     pthread_join(b->thread, NULL);
-    if (b->rc)
+    if (b->rc) {                        /* a daemon that stops hands the lease on at once */
+        const char *argv[] = { "EVAL", RELEASE_LUA, "1", b->k_lease, b->id };
+        freeReplyObject(redisCommandArgv(b->rc, 5, argv, NULL));
         redisFree(b->rc);
+    }
     svc_team_unref(b->team);
     svc_catalog_unref(b->cat);
     pthread_mutex_destroy(&b->mu);

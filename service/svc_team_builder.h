@@ -8,7 +8,8 @@
  * pipelined, never KEYS — and stores it (P team:snapshot, P team:built_at)
  * if it still holds the lease; every daemon loads the stored snapshot when
  * it is newer than the one it serves. A builder that dies stops renewing:
- * the lease expires and another daemon takes over. */
+ * the lease expires and another daemon takes over; one that stops (SIGTERM)
+ * releases it at once. */
 #ifndef SVC_TEAM_BUILDER_H
 #define SVC_TEAM_BUILDER_H
 

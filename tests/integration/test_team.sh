@@ -45,6 +45,12 @@ has "the certifications' readiness" "$r" '"certifications":[{"targetId":"cert-ju
 has "completions" "$r" '"completions":[{"key":"'
 has "the catalog version" "$r" '"catalogVersion":"2025.1-demo"'
 check "a built it, b only loaded it" test "$(grep -c msg=team_snapshot_built "$H_TMP/b.log")" = 0
+metric() { curl -s "$1/metrics" | sed -n "s/^$2 //p"; }
+eq "a's metrics: the lease held" "$(metric "$A" skillpath_team_lease_held)" 1
+eq "b's: not" "$(metric "$B" skillpath_team_lease_held)" 0
+check "a counts what it built" test "$(metric "$A" skillpath_team_snapshots_built_total)" -ge 1
+eq "b counts none built" "$(metric "$B" skillpath_team_snapshots_built_total)" 0
+eq "b serves 1,200 learners" "$(metric "$B" skillpath_team_snapshot_learners)" 1200
 
 # ---- filters, the at-risk list, CSV, refusals
 r=$(req GET "$A/v1/team/summary?tier=MANAGER&module=compliance")
@@ -91,5 +97,6 @@ check "b built it" wait_for 60 grep -q msg=team_snapshot_built "$H_TMP/b.log"
 r=$(req GET "$B/v1/team/summary"); has "still every learner" "$r" '"headcount":1201'
 
 stop_daemon b; eq "b exits 0" "$STOP_STATUS" 0
+eq "a daemon that stops hands the lease on" "$(holder)" ""
 check "no sanitizer reports" test -z "$(grep -l 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$H_TMP"/*.log)"
 h_summary
