@@ -301,8 +301,10 @@ int main(int argc, char **argv)
         size_t n, total;
         struct svc_search_query q = { .q = qs[i], .module = -1, .limit = LIMIT };
         double a = bench_now_s();
-        if (svc_search_run(c->search, &q, hits, &n, &total) != 0)
+        if (svc_search_run(c->search, &q, hits, &n, &total) != 0) {
+            fprintf(stderr, "bench_search: out of memory\n");
             return 1;
+        }
         t_index[i] = bench_now_s() - a;
         hits_sum += total;
         if (i < scan_queries) {
@@ -329,6 +331,21 @@ int main(int argc, char **argv)
     printf("search_p99_us %.1f\n", ip * 1e6);
     printf("scan_median_us %.1f (every course tested, matches sorted; %zu queries)\n", sm * 1e6, scan_queries);
     printf("ratio_search_vs_scan %.2f\n", sm / im);
+    for (size_t j = 0; j < N; j++)
+        free(s.title[j]);
+    for (size_t k = 0; k < D; k++)
+        free(s.tag[k]);
+    for (size_t m = 0; m < M; m++)
+        free(s.module[m]);
+    free(s.title);
+    free(s.tag);
+    free(s.module);
+    free(s.depth);
+    free(t_index);
+    free(t_scan);
+    free(level);
+    free(match);
+    free(qs);
     svc_catalog_unref(c);
     return 0;
 }

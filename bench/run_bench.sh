@@ -38,14 +38,19 @@ BARE="http://127.0.0.1:$(cat "$H_TMP/bare.port")"
 BARE_REDIS="http://127.0.0.1:$(cat "$H_TMP/bare-redis.port")"
 SERVER_PID[$BARE]=$bare_pid
 SERVER_PID[$BARE_REDIS]=$bare_redis_pid
-start_daemon demo --log-level warn || exit 1
+# the daemons build their team snapshot once, at start (the last part of
+# this run measures building under load on purpose)
+start_daemon demo --log-level warn --stats-interval-s 86400 || exit 1
 $BUILD/skillpath synth --courses 100000 --tags 28 --seed 7 >"$H_TMP/synth.json"
 # the synthetic catalog's own learners, under their own prefix
 $BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix sy: --catalog "$H_TMP/synth.json" \
     --learners 100000 --attempts 10 >/dev/null || exit 1
-CATALOG="$H_TMP/synth.json" PREFIX=sy: start_daemon synth --log-level warn || exit 1
+CATALOG="$H_TMP/synth.json" PREFIX=sy: start_daemon synth --log-level warn --stats-interval-s 86400 || exit 1
 DEMO="http://127.0.0.1:$PORT_demo"
 SYNTH="http://127.0.0.1:$PORT_synth"
+metric() { curl -s "$1/metrics" | sed -n "s/^$2 //p"; }
+snapshot_of() { [ "$(metric "$1" skillpath_team_snapshot_learners)" = "$2" ]; }
+wait_for 300 snapshot_of "$DEMO" 100000 && wait_for 300 snapshot_of "$SYNTH" 100000 || exit 1
 SERVER_PID[$DEMO]=$PID_demo
 SERVER_PID[$SYNTH]=$PID_synth
 
@@ -167,8 +172,43 @@ start_daemon edge --workers 1 --header-timeout-ms 2000 --log-level warn || exit 
 "$BUILD/bench_slowloris" --url "http://127.0.0.1:$PORT_edge" -c 1000 --interval-ms 300 --probe 500 \
     --deadline-s 120 | sed 's/^/slowloris: /'
 stop_daemon edge
-stop_daemon demo
 stop_daemon synth
+
+# the team snapshot: its build time at 100,000 learners x 28 tags (the demo
+# daemon's first), then recommend's open-loop p99 at 50% of the maximum on a
+# daemon that builds all the time (every second, a build taking most of it)
+# against the same daemon while another holds the lease (it only serves)
+echo
+echo "# team snapshot: 100000 learners x 28 tags"
+echo "team_snapshot_build_s $(metric "$DEMO" skillpath_team_build_seconds) (target <= 2)"
+stop_daemon demo                    # it hands the lease on
+redis-cli -p "$REDIS_PORT" set it:team:lease someone-else EX 3600 >/dev/null
+start_daemon team --log-level warn --stats-interval-s 1 || exit 1
+TEAM="http://127.0.0.1:$PORT_team"
+SERVER_PID[$TEAM]=$PID_team
+wait_for 300 snapshot_of "$TEAM" 100000 || exit 1
+idle=() busy=()
+for round in $(seq 1 "${ROUNDS:-3}"); do
+    measure "open-loop recommend, team idle" "$TEAM" 200 --mix recommend=1 -R "$r50"
+    idle+=("${P99["open-loop recommend, team idle/200"]}")
+done
+redis-cli -p "$REDIS_PORT" del it:team:lease >/dev/null
+builds0=$(metric "$TEAM" skillpath_team_snapshots_built_total)
+built_more() { [ "$(metric "$TEAM" skillpath_team_snapshots_built_total)" -gt "$builds0" ]; }
+wait_for 300 built_more || exit 1
+builds1=$(metric "$TEAM" skillpath_team_snapshots_built_total)
+for round in $(seq 1 "${ROUNDS:-3}"); do
+    measure "open-loop recommend, team building" "$TEAM" 200 --mix recommend=1 -R "$r50"
+    busy+=("${P99["open-loop recommend, team building/200"]}")
+done
+builds2=$(metric "$TEAM" skillpath_team_snapshots_built_total)
+echo "team_builds_during_the_busy_runs $((builds2 - builds1))"
+echo "team_snapshot_build_s_under_load $(metric "$TEAM" skillpath_team_build_seconds)"
+pi=$(median "${idle[@]}"); pb=$(median "${busy[@]}")
+echo "p99_ms_recommend_team_idle $pi (median of ${#idle[@]}: ${idle[*]})"
+echo "p99_ms_recommend_team_building $pb (median of ${#busy[@]}: ${busy[*]})"
+echo "ratio_recommend_p99_building_vs_idle $(awk -v a="$pb" -v b="$pi" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print 0 }') (target <= 1.5)"
+stop_daemon team
 
 # course search (GET /v1/courses) on a 100,000-course catalog, against a
 # scan of every course in the same run (bench/bench_search.c)

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "svc_catalog.h"
@@ -64,6 +65,8 @@ struct svc_team_builder {
     char *host, *prefix, *id;
     int port, timeout_ms, interval_s;
     redisContext *rc;
+    int fd;                             /* rc's socket while connected, -1 else (under mu:
+                                         * stop shuts it down to end a blocked call) */
     char k_lease[MAX_KEY], k_snapshot[MAX_KEY], k_built[MAX_KEY], pattern[MAX_KEY];
     size_t learner_prefix;              /* strlen of "P l:" */
     int64_t loaded_at;                  /* built_at of the served snapshot */
@@ -116,12 +119,22 @@ static void count_failure(struct svc_team_builder *b)
 
 /* ---------------------------------------------------------------- redis */
 
+static void disconnect(struct svc_team_builder *b)
+{
+    if (b->rc == NULL)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->fd = -1;
+    pthread_mutex_unlock(&b->mu);
+    redisFree(b->rc);
+    b->rc = NULL;
+}
+
 static bool connected(struct svc_team_builder *b)
 {
     if (b->rc && !b->rc->err)
         return true;
-    if (b->rc)
-        redisFree(b->rc);
+    disconnect(b);
     struct timeval tv = { b->timeout_ms / 1000, (b->timeout_ms % 1000) * 1000 };
     b->rc = redisConnectWithTimeout(b->host, b->port, tv);
     if (b->rc == NULL || b->rc->err) {
@@ -130,6 +143,9 @@ static bool connected(struct svc_team_builder *b)
         b->rc = NULL;
         return false;
     }
+    pthread_mutex_lock(&b->mu);
+    b->fd = b->stop ? -1 : b->rc->fd;
+    pthread_mutex_unlock(&b->mu);
     /* a build reads for a while: a command may wait behind a big reply */
     struct timeval cmd = { b->timeout_ms / 1000 + 5, 0 };
     redisSetTimeout(b->rc, cmd);
@@ -397,8 +413,7 @@ static void tick(struct svc_team_builder *b, const struct svc_catalog *c)
     int held = lease(b);
     int64_t at = held < 0 ? -1 : stored_at(b);
     if (held < 0 || at < 0) {
-        redisFree(b->rc);               /* no answer: connect again next tick */
-        b->rc = NULL;
+        disconnect(b);                  /* no answer: connect again next tick */
         return;
     }
     load(b, c, at);
@@ -430,10 +445,8 @@ static void tick(struct svc_team_builder *b, const struct svc_catalog *c)
             else
                 svc_log(SVC_LOG_WARN, "msg=team_snapshot_build_failed learners=%zu", learners);
             count_failure(b);
-            if (r == NULL && b->rc) {
-                redisFree(b->rc);
-                b->rc = NULL;
-            }
+            if (r == NULL)
+                disconnect(b);
         }
         freeReplyObject(r);
         free(buf);
@@ -467,6 +480,10 @@ static void *run(void *arg)
         pthread_cond_timedwait(&b->wake, &b->mu, &until);
     }
     pthread_mutex_unlock(&b->mu);
+    if (b->rc && !b->rc->err) {         /* a daemon that stops hands the lease on at once */
+        const char *argv[] = { "EVAL", RELEASE_LUA, "1", b->k_lease, b->id };
+        freeReplyObject(redisCommandArgv(b->rc, 5, argv, NULL));
+    }
     return NULL;
 }
 
@@ -504,6 +521,7 @@ struct svc_team_builder *svc_team_builder_start(const struct svc_team_builder_co
         return NULL;
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->wake, NULL);
+    b->fd = -1;
     b->host = strdup(conf->host);
     b->prefix = strdup(conf->prefix);
     b->id = strdup(conf->id);
@@ -534,12 +552,20 @@ void svc_team_builder_stop(struct svc_team_builder *b)
     b->stop = true;
     pthread_cond_signal(&b->wake);
     pthread_mutex_unlock(&b->mu);
-    pthread_join(b->thread, NULL);
-    if (b->rc) {                        /* a daemon that stops hands the lease on at once */
-        const char *argv[] = { "EVAL", RELEASE_LUA, "1", b->k_lease, b->id };
-        freeReplyObject(redisCommandArgv(b->rc, 5, argv, NULL));
-        redisFree(b->rc);
+    /* A second for the thread to finish what it does and hand the lease on;
+     * a call still blocked then (Redis stalled) is cut short. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    if (pthread_timedjoin_np(b->thread, NULL, &until) != 0) {
+        pthread_mutex_lock(&b->mu);
+        if (b->fd >= 0)
+            shutdown(b->fd, SHUT_RDWR);
+        pthread_mutex_unlock(&b->mu);
+        pthread_join(b->thread, NULL);
     }
+    if (b->rc)
+        redisFree(b->rc);
     svc_team_unref(b->team);
     svc_catalog_unref(b->cat);
     pthread_mutex_destroy(&b->mu);

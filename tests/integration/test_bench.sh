@@ -75,15 +75,16 @@ has "a protobuf mix against the daemon, no errors" "$out" "status     200: 300"
 stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
 
 # ---- make bench's driver end to end, briefly: every row answered without
-# errors and every figure printed (27 rows: 8 interleaved at c = 100, 10 at
-# c = 1 and 1000, 6 on the 100k-course catalog, 3 in open loop). The plain
+# errors and every figure printed (29 rows: 8 interleaved at c = 100, 10 at
+# c = 1 and 1000, 6 on the 100k-course catalog, 3 in open loop, 2 more in
+# open loop against a daemon whose team snapshot is idle, then building). The plain
 # build only: under ASan a load run measures the sanitizer, and takes long.
 if [[ "$BUILD" == *asan* ]]; then
     echo "test_bench: the make bench driver runs with the plain build only"
 else
     out=$(SECONDS_PER_RUN=1 ROUNDS=1 SEARCH_COURSES=2000 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
-    eq "bench rows" "$rows" 27
+    eq "bench rows" "$rows" 29
     # closed-loop rows: every figure and no error. Open-loop rows keep a
     # schedule set by this machine's speed a moment before; on a busy
     # machine they fall behind and end with requests unanswered, which is
@@ -107,6 +108,10 @@ else
     check "bench prints the probe's p99 ratio under slowloris" \
         grep -qE '^slowloris: ratio_probe_p99_attack_vs_baseline [0-9]+\.[0-9]+$' <<<"$out"
     check "bench prints the search median" grep -qE '^search_median_us [0-9]+\.[0-9]+ ' <<<"$out"
+    check "bench prints the team snapshot's build time" grep -qE '^team_snapshot_build_s [0-9]+\.[0-9]+ ' <<<"$out"
+    check "bench prints the p99 ratio while the team builds" \
+        grep -qE '^ratio_recommend_p99_building_vs_idle [0-9]+\.[0-9]+ ' <<<"$out"
+    check "bench prints the builds during the busy runs" grep -qE '^team_builds_during_the_busy_runs [0-9]+$' <<<"$out"
 fi
 
 # ---- bench_search: agrees with its scan on every query, prints its rows

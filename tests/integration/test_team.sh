@@ -86,8 +86,7 @@ check "a's next snapshot counts it" wait_for 60 has_1201 "$A"
 check "and b's" wait_for 60 has_1201 "$B"
 
 # ---- the builder dies: the lease expires and b takes over
-kill -KILL "$PID_a"
-wait "$PID_a" 2>/dev/null           # reaped here: no "Killed" from the shell
+{ kill -KILL "$PID_a"; wait "$PID_a"; } 2>/dev/null     # reaped here, quietly
 b_holds() { [[ "$(holder)" == *":$PID_b:"* ]]; }
 check "b takes the lease once a's expires" wait_for 60 b_holds
 before=$(built_at "$B")
