@@ -348,6 +348,16 @@ static float bound_weight(const struct rs_model *m, const struct rs_path_ws *ws,
     return w * (by_gap < by_step ? by_gap : by_step);
 }
 
+void rs_path_first_weights(const struct rs_catalog *cat, const struct rs_model *m,
+                           const struct rs_path_query *q, struct rs_path_ws *ws, float *u)
+{
+    size_t D = cat->n_tags;
+    const float *target = cat->T + q->target * D;
+    rs_learner_effective(m, q->learner, q->now, ws->chat);
+    for (size_t k = 0; k < D; k++)
+        u[k] = bound_weight(m, ws, cat->tag_weight[k], target[k] - ws->chat[k], ws->chat[k]);
+}
+
 /* Course j's exact direct value now: the weighted gap one session closes. */
 static float value(const struct step_ctx *x, uint32_t j)
 {
@@ -979,11 +989,12 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     }
 
     const float *target = cat->T + q->target * D;
-    rs_learner_effective(m, q->learner, q->now, ws->chat);
+    rs_path_first_weights(cat, m, q, ws, ws->u);       /* and ws->chat */
     out->gap_before = rs_learner_gap(ws->chat, target, cat->tag_weight, D, NULL);
-    for (size_t k = 0; k < D; k++)
-        ws->u[k] = bound_weight(m, ws, cat->tag_weight[k], target[k] - ws->chat[k], ws->chat[k]);
-    rs_score_one(cat, ws->u, ws->s);
+    if (q->scores)                      /* scored by the caller, with others */
+        memcpy(ws->s, q->scores, cat->n_courses * sizeof *ws->s);
+    else
+        rs_score_one(cat, ws->u, ws->s);
     memcpy(ws->chat0, ws->chat, D * sizeof *ws->chat0);
     for (size_t j = 0; j < cat->n_courses; j++)
         ws->fit0[j] = -1;

@@ -81,6 +81,7 @@ static const struct svc_route_def routes[] = {
     { GET, "/v1/courses", APP, NULL, SVC_ROUTE_courses, CAT, svc_res_courses_search },
     { GET, "/v1/team/summary", APP, NULL, SVC_ROUTE_team, CAT, svc_res_team_summary },
     { GET, "/v1/team/learners", APP, NULL, SVC_ROUTE_team, CAT, svc_res_team_learners },
+    { GET, "/v1/team/demand", APP, NULL, SVC_ROUTE_team, CAT, svc_res_team_demand },
     { GET, "/v1/courses/{id}", APP, NULL, SVC_ROUTE_course, CAT, svc_res_course_get },
     { POST, "/v1/recommend", APP, &skillpath__v1__recommend_request__descriptor, SVC_ROUTE_recommend,
       CAT, svc_res_recommend },

@@ -29,6 +29,7 @@ void svc_res_course_get(struct svc_req *r);
 void svc_res_courses_search(struct svc_req *r);
 void svc_res_team_summary(struct svc_req *r);
 void svc_res_team_learners(struct svc_req *r);
+void svc_res_team_demand(struct svc_req *r);
 
 void svc_res_healthz(struct svc_req *r);
 void svc_res_readyz(struct svc_req *r);

@@ -59,9 +59,11 @@ static char *team_metrics(struct svc_http *h, char *text, size_t *len)
         "# HELP skillpath_team_snapshot_learners Learners in the snapshot served\n"
         "# TYPE skillpath_team_snapshot_learners gauge\nskillpath_team_snapshot_learners %zu\n"
         "# HELP skillpath_team_build_seconds The last build here\n"
-        "# TYPE skillpath_team_build_seconds gauge\nskillpath_team_build_seconds %.3f\n",
+        "# TYPE skillpath_team_build_seconds gauge\nskillpath_team_build_seconds %.3f\n"
+        "# HELP skillpath_team_build_lessons_seconds Of the last build, the next lessons (demand)\n"
+        "# TYPE skillpath_team_build_lessons_seconds gauge\nskillpath_team_build_lessons_seconds %.3f\n",
         (unsigned long long)ts.built, (unsigned long long)ts.loaded, (unsigned long long)ts.failed,
-        ts.lease_held ? 1 : 0, age, learners, ts.last_build_s);
+        ts.lease_held ? 1 : 0, age, learners, ts.last_build_s, ts.last_lessons_s);
     if (n < 0 || (size_t)n >= sizeof more)
         return text;                    /* cannot happen: the figures are short */
     char *full = realloc(text, *len + (size_t)n + 1);

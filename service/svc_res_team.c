@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * The team cockpit: GET /v1/team/summary and GET /v1/team/learners, from
+ * The team cockpit: GET /v1/team/summary, /v1/team/demand and
+ * /v1/team/learners, from
  * the team snapshot every daemon serves (svc_team_builder.c), with filters
  * ?tier= (a Tier name), ?target= (a target id), ?module= (a module id: it
  * narrows the tags, not the learners). JSON or protobuf like every route,
@@ -118,6 +119,38 @@ void svc_res_team_summary(struct svc_req *r)
         svc_reply(r, 200, &s->base);
     }
     svc_team_summary_free(s);
+    query_free(&tq);
+}
+
+/* GET /v1/team/demand?k=3 */
+void svc_res_team_demand(struct svc_req *r)
+{
+    struct team_query tq;
+    if (!team_query(r, &tq))
+        return;
+    const char *kv = evhttp_find_header(&tq.q, "k");
+    long k = 3, most = (long)tq.team->pb->lessons_k;
+    if (kv) {
+        char *end;
+        errno = 0;
+        k = strtol(kv, &end, 10);
+        if (*kv == '\0' || *end != '\0' || errno || k < 1 || k > most) {
+            svc_reply_error(r, SVC_ERR_INVALID, "k: a whole number from 1 to %ld", most);
+            query_free(&tq);
+            return;
+        }
+    }
+    Skillpath__V1__TeamDemand *s = svc_team_demand(tq.team, r->cat, &tq.f, (size_t)k);
+    if (s == NULL) {
+        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
+    } else if (tq.csv) {
+        size_t len = 0;
+        char *csv = svc_team_demand_csv(s, &len);
+        reply_csv(r, csv, len);
+    } else {
+        svc_reply(r, 200, &s->base);
+    }
+    svc_team_demand_free(s);
     query_free(&tq);
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "svc_catalog.h"
 #include "svc_model.h"
@@ -46,12 +47,20 @@ static bool vec_push(struct vec *v, const void *x, size_t count)
 
 /* ---------------------------------------------------------------- building */
 
+#define CHUNK 256                       /* learners scored by one sgemm */
+
 struct svc_team_acc {
     const struct svc_catalog *c;
     int64_t now;
-    size_t D, bytes;
+    size_t D, N, bytes;
     float *chat;                        /* D: scratch */
-    struct vec ids, tiers, targets, eff, decay, review, off, passed;
+    struct vec ids, tiers, targets, eff, decay, review, off, passed, lessons;
+    /* next lessons: learners wait in a chunk, scored together */
+    struct rs_path_ws *ws;
+    struct rs_learner pend[CHUNK];
+    size_t n_pend;
+    float *U, *S;                       /* CHUNK x D weights, CHUNK x N scores */
+    double lessons_s;                   /* time spent on them */
 };
 
 struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, int64_t now)
@@ -62,19 +71,74 @@ struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, int64_t no
     a->c = c;
     a->now = now;
     a->D = rs_catalog_n_tags(c->cat);
+    a->N = rs_catalog_n_courses(c->cat);
     a->bytes = (a->D + 7) / 8;
     a->chat = calloc(a->D + 1, sizeof *a->chat);
     a->ids.size = sizeof(char *);
     a->tiers.size = a->targets.size = sizeof(int32_t);
     a->eff.size = a->decay.size = sizeof(float);
     a->review.size = 1;
-    a->off.size = a->passed.size = sizeof(uint32_t);
+    a->off.size = a->passed.size = a->lessons.size = sizeof(uint32_t);
+    a->ws = rs_path_ws_create(c->cat);
+    a->U = calloc(CHUNK * a->D + 1, sizeof *a->U);
+    a->S = calloc(CHUNK * a->N + 1, sizeof *a->S);
     uint32_t zero = 0;
-    if (a->chat == NULL || !vec_push(&a->off, &zero, 1)) {
+    if (a->chat == NULL || a->ws == NULL || a->U == NULL || a->S == NULL || !vec_push(&a->off, &zero, 1)) {
         svc_team_acc_free(a);
         return NULL;
     }
     return a;
+}
+
+/* The pending learners' next lessons: their first scoring passes as one
+ * sgemm, then each path from its row of scores — the lessons GET
+ * .../next?n=SVC_TEAM_LESSONS gives each of them at the build time. */
+static int flush(struct svc_team_acc *a)
+{
+    const struct rs_catalog *cat = a->c->cat;
+    const struct rs_model *m = &a->c->model;
+    size_t D = a->D, N = a->N, B = a->n_pend;
+    int rc = 0;
+    if (B == 0)
+        return 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (size_t b = 0; b < B; b++) {
+        struct rs_path_query q = { .learner = &a->pend[b], .max_items = SVC_TEAM_LESSONS, .now = a->now };
+        if (a->pend[b].target >= 0) {
+            q.target = (size_t)a->pend[b].target;
+            rs_path_first_weights(cat, m, &q, a->ws, a->U + b * D);
+        } else {
+            memset(a->U + b * D, 0, D * sizeof *a->U);
+        }
+    }
+    rs_score_batch(cat, a->U, B, a->S);
+    for (size_t b = 0; b < B && rc == 0; b++) {
+        uint32_t row[SVC_TEAM_LESSONS];
+        for (size_t i = 0; i < SVC_TEAM_LESSONS; i++)
+            row[i] = SVC_TEAM_NO_LESSON;
+        if (a->pend[b].target >= 0) {
+            struct rs_path_query q = { .learner = &a->pend[b], .target = (size_t)a->pend[b].target,
+                                       .max_items = SVC_TEAM_LESSONS, .now = a->now,
+                                       .scores = a->S + b * N };
+            struct rs_path p = { 0 };
+            char err[256];
+            int prc = rs_path_build(cat, m, &q, a->ws, &p, err, sizeof err);
+            if (prc == RS_ENOMEM)
+                rc = -1;
+            for (size_t i = 0; prc == 0 && i < p.n_items && i < SVC_TEAM_LESSONS; i++)
+                row[i] = p.items[i].course;
+            rs_path_deinit(&p);
+        }
+        if (rc == 0 && !vec_push(&a->lessons, row, SVC_TEAM_LESSONS))
+            rc = -1;
+    }
+    for (size_t b = 0; b < B; b++)
+        rs_learner_deinit(&a->pend[b]);
+    a->n_pend = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    a->lessons_s += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    return rc;
 }
 
 int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l)
@@ -104,7 +168,16 @@ int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_lea
     ok = ok && vec_push(&a->off, &end, 1);
     if (!ok && copy && (a->ids.n == 0 || ((char **)a->ids.p)[a->ids.n - 1] != copy))
         free(copy);
-    return ok ? 0 : -1;
+    if (!ok)
+        return -1;
+    struct rs_learner *p = &a->pend[a->n_pend];
+    memset(p, 0, sizeof *p);
+    if (rs_learner_init(p, l->dim) != 0 || rs_learner_copy(p, l) != 0) {
+        rs_learner_deinit(p);
+        return -1;
+    }
+    a->n_pend++;
+    return a->n_pend == CHUNK ? flush(a) : 0;
 }
 
 size_t svc_team_acc_count(const struct svc_team_acc *a)
@@ -126,6 +199,12 @@ void svc_team_acc_free(struct svc_team_acc *a)
     free(a->review.p);
     free(a->off.p);
     free(a->passed.p);
+    free(a->lessons.p);
+    for (size_t b = 0; b < a->n_pend; b++)
+        rs_learner_deinit(&a->pend[b]);
+    rs_path_ws_destroy(a->ws);
+    free(a->U);
+    free(a->S);
     free(a->chat);
     free(a);
 }
@@ -133,7 +212,7 @@ void svc_team_acc_free(struct svc_team_acc *a)
 Skillpath__V1__TeamSnapshot *svc_team_acc_finish(struct svc_team_acc *a, const char *builder,
                                                  uint32_t build_ms)
 {
-    Skillpath__V1__TeamSnapshot *s = calloc(1, sizeof *s);
+    Skillpath__V1__TeamSnapshot *s = flush(a) == 0 ? calloc(1, sizeof *s) : NULL;
     char *version = strdup(rs_catalog_version(a->c->cat)), *by = strdup(builder);
     if (s == NULL || version == NULL || by == NULL) {
         free(s);
@@ -164,6 +243,13 @@ Skillpath__V1__TeamSnapshot *svc_team_acc_finish(struct svc_team_acc *a, const c
     s->passed_offsets = a->off.p;
     s->n_passed = a->passed.n;
     s->passed = a->passed.p;
+    s->lessons_k = SVC_TEAM_LESSONS;
+    s->lessons_ms = (uint32_t)(a->lessons_s * 1000);
+    s->n_next_lessons = a->lessons.n;
+    s->next_lessons = a->lessons.p;
+    rs_path_ws_destroy(a->ws);
+    free(a->U);
+    free(a->S);
     free(a->chat);
     free(a);                            /* the arrays now belong to s */
     return s;
@@ -183,6 +269,7 @@ void svc_team_snapshot_free(Skillpath__V1__TeamSnapshot *s)
     free(s->review_due.data);
     free(s->passed_offsets);
     free(s->passed);
+    free(s->next_lessons);
     free(s->catalog_version);
     free(s->builder);
     free(s);
@@ -202,7 +289,8 @@ struct svc_team *svc_team_create(Skillpath__V1__TeamSnapshot *pb, const struct s
         why = "its tags are not the catalog's";
     else if (pb->n_tiers != L || pb->n_targets != L || pb->n_effective != L * D ||
              pb->n_decay_loss != L || pb->review_due.len != L * bytes || pb->n_passed_offsets != L + 1 ||
-             pb->passed_offsets[0] != 0 || pb->passed_offsets[L] != pb->n_passed)
+             pb->passed_offsets[0] != 0 || pb->passed_offsets[L] != pb->n_passed ||
+             pb->lessons_k > 100 || pb->n_next_lessons != L * pb->lessons_k)
         why = "its columns disagree in length";
     for (size_t i = 0; !why && i < L; i++)
         if (pb->targets[i] < -1 || pb->targets[i] >= (int32_t)T || pb->tiers[i] < 0 || pb->tiers[i] > 3 ||
@@ -211,6 +299,9 @@ struct svc_team *svc_team_create(Skillpath__V1__TeamSnapshot *pb, const struct s
     for (size_t i = 0; !why && i < pb->n_passed; i++)
         if (pb->passed[i] >= N)
             why = "a passed course is out of range";
+    for (size_t i = 0; !why && i < pb->n_next_lessons; i++)
+        if (pb->next_lessons[i] >= N && pb->next_lessons[i] != SVC_TEAM_NO_LESSON)
+            why = "a lesson is out of range";
     struct svc_team *t = why ? NULL : calloc(1, sizeof *t);
     float *gap = why ? NULL : calloc(L + 1, sizeof *gap);
     if (why || t == NULL || gap == NULL) {
@@ -560,6 +651,99 @@ fail:
     return NULL;
 }
 
+/* ---------------------------------------------------------------- demand */
+
+void svc_team_demand_free(Skillpath__V1__TeamDemand *s)
+{
+    if (s == NULL)
+        return;
+    if (s->courses)
+        free(s->courses[0]);
+    free(s->courses);
+    free(s);
+}
+
+struct demand_order {
+    const uint32_t *want;
+};
+
+static int by_demand(const void *a, const void *b, void *arg)
+{
+    const struct demand_order *o = arg;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (o->want[x] != o->want[y])
+        return o->want[x] > o->want[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+Skillpath__V1__TeamDemand *svc_team_demand(const struct svc_team *t, const struct svc_catalog *c,
+                                           const struct svc_team_filter *f, size_t k)
+{
+    const struct rs_catalog *cat = c->cat;
+    const Skillpath__V1__TeamSnapshot *pb = t->pb;
+    size_t N = rs_catalog_n_courses(cat), K = pb->lessons_k;
+    Skillpath__V1__TeamDemand *s = calloc(1, sizeof *s);
+    uint32_t *want = calloc(N + 1, sizeof *want), *next = calloc(N + 1, sizeof *next);
+    uint32_t *order = calloc(N + 1, sizeof *order);
+    Skillpath__V1__CourseDemand *cd = NULL;
+    if (!s || !want || !next || !order)
+        goto fail;
+    skillpath__v1__team_demand__init(s);
+    s->built_at = pb->built_at;
+    s->catalog_version = pb->catalog_version;
+    s->k = (uint32_t)(k < K ? k : K);
+    for (size_t i = 0; i < t->L; i++) {
+        if (!keep(t, f, i))
+            continue;
+        s->learners++;
+        const uint32_t *row = pb->next_lessons + i * K;
+        for (size_t r = 0; r < s->k && row[r] != SVC_TEAM_NO_LESSON; r++) {
+            bool again = false;         /* a course a path plans twice counts once */
+            for (size_t e = 0; e < r && !again; e++)
+                again = row[e] == row[r];
+            if (!again)
+                want[row[r]]++;
+            if (r == 0)
+                next[row[r]]++;
+        }
+    }
+    size_t n = 0;
+    for (size_t j = 0; j < N; j++)
+        if (want[j] > 0 && (f->module < 0 || (long)rs_catalog_course_module(cat, j) == f->module))
+            order[n++] = (uint32_t)j;
+    struct demand_order o = { want };
+    qsort_r(order, n, sizeof *order, by_demand, &o);
+    cd = calloc(n + 1, sizeof *cd);
+    s->courses = calloc(n + 1, sizeof *s->courses);
+    if (!cd || !s->courses)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t j = order[i];
+        skillpath__v1__course_demand__init(&cd[i]);
+        cd[i].course_id = (char *)rs_catalog_course_id(cat, j);
+        cd[i].title = (char *)rs_catalog_course_title(cat, j);
+        cd[i].module = (char *)rs_catalog_module_name(cat, rs_catalog_course_module(cat, j));
+        cd[i].tier = (Skillpath__V1__Tier)rs_catalog_course_tier(cat, j);
+        cd[i].learners = want[j];
+        cd[i].next = next[j];
+        s->courses[i] = &cd[i];
+    }
+    s->n_courses = n;
+    if (n == 0)
+        free(cd);
+    free(want);
+    free(next);
+    free(order);
+    return s;
+fail:
+    free(cd);
+    free(want);
+    free(next);
+    free(order);
+    svc_team_demand_free(s);
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- at risk */
 
 struct risk_order {
@@ -727,6 +911,27 @@ char *svc_team_summary_csv(const Skillpath__V1__TeamSummary *s, size_t *len)
         number(&t, x->at_target_share, false);
         number(&t, x->mean_gap, false);
         field(&t, due, true);
+    }
+    return finish_text(&t, len);
+}
+
+char *svc_team_demand_csv(const Skillpath__V1__TeamDemand *s, size_t *len)
+{
+    struct text t = { 0 };
+    put(&t, "\xEF\xBB\xBF", 3);
+    put_str(&t, "course_id,title,module,tier,learners,next\r\n");
+    for (size_t i = 0; i < s->n_courses; i++) {
+        const Skillpath__V1__CourseDemand *d = s->courses[i];
+        const ProtobufCEnumValue *tv = protobuf_c_enum_descriptor_get_value(&skillpath__v1__tier__descriptor, d->tier);
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%u", d->learners);
+        snprintf(b, sizeof b, "%u", d->next);
+        field(&t, d->course_id, false);
+        field(&t, d->title, false);
+        field(&t, d->module, false);
+        field(&t, tv ? tv->name : "", false);
+        field(&t, a, false);
+        field(&t, b, true);
     }
     return finish_text(&t, len);
 }

@@ -23,11 +23,17 @@ struct svc_catalog;
 
 /* ---------------------------------------------------------------- building */
 
+#define SVC_TEAM_LESSONS 10             /* next lessons kept per learner: demand's k at most */
+#define SVC_TEAM_NO_LESSON 0xFFFFFFFFu  /* past the end of a learner's lessons */
+
 /* Learners go in one by one; finish makes the message. */
 struct svc_team_acc;
 /* For catalog `c` (borrowed until finish) at unix time `now`. NULL on ENOMEM. */
 struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, int64_t now);
-/* Add learner `id` (copied). 0, or -1 on ENOMEM. */
+/* Add learner `id` (copied). Its next SVC_TEAM_LESSONS lessons are what
+ * GET /v1/learners/{id}/next?n=10 gives at `now`: learners are scored in
+ * chunks (one sgemm each), then each path built from its own scores.
+ * 0, or -1 on ENOMEM. */
 int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l);
 /* Learners added so far. */
 size_t svc_team_acc_count(const struct svc_team_acc *a);
@@ -68,6 +74,15 @@ Skillpath__V1__TeamSummary *svc_team_summary(const struct svc_team *t, const str
                                              const struct svc_team_filter *f);
 void svc_team_summary_free(Skillpath__V1__TeamSummary *s);
 
+/* Course demand: for each course, the learners (after the filters) who
+ * would take it within their next k lessons (k at most the snapshot's),
+ * and for whom it is the very next; most wanted first, only courses
+ * someone wants; a module filter narrows the courses (free with
+ * svc_team_demand_free). NULL on ENOMEM. */
+Skillpath__V1__TeamDemand *svc_team_demand(const struct svc_team *t, const struct svc_catalog *c,
+                                           const struct svc_team_filter *f, size_t k);
+void svc_team_demand_free(Skillpath__V1__TeamDemand *s);
+
 enum svc_team_sort { SVC_TEAM_BY_GAP, SVC_TEAM_BY_DECAY };
 /* The `limit` learners furthest from their target (or losing most to
  * decay), ties by id (free with svc_team_at_risk_free). NULL on ENOMEM. */
@@ -81,6 +96,7 @@ void svc_team_at_risk_free(Skillpath__V1__AtRiskList *s);
  * summary's table is its tags. malloc'ed, length in *len; NULL on ENOMEM. */
 char *svc_team_summary_csv(const Skillpath__V1__TeamSummary *s, size_t *len);
 char *svc_team_at_risk_csv(const Skillpath__V1__AtRiskList *s, size_t *len);
+char *svc_team_demand_csv(const Skillpath__V1__TeamDemand *s, size_t *len);
 
 /* The p-quantile (0..1) of v[0..n) by linear interpolation between order
  * statistics; reorders v. 0 for n = 0. */

@@ -47,7 +47,8 @@ struct svc_team_builder_stats {
     uint64_t loaded;            /* snapshots it loaded (its own included) */
     uint64_t failed;            /* builds or loads that failed */
     bool lease_held;
-    double last_build_s;        /* the last build here, seconds */
+    double last_build_s;        /* the last build here, seconds ... */
+    double last_lessons_s;      /* ... of which the next lessons (demand) */
 };
 void svc_team_builder_get_stats(struct svc_team_builder *b, struct svc_team_builder_stats *out);
 

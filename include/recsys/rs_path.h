@@ -40,6 +40,10 @@ struct rs_path_query {
     size_t n_exclude;
     const uint32_t *modules;    /* if n_modules > 0, pick only courses of these modules */
     size_t n_modules;           /* (prerequisites they need are pulled in regardless) */
+    const float *scores;        /* NULL, or the path's first scoring pass done by the
+                                 * caller: N values A·u for u = rs_path_first_weights()
+                                 * of this query — many learners at once with
+                                 * rs_score_batch (one sgemm) */
 };
 
 struct rs_tag_change {
@@ -71,9 +75,16 @@ struct rs_path {
 
 void rs_path_deinit(struct rs_path *p);
 
+struct rs_path_ws;
+/* The D weights u the path scores every course against first (s = A·u):
+ * each tag's weighted gap, bounded by what a session can close. For
+ * callers that score many learners at once and pass each its row of
+ * scores (rs_path_query.scores): the path is then the one it builds alone. */
+void rs_path_first_weights(const struct rs_catalog *cat, const struct rs_model *m,
+                           const struct rs_path_query *q, struct rs_path_ws *ws, float *u);
+
 /* Per-thread scratch sized for one catalog (scores, marks): reuse it across
  * calls on the same catalog. NULL on allocation failure. */
-struct rs_path_ws;
 struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat);
 void rs_path_ws_destroy(struct rs_path_ws *ws);
 

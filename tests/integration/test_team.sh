@@ -79,6 +79,32 @@ r=$(req GET "$A/v1/team/learners?limit=0"); has "limit 0: 400" "$r" 'limit: a wh
 r=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' -H 'Accept: application/x-protobuf' "$A/v1/team/summary")
 eq "protobuf too" "$r" "200 application/x-protobuf"
 
+# ---- course demand: the lessons /next gives each learner, counted
+r=$(req GET "$A/v1/team/demand?k=3")
+has "demand: 200 with k" "$r" '"k":3,"learners":1200'
+wants=$(grep -o '"learners":[0-9]*,"next"' <<<"$r" | tr -dc '0-9\n')
+check "most wanted first" test "$(sort -nr <<<"$wants")" = "$wants"
+r=$(req GET "$A/v1/team/demand?k=11"); has "k past what is kept: 400" "$r" 'k: a whole number from 1 to 10'
+has "demand as CSV" "$(curl -s "$A/v1/team/demand?format=csv" | head -1 | tr -d '\r')" "course_id,title,module,tier,learners,next"
+# exactly what GET /v1/learners/ID/next?n=3 says, on a small team of its own
+PREFIX=dm: start_daemon d --stats-interval-s 1 || exit 1
+D="http://127.0.0.1:$PORT_d"
+targets=(pro-1 pro-2 cert-junior mgt-1 pro-3 cert-senior)
+for i in 0 1 2 3 4 5; do
+    r=$(req PUT "$D/v1/learners/d$i" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"'"${targets[$i]}"'"}')
+    eq "d$i" "${r%% *}" 201
+done
+r=$(req POST "$D/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"x1","learnerId":"d0","courseId":"cc-101","kind":"ASSESSED","score":0.9,"at":"1767225600"},{"eventId":"x2","learnerId":"d1","courseId":"cc-101","kind":"ASSESSED","score":0.2,"at":"1767225600"}]}')
+eq "events for two of them" "${r%% *}" 200
+six() { curl -s "$D/v1/team/summary" | grep -q '"headcount":6'; }
+check "d's snapshot holds the six" wait_for 60 six
+# a snapshot taken after the last write: its lessons are today's
+tally() { for i in 0 1 2 3 4 5; do curl -s "$D/v1/learners/d$i/next?n=3" | grep -o '"courseId":"[^"]*"' | sort -u; done | sort | uniq -c | awk '{ print $2 " " $1 }' | sort; }
+listed() { curl -s "$D/v1/team/demand?k=3" | grep -o '"courseId":"[^"]*","title":"[^"]*","module":"[^"]*",\("tier":"[A-Z_]*",\)\{0,1\}"learners":[0-9]*' | sed 's/,"title".*"learners":/ /' | sort; }
+same_demand() { [ -n "$(listed)" ] && [ "$(listed)" = "$(tally)" ]; }
+check "demand?k=3 counts exactly the lessons next?n=3 gives" wait_for 60 same_demand
+stop_daemon d; eq "d exits 0" "$STOP_STATUS" 0
+
 # ---- a new learner shows in a later snapshot
 r=$(req PUT "$A/v1/learners/new-one" "${JSON[@]}" -d '{"tier":"MANAGER","targetId":"mgt-2"}'); eq "a learner added" "${r%% *}" 201
 has_1201() { curl -s "$1/v1/team/summary" | grep -q '"headcount":1201'; }

@@ -13,6 +13,8 @@
 #include "support.h"
 #include "svc_catalog.h"
 #include "svc_json.h"
+#include "svc_recommend.h"
+#include "svc_support.h"
 #include "svc_team.h"
 
 #define NOW 1767225600
@@ -254,6 +256,110 @@ static void test_team_refusals(void **state)
     svc_catalog_unref(c);
 }
 
+/* The lessons a snapshot keeps are those GET .../next gives: for 600 random
+ * learners on the demo catalog (scored 256 at a time by one sgemm), each
+ * row equals svc_recommend_next's n = 10 lessons, and n = k gives their
+ * first k — the demand's k is read off the one row. */
+static void test_team_lessons_are_next(void **state)
+{
+    (void)state;
+    struct svc_catalog *c = sp_demo_catalog();
+    size_t T = rs_catalog_n_targets(c->cat), L = 600;
+    struct svc_team_acc *a = svc_team_acc_create(c, NOW);
+    struct rs_learner *ls = calloc(L, sizeof *ls);
+    char id[32];
+    for (size_t i = 0; i < L; i++) {
+        assert_int_equal(rs_synth_learner(c->cat, 1000 + i, NOW, &ls[i]), 0);
+        ls[i].target = i % 7 == 6 ? -1 : (long)(i % T);     /* some have none */
+        snprintf(id, sizeof id, "s%zu", i);
+        assert_int_equal(svc_team_acc_add(a, id, &ls[i]), 0);
+    }
+    Skillpath__V1__TeamSnapshot *s = svc_team_acc_finish(a, "test", 0);
+    assert_non_null(s);
+    assert_int_equal(s->lessons_k, SVC_TEAM_LESSONS);
+    assert_int_equal(s->n_next_lessons, L * SVC_TEAM_LESSONS);
+    struct svc_recommend_ctx x = { .cat = c->cat, .model = &c->model, .ws = rs_path_ws_create(c->cat), .now = NOW };
+    size_t compared = 0;
+    for (size_t i = 0; i < L; i++) {
+        const uint32_t *row = s->next_lessons + i * SVC_TEAM_LESSONS;
+        for (uint32_t k = SVC_TEAM_LESSONS; k >= 1; k--) {
+            struct svc_lessons out;
+            char err[256];
+            snprintf(id, sizeof id, "s%zu", i);
+            assert_int_equal(svc_recommend_next(&x, &ls[i], id, k, &out, err, sizeof err), SVC_RECOMMEND_OK);
+            for (size_t r = 0; r < k; r++) {
+                uint32_t want = SVC_TEAM_NO_LESSON;
+                size_t j;
+                if (r < out.msg.n_lessons) {
+                    assert_int_equal(rs_catalog_find_course(c->cat, out.msg.lessons[r]->course_id, &j), 0);
+                    want = (uint32_t)j;
+                }
+                if (row[r] != want)
+                    fail_msg("learner %zu, n = %u, lesson %zu: snapshot %u, next %u", i, k, r, row[r], want);
+                compared++;
+            }
+            svc_recommend_lessons_deinit(&out);
+        }
+        if (ls[i].target < 0)
+            assert_int_equal(row[0], SVC_TEAM_NO_LESSON);
+        rs_learner_deinit(&ls[i]);
+    }
+    assert_true(compared == L * 55);
+    rs_path_ws_destroy(x.ws);
+    free(ls);
+    svc_team_snapshot_free(s);
+    svc_catalog_unref(c);
+}
+
+/* Demand on a hand-made team: what each learner's lessons say. */
+static void test_team_demand(void **state)
+{
+    (void)state;
+    struct svc_catalog *c = made();
+    struct svc_team *t = team(c);
+    /* overwrite the lessons with known ones: u1 k0 k1 k0, u2 k1, u3 none, u4 k1 k0 */
+    uint32_t *nl = t->pb->next_lessons, X = SVC_TEAM_NO_LESSON, K = t->pb->lessons_k;
+    for (size_t i = 0; i < 4 * K; i++)
+        nl[i] = X;
+    nl[0] = 0, nl[1] = 1, nl[2] = 0;
+    nl[K] = 1;
+    nl[3 * K] = 1, nl[3 * K + 1] = 0;
+    const struct svc_team_filter all = { 0, -1, -1 };
+    Skillpath__V1__TeamDemand *d = svc_team_demand(t, c, &all, 3);
+    assert_int_equal(d->k, 3);
+    assert_int_equal(d->learners, 4);
+    assert_int_equal(d->n_courses, 2);
+    assert_string_equal(d->courses[0]->course_id, "k1");    /* u1, u2, u4 */
+    assert_int_equal(d->courses[0]->learners, 3);
+    assert_int_equal(d->courses[0]->next, 2);
+    assert_string_equal(d->courses[1]->course_id, "k0");    /* u1 (twice: once), u4 */
+    assert_int_equal(d->courses[1]->learners, 2);
+    assert_int_equal(d->courses[1]->next, 1);
+    size_t len;
+    char *csv = svc_team_demand_csv(d, &len);
+    assert_non_null(strstr(csv, "course_id,title,module,tier,learners,next\r\nk1,k1,data,NEW_HIRE,3,2\r\n"));
+    free(csv);
+    svc_team_demand_free(d);
+    d = svc_team_demand(t, c, &all, 1);                     /* the very next only */
+    assert_int_equal(d->courses[0]->learners, 2);
+    assert_int_equal(d->n_courses, 2);
+    svc_team_demand_free(d);
+    const struct svc_team_filter nh = { RS_TIER_NEW_HIRE, -1, -1 };
+    d = svc_team_demand(t, c, &nh, 10);                     /* u1 and u2 */
+    assert_int_equal(d->learners, 2);
+    assert_int_equal(d->courses[0]->learners, 2);
+    svc_team_demand_free(d);
+    size_t content;
+    assert_int_equal(rs_catalog_find_module(c->cat, "content", &content), 0);
+    const struct svc_team_filter mod = { 0, -1, (long)content };
+    d = svc_team_demand(t, c, &mod, 3);                     /* k0's module only */
+    assert_int_equal(d->n_courses, 1);
+    assert_string_equal(d->courses[0]->course_id, "k0");
+    svc_team_demand_free(d);
+    svc_team_unref(t);
+    svc_catalog_unref(c);
+}
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -293,6 +399,8 @@ int main(void)
         cmocka_unit_test(test_team_at_risk),
         cmocka_unit_test(test_team_refusals),
         cmocka_unit_test(test_quantile_against_sort),
+        cmocka_unit_test(test_team_lessons_are_next),
+        cmocka_unit_test(test_team_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
