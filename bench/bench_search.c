@@ -22,6 +22,7 @@
 #include "proto/skillpath.pb-c.h"
 #include "recsys.h"
 #include "svc_catalog.h"
+#include "search_ref.h"
 #include "svc_search.h"
 
 #define LIMIT 20
@@ -110,41 +111,9 @@ struct scan {
     uint32_t *depth;
 };
 
-/* As the search compares: lowercase ASCII, whitespace runs as one space,
- * trimmed. */
 static char *lower(const char *s)
 {
-    char *t = malloc(strlen(s) + 1), *o = t;
-    bool space = true;
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
-            if (!space)
-                *o++ = ' ';
-            space = true;
-            continue;
-        }
-        *o++ = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
-        space = false;
-    }
-    if (o > t && o[-1] == ' ')
-        o--;
-    *o = '\0';
-    return t;
-}
-
-static bool word_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* The search's contract for titles: t contains q, a q that begins with a
- * Latin letter or digit at a word's beginning. */
-static bool holds(const char *t, const char *q)
-{
-    for (const char *p = strstr(t, q); p; p = strstr(p + 1, q))
-        if (!word_char(q[0]) || p == t || !word_char(p[-1]))
-            return true;
-    return false;
+    return ref_normalise(s);
 }
 
 static const struct scan *sort_scan;
@@ -176,7 +145,7 @@ static size_t scan_run(const struct scan *s, const char *q, uint32_t *page, uint
         module_hit[m] = strstr(s->module[m], nq) != NULL;
     for (size_t j = 0; j < N; j++) {
         uint8_t lv = 0;
-        if (holds(s->title[j], nq)) {
+        if (ref_holds(s->title[j], nq)) {
             lv = 1;
         } else {
             const float *a = rs_catalog_course_coverage(cat, j);

@@ -45,12 +45,15 @@ $BUILD/skillpath synth --courses 100000 --tags 28 --seed 7 >"$H_TMP/synth.json"
 # the synthetic catalog's own learners, under their own prefix
 $BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix sy: --catalog "$H_TMP/synth.json" \
     --learners 100000 --attempts 10 >/dev/null || exit 1
+# no team snapshot on the synthetic catalog: its next lessons (100,000
+# learners, each a path over 100,000 courses) would run through the rows
+redis-cli -p "$REDIS_PORT" set sy:team:lease not-here EX 86400 >/dev/null
 CATALOG="$H_TMP/synth.json" PREFIX=sy: start_daemon synth --log-level warn --stats-interval-s 86400 || exit 1
 DEMO="http://127.0.0.1:$PORT_demo"
 SYNTH="http://127.0.0.1:$PORT_synth"
 metric() { curl -s "$1/metrics" | sed -n "s/^$2 //p"; }
 snapshot_of() { [ "$(metric "$1" skillpath_team_snapshot_learners)" = "$2" ]; }
-wait_for 300 snapshot_of "$DEMO" 100000 && wait_for 300 snapshot_of "$SYNTH" 100000 || exit 1
+wait_for 300 snapshot_of "$DEMO" 100000 || exit 1
 SERVER_PID[$DEMO]=$PID_demo
 SERVER_PID[$SYNTH]=$PID_synth
 

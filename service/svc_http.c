@@ -26,6 +26,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,20 @@ void svc_req_hand_over(struct svc_req *r, int status)
 }
 
 /* ---------------------------------------------------------------- replies */
+
+bool svc_query_long(const struct evkeyvalq *q, const char *name, long lo, long hi, long *out)
+{
+    const char *v = evhttp_find_header(q, name);
+    if (v == NULL)
+        return true;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno || x < lo || x > hi)
+        return false;
+    *out = x;
+    return true;
+}
 
 void svc_reply_raw(struct svc_req *r, int status, const char *ctype, const void *body, size_t len)
 {

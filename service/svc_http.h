@@ -98,6 +98,12 @@ struct svc_req {
 /* Answer with a message in the negotiated encoding (status 200, 201, or
  * 204 with m NULL). */
 void svc_reply(struct svc_req *r, int status, const ProtobufCMessage *m);
+
+struct evkeyvalq;
+/* Query parameter `name` (parsed with evhttp_parse_query_str) as a whole
+ * number in [lo, hi] into *out; absent: *out unchanged. false when it is
+ * malformed or out of range. */
+bool svc_query_long(const struct evkeyvalq *q, const char *name, long lo, long hi, long *out);
 /* Answer with a plain body of our own (health checks, metrics). */
 void svc_reply_raw(struct svc_req *r, int status, const char *ctype, const void *body, size_t len);
 /* Answer an error: its kind picks the status and code (svc_err.h), the

@@ -252,8 +252,8 @@ static void put_real(struct out *o, double v, bool single)
         puts_(o, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
-    if (v == 0) {
-        puts_(o, signbit(v) ? "-0" : "0");
+    if (v == 0) {                       /* "-0" would read back as the integer 0 */
+        puts_(o, signbit(v) ? "-0.0" : "0");
         return;
     }
     if (single && put_float_fast(o, (float)v))

@@ -60,22 +60,6 @@ void svc_res_course_get(struct svc_req *r)
 #define SEARCH_DEFAULT 20
 #define SEARCH_MAX 200
 
-/* A whole number from the query in [lo, hi] into *out (absent: unchanged);
- * false when malformed. */
-static bool query_number(const struct evkeyvalq *q, const char *name, long lo, long hi, long *out)
-{
-    const char *v = evhttp_find_header(q, name);
-    if (v == NULL)
-        return true;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || errno || x < lo || x > hi)
-        return false;
-    *out = x;
-    return true;
-}
-
 /* GET /v1/courses?q=&module=&tier=&limit=&cursor=: search (svc_search.h).
  * The cursor is "OFFSET@VERSION": a page of another catalog is refused
  * rather than shifted. */
@@ -94,7 +78,7 @@ void svc_res_courses_search(struct svc_req *r)
     const char *module = evhttp_find_header(&q, "module"), *tier = evhttp_find_header(&q, "tier");
     const char *cursor = evhttp_find_header(&q, "cursor");
     char err[256] = "";
-    if (!query_number(&q, "limit", 1, SEARCH_MAX, &limit))
+    if (!svc_query_long(&q, "limit", 1, SEARCH_MAX, &limit))
         snprintf(err, sizeof err, "limit: a whole number from 1 to %d", SEARCH_MAX);
     else if (module && module[0] && (sq.module = svc_search_module(c->search, module)) < 0)
         snprintf(err, sizeof err, "module: no module '%.100s'", module);

@@ -128,17 +128,11 @@ void svc_res_team_demand(struct svc_req *r)
     struct team_query tq;
     if (!team_query(r, &tq))
         return;
-    const char *kv = evhttp_find_header(&tq.q, "k");
     long k = 3, most = (long)tq.team->pb->lessons_k;
-    if (kv) {
-        char *end;
-        errno = 0;
-        k = strtol(kv, &end, 10);
-        if (*kv == '\0' || *end != '\0' || errno || k < 1 || k > most) {
-            svc_reply_error(r, SVC_ERR_INVALID, "k: a whole number from 1 to %ld", most);
-            query_free(&tq);
-            return;
-        }
+    if (!svc_query_long(&tq.q, "k", 1, most, &k)) {
+        svc_reply_error(r, SVC_ERR_INVALID, "k: a whole number from 1 to %ld", most);
+        query_free(&tq);
+        return;
     }
     Skillpath__V1__TeamDemand *s = svc_team_demand(tq.team, r->cat, &tq.f, (size_t)k);
     if (s == NULL) {
@@ -159,10 +153,9 @@ void svc_res_team_learners(struct svc_req *r)
     struct team_query tq;
     if (!team_query(r, &tq))
         return;
-    const char *sort = evhttp_find_header(&tq.q, "sort"), *limit = evhttp_find_header(&tq.q, "limit");
+    const char *sort = evhttp_find_header(&tq.q, "sort");
     enum svc_team_sort by = SVC_TEAM_BY_GAP;
     long n = AT_RISK_DEFAULT;
-    char *end;
     if (sort && strcmp(sort, "decay") == 0) {
         by = SVC_TEAM_BY_DECAY;
     } else if (sort && strcmp(sort, "gap") != 0) {
@@ -170,14 +163,10 @@ void svc_res_team_learners(struct svc_req *r)
         query_free(&tq);
         return;
     }
-    if (limit) {
-        errno = 0;
-        n = strtol(limit, &end, 10);
-        if (*limit == '\0' || *end != '\0' || errno || n < 1 || n > AT_RISK_MAX) {
-            svc_reply_error(r, SVC_ERR_INVALID, "limit: a whole number from 1 to %d", AT_RISK_MAX);
-            query_free(&tq);
-            return;
-        }
+    if (!svc_query_long(&tq.q, "limit", 1, AT_RISK_MAX, &n)) {
+        svc_reply_error(r, SVC_ERR_INVALID, "limit: a whole number from 1 to %d", AT_RISK_MAX);
+        query_free(&tq);
+        return;
     }
     Skillpath__V1__AtRiskList *s = svc_team_at_risk(tq.team, r->cat, &tq.f, by, (size_t)n);
     if (s == NULL) {

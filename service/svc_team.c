@@ -530,6 +530,8 @@ Skillpath__V1__TeamSummary *svc_team_summary(const struct svc_team *t, const str
         }
     s->by_target = count_ptrs(gc, nt);
     s->n_by_target = nt;
+    if (nt == 0)                        /* freed through by_target[0] only when there is one */
+        free(gc), gc = NULL;
     if (!s->by_tier || !s->by_target) {
         free(s->by_tier ? NULL : tc);
         free(s->by_target ? NULL : gc);
@@ -579,6 +581,8 @@ Skillpath__V1__TeamSummary *svc_team_summary(const struct svc_team *t, const str
         s->tags[at++] = x;
     }
     s->n_tags = at;
+    if (at == 0)
+        free(ts);
 
     /* certifications */
     size_t ncert = 0;
@@ -615,6 +619,8 @@ Skillpath__V1__TeamSummary *svc_team_summary(const struct svc_team *t, const str
         rc++;
     }
     s->n_certifications = rc;
+    if (rc == 0)
+        free(rd);
 
     /* completions: the courses someone passed, in catalog order */
     size_t nd = 0;
@@ -635,6 +641,8 @@ Skillpath__V1__TeamSummary *svc_team_summary(const struct svc_team *t, const str
             dc[nd++].count = done[j];
         }
     s->n_completions = nd;
+    if (nd == 0)
+        free(dc);
     free(idx);
     free(vals);
     free(tier_n);

@@ -9,4 +9,8 @@ struct svc_catalog;
  * the daemon serves it; the test fails if it does not load. Unref it. */
 struct svc_catalog *sp_demo_catalog(void);
 
+/* A catalog from JSON text, validated as the daemon does; the test fails if
+ * it is refused. Unref it. */
+struct svc_catalog *sp_catalog_from_json(const char *json);
+
 #endif

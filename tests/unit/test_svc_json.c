@@ -308,6 +308,17 @@ static void test_json_floats_round_trip_exactly(void **state)
     char *json = svc_json_encode(&t.base, SVC_JSON_COMPACT, NULL);
     assert_string_equal(json, "{\"before\":0.6,\"after\":1000000}");
     free(json);
+    /* a negative zero keeps its sign ("-0" would read back as the integer 0) */
+    t.before = -0.0f;
+    json = svc_json_encode(&t.base, SVC_JSON_COMPACT, NULL);
+    assert_string_equal(json, "{\"before\":-0.0,\"after\":1000000}");
+    char err[128];
+    Skillpath__V1__TagChange *back = (Skillpath__V1__TagChange *)svc_json_decode(
+        &skillpath__v1__tag_change__descriptor, json, strlen(json), err, sizeof err);
+    assert_non_null(back);
+    assert_true(back->before == 0 && signbit(back->before));
+    free(json);
+    protobuf_c_message_free_unpacked(&back->base, NULL);
 }
 
 /* A protobuf Event whose eventId holds `id` (n bytes), through the codec. */

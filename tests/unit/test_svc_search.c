@@ -12,6 +12,7 @@
 #include "support.h"
 #include "svc_catalog.h"
 #include "svc_json.h"
+#include "search_ref.h"
 #include "svc_search.h"
 #include "svc_support.h"
 
@@ -35,15 +36,7 @@ static const char catalog_json[] =
 
 static struct svc_catalog *made(void)
 {
-    char err[512];
-    Skillpath__V1__Catalog *pb = (Skillpath__V1__Catalog *)svc_json_decode(
-        &skillpath__v1__catalog__descriptor, catalog_json, sizeof catalog_json - 1, err, sizeof err);
-    if (pb == NULL)
-        fail_msg("decode: %s", err);
-    struct svc_catalog *c = svc_catalog_create(pb, err, sizeof err);
-    if (c == NULL)
-        fail_msg("catalog: %s", err);
-    return c;
+    return sp_catalog_from_json(catalog_json);
 }
 
 /* The page as "c1:T c0:T c6:M ..." (T title, G tag, M module, L listed). */
@@ -104,41 +97,6 @@ static void test_search_known_answers(void **state)
     svc_catalog_unref(c);
 }
 
-/* Lowercase ASCII, whitespace runs as one, as the index does. */
-static void norm(const char *s, char *out, size_t cap)
-{
-    size_t o = 0;
-    int space = 1;
-    for (; *s && o + 2 < cap; s++) {
-        if (*s == ' ' || *s == '\t') {
-            if (!space)
-                out[o++] = ' ';
-            space = 1;
-            continue;
-        }
-        out[o++] = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
-        space = 0;
-    }
-    while (o > 0 && out[o - 1] == ' ')
-        o--;
-    out[o] = '\0';
-}
-
-static bool word_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* The search's contract: t contains q, where a q that begins with a Latin
- * letter or digit begins at a word's beginning. */
-static bool holds(const char *t, const char *q)
-{
-    for (const char *p = strstr(t, q); p; p = strstr(p + 1, q))
-        if (!word_char(q[0]) || p == t || !word_char(p[-1]))
-            return true;
-    return false;
-}
-
 static size_t utf8_len(unsigned char c)
 {
     return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
@@ -155,13 +113,17 @@ static void test_search_matches_brute_force(void **state)
     size_t N = rs_catalog_n_courses(c->cat), checked = 0;
     static char titles[200][256];
     for (size_t j = 0; j < N; j++)
-        norm(rs_catalog_course_title(c->cat, j), titles[j], sizeof titles[j]);
+    {
+        char *t = ref_normalise(rs_catalog_course_title(c->cat, j));
+        snprintf(titles[j], sizeof titles[j], "%s", t);
+        free(t);
+    }
     struct svc_search_hit *hits = calloc(N, sizeof *hits);
     for (size_t j = 0; j < N; j++) {
         const char *t = titles[j];
         for (size_t a = 0; t[a]; a += utf8_len((unsigned char)t[a])) {
             unsigned char ca = (unsigned char)t[a];
-            bool in_word = word_char(t[a]) && a > 0 && word_char(t[a - 1]);
+            bool in_word = ref_word_char(t[a]) && a > 0 && ref_word_char(t[a - 1]);
             if (in_word || ca == ' ')
                 continue;
             size_t b = a;
@@ -177,11 +139,11 @@ static void test_search_matches_brute_force(void **state)
                 assert_int_equal(svc_search_run(c->search, &sq, hits, &n, &total), 0);
                 size_t want = 0, got = 0;
                 for (size_t k = 0; k < N; k++)
-                    want += holds(titles[k], q);
+                    want += ref_holds(titles[k], q);
                 for (size_t i = 0; i < n; i++)
                     if (hits[i].matched == SVC_MATCH_TITLE) {
                         got++;
-                        if (!holds(titles[hits[i].course], q))
+                        if (!ref_holds(titles[hits[i].course], q))
                             fail_msg("'%s': %s does not hold it", q, titles[hits[i].course]);
                     }
                 if (got != want)

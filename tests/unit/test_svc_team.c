@@ -34,15 +34,7 @@ static const char catalog_json[] =
 
 static struct svc_catalog *made(void)
 {
-    char err[512];
-    Skillpath__V1__Catalog *pb = (Skillpath__V1__Catalog *)svc_json_decode(
-        &skillpath__v1__catalog__descriptor, catalog_json, sizeof catalog_json - 1, err, sizeof err);
-    if (pb == NULL)
-        fail_msg("decode: %s", err);
-    struct svc_catalog *c = svc_catalog_create(pb, err, sizeof err);
-    if (c == NULL)
-        fail_msg("catalog: %s", err);
-    return c;
+    return sp_catalog_from_json(catalog_json);
 }
 
 static void learner(struct rs_learner *l, enum rs_tier tier, long target, float a, float b, float c)
@@ -226,6 +218,38 @@ static void test_team_at_risk(void **state)
     svc_catalog_unref(c);
 }
 
+/* No learners at all: every statistic empty, nothing leaked (ASan). */
+static void test_team_empty(void **state)
+{
+    (void)state;
+    struct svc_catalog *c = made();
+    struct svc_team_acc *a = svc_team_acc_create(c, NOW);
+    Skillpath__V1__TeamSnapshot *s = svc_team_acc_finish(a, "test", 0);
+    size_t len = protobuf_c_message_get_packed_size(&s->base);
+    uint8_t buf[256];
+    assert_true(len < sizeof buf);
+    protobuf_c_message_pack(&s->base, buf);
+    svc_team_snapshot_free(s);
+    char err[256];
+    struct svc_team *t = svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, buf), c, err, sizeof err);
+    assert_non_null(t);
+    const struct svc_team_filter all = { 0, -1, -1 };
+    Skillpath__V1__TeamSummary *sum = svc_team_summary(t, c, &all);
+    assert_int_equal(sum->headcount, 0);
+    assert_int_equal(sum->n_by_target, 0);
+    assert_int_equal(sum->n_completions, 0);
+    assert_true(sum->tags[0]->mean == 0 && sum->tags[0]->median == 0);
+    svc_team_summary_free(sum);
+    Skillpath__V1__AtRiskList *r = svc_team_at_risk(t, c, &all, SVC_TEAM_BY_GAP, 10);
+    assert_int_equal(r->n_learners, 0);
+    svc_team_at_risk_free(r);
+    Skillpath__V1__TeamDemand *d = svc_team_demand(t, c, &all, 3);
+    assert_int_equal(d->n_courses, 0);
+    svc_team_demand_free(d);
+    svc_team_unref(t);
+    svc_catalog_unref(c);
+}
+
 static void test_team_refusals(void **state)
 {
     (void)state;
@@ -398,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_team_summary),
         cmocka_unit_test(test_team_at_risk),
         cmocka_unit_test(test_team_refusals),
+        cmocka_unit_test(test_team_empty),
         cmocka_unit_test(test_quantile_against_sort),
         cmocka_unit_test(test_team_lessons_are_next),
         cmocka_unit_test(test_team_demand),
