@@ -10,7 +10,7 @@ SANITIZER ?=
 # Debian packages this project builds, tests and runs with.
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c-dev \
             protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev libssl-dev redis-server curl socat iproute2 \
-            clang libclang-rt-14-dev
+            clang libclang-rt-14-dev libjs-chart.js chromium fonts-wqy-microhei
 
 PKGS      := openblas libprotobuf-c jansson libevent hiredis libcrypto
 CC        ?= cc
@@ -52,7 +52,7 @@ BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/benc
         $(BUILD)/bench_reply $(BUILD)/bench_slowloris
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c service/svc_res_xapi.c \
               service/svc_res_catalog.c service/svc_res_ops.c service/svc_ops.c \
-              service/svc_catalog_owner.c service/svc_edge.c service/svc_res_team.c service/svc_team_builder.c \
+              service/svc_catalog_owner.c service/svc_edge.c service/svc_res_team.c service/svc_team_builder.c service/svc_res_ui.c service/svc_ui.c \
               service/svc_store.c service/svc_log.c \
               service/svc_stats.c service/svc_conf.c service/svc_auth.c service/svc_push.c \
               service/svc_notify.c
@@ -61,7 +61,7 @@ DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c s
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check run run-cli bench bench-core bench-quality bench-reply bench-search fuzz fuzzers clean
+.PHONY: all deps test check run run-cli screenshots bench bench-core bench-quality bench-reply bench-search fuzz fuzzers clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -169,6 +169,11 @@ run: deps all
 # The CLI alone on the demo catalog: no Redis, no daemon.
 run-cli: all
 	$(Q)deploy/demo/run-cli.sh $(BUILD)
+
+# The web UI's screenshots, as the browser test took them, for the README.
+screenshots: deps all
+	$(Q)tests/integration/test_ui.sh $(BUILD) | tail -1
+	$(Q)mkdir -p deploy/screenshots && cp $(BUILD)/ui/*.png deploy/screenshots/
 
 bench-core: deps $(BUILD)/bench_core
 	$(Q)$(BUILD)/bench_core

@@ -31,12 +31,13 @@ else
     echo "redis-server: 127.0.0.1:$REDIS_PORT, data in var/redis (log var/redis.log)"
 fi
 
-"$BUILD/skillpathd" --catalog deploy/demo/catalog.json --redis "127.0.0.1:$REDIS_PORT" \
+"$BUILD/skillpathd" --catalog deploy/demo/catalog.json --redis "127.0.0.1:$REDIS_PORT" --stats-interval-s 10 \
     --listen "127.0.0.1:$HTTP_PORT" --no-auth >var/skillpathd.log 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
 curl -sf "$URL/readyz" >/dev/null || { cat var/skillpathd.log; exit 1; }
 echo "skillpathd: $URL (log var/skillpathd.log)"
+echo "web UI (team cockpit): $URL/ui/"
 
 if [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/learners/cs-0004")" = 200 ]; then
     echo "demo team: already seeded"
@@ -52,12 +53,15 @@ curl -s -H 'Content-Type: application/json' \
 echo
 cat <<TRY
 
+Open the team cockpit in a browser: $URL/ui/
 Try next:
   curl -s $URL/v1/learners/cs-0004/next?n=3
   curl -s $URL/v1/learners/mg-0006
   curl -s -H 'Content-Type: application/json' -d '{"events":[{"eventId":"demo-1","learnerId":"nh-0001","courseId":"cc-101","kind":"ASSESSED","score":0.9,"at":"'\$(date +%s)'"}]}' $URL/v1/events
   curl -s -X PUT -H 'Content-Type: application/json' -d '{"tier":"NEW_HIRE","targetId":"pro-2"}' $URL/v1/learners/me
   curl -s $URL/v1/catalog
+  curl -s '$URL/v1/team/summary?tier=CORE_STAFF'       # the team (the first snapshot comes within a minute)
+  curl -s -G $URL/v1/courses --data-urlencode q=短视频
   # an xAPI statement, as an LMS sends it (see README, "LMS integration")
   curl -s -H 'Content-Type: application/json' -d '{"actor":{"account":{"homePage":"https://lms.example.com","name":"nh-0001"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"https://lms.example.com/course/view.php?id=1001"},"result":{"score":{"scaled":0.85}}}' $URL/xapi/statements
 Ctrl-C stops skillpathd and redis-server.

@@ -49,6 +49,8 @@ static const struct option_def options[] = {
     { "max-uri-bytes", T_INT, OFF(max_uri_bytes), "8192", 256, 1048576, "longest request line, bytes (414 beyond)" },
     { "max-header-bytes", T_INT, OFF(max_header_bytes), "16384", 1024, 1048576, "header lines together, bytes (431 beyond)" },
     { "max-header-lines", T_INT, OFF(max_header_lines), "100", 8, 10000, "most header lines (431 beyond)" },
+    { "ui-dir", T_STR, OFF(ui_dir), "", 0, 0, "the web UI's files (/ui/); empty: service/ui if there, else /usr/local/share/skillpath/ui; \"off\": no UI" },
+    { "chartjs", T_STR, OFF(chartjs), "/usr/share/javascript/chart.js/chart.min.js", 0, 0, "Chart.js for the web UI (Debian's libjs-chart.js)" },
     { "stats-interval-s", T_INT, OFF(stats_interval_s), "60", 1, 86400, "the team snapshot is rebuilt this often (by one daemon at a time)" },
     { "xapi-home-pages", T_STR, OFF(xapi_home_pages), "", 0, 0, "xAPI: the account homePages whose names are learners, comma-separated; empty: any" },
     { "xapi-fail-score-pct", T_INT, OFF(xapi_fail_score_pct), "0", 0, 100, "xAPI: a failed statement without a score is assessed at this percent" },

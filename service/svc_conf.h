@@ -37,6 +37,8 @@ struct svc_conf {
     long max_header_bytes;
     long max_header_lines;
     long stats_interval_s;              /* the team snapshot's refresh */
+    char ui_dir[SVC_CONF_STR];          /* the web UI's files; "" auto, "off" none */
+    char chartjs[SVC_CONF_STR];         /* Chart.js for it */
     char xapi_home_pages[SVC_CONF_STR]; /* "": any; else the account homePages accepted, a,b */
     long xapi_fail_score_pct;           /* a failed statement without a score: this % */
     long xapi_create_learners;          /* 1: an unknown account becomes a learner */

@@ -94,6 +94,11 @@ static const struct svc_route_def routes[] = {
     { GET, "/v1/learners/{id}/stream", APP, NULL, SVC_ROUTE_stream, CAT, svc_res_stream },
     { POST, "/v1/events", INGEST, &skillpath__v1__event_batch__descriptor, SVC_ROUTE_events, CAT,
       svc_res_events },
+    /* the web UI's static files (svc_res_ui.c) */
+    { GET, "/ui", 0, NULL, SVC_ROUTE_ui, 0, svc_res_ui_redirect },
+    { GET, "/ui/", 0, NULL, SVC_ROUTE_ui, 0, svc_res_ui_index },
+    { GET, "/ui/{id}", 0, NULL, SVC_ROUTE_ui, 0, svc_res_ui_file },
+    { GET, "/ui/vendor/{id}", 0, NULL, SVC_ROUTE_ui, 0, svc_res_ui_vendor },
     /* the xAPI family: every answer under /xapi speaks xAPI (svc_res_xapi.c) */
     { GET, "/xapi/about", 0, NULL, SVC_ROUTE_xapi_about, 0, svc_res_xapi_about },
     { POST, "/xapi/statements", INGEST, NULL, SVC_ROUTE_xapi_statements, CAT | RAW,
@@ -162,6 +167,8 @@ static const char *reason_phrase(int status)
     case 200: return "OK";
     case 201: return "Created";
     case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";

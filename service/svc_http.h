@@ -34,6 +34,7 @@ struct svc_push;
 struct svc_stats_hub;
 struct svc_store;
 struct svc_team_builder;
+struct svc_ui;
 
 struct svc_http_conf {
     const struct svc_auth *auth;    /* NULL: no API keys checked */
@@ -48,6 +49,7 @@ struct svc_http_conf {
     struct svc_catalog_owner *catalogs; /* the process's catalog owner (PUT offers to it), or NULL */
     struct svc_xapi_ingest xapi;    /* the xapi-* options */
     struct svc_team_builder *team;  /* the team snapshot's keeper (GET /v1/team/...) */
+    const struct svc_ui *ui;        /* the web UI's files, or NULL: not served */
     struct svc_edge_conf edge;      /* deadlines and limits per connection */
 };
 

@@ -46,6 +46,7 @@
 #include "svc_stats.h"
 #include "svc_store.h"
 #include "svc_team_builder.h"
+#include "svc_ui.h"
 
 #define MAX_WORKERS 64
 
@@ -179,6 +180,37 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
     for (size_t i = 0; i < d->n; i++)
         tell(&d->workers[i], 'T');
     event_base_loopexit(d->base, NULL);
+}
+
+/* The web UI's files: ui-dir "off" serves none; "" looks in the source
+ * tree, then the install's share folder, and serves none (said in the log)
+ * where neither is or Chart.js is missing; a named folder must load. */
+static int load_ui(const struct svc_conf *c, struct svc_ui **out)
+{
+    char err[600];
+    *out = NULL;
+    if (strcmp(c->ui_dir, "off") == 0)
+        return 0;
+    const char *dir = c->ui_dir;
+    if (dir[0] == '\0')
+        dir = access("service/ui/index.html", R_OK) == 0 ? "service/ui"
+            : access("/usr/local/share/skillpath/ui/index.html", R_OK) == 0 ? "/usr/local/share/skillpath/ui"
+            : NULL;
+    if (dir == NULL) {
+        svc_log(SVC_LOG_INFO, "msg=ui_off reason=\"no service/ui or /usr/local/share/skillpath/ui\"");
+        return 0;
+    }
+    *out = svc_ui_load(dir, c->chartjs, err, sizeof err);
+    if (*out != NULL) {
+        svc_log(SVC_LOG_INFO, "msg=ui dir=%s files=%zu", dir, (*out)->n);
+        return 0;
+    }
+    if (c->ui_dir[0] == '\0') {
+        svc_log(SVC_LOG_WARN, "msg=ui_off reason=\"%s\"", err);
+        return 0;
+    }
+    svc_log(SVC_LOG_ERROR, "msg=ui_invalid err=\"%s\"", err);
+    return -1;
 }
 
 /* The catalog owner has a new current snapshot: into every worker's
@@ -324,7 +356,7 @@ static struct event_base *worker_base(void)
 
 /* Everything of worker w, on its own base, before its thread starts. */
 static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_team_builder *team,
-                       struct svc_catalog *cat,
+                       const struct svc_ui *ui, struct svc_catalog *cat,
                        const struct svc_auth *auth, struct svc_stats_hub *hub,
                        struct svc_catalog_owner *catalogs, int fd)
 {
@@ -345,7 +377,7 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_te
         .auth = auth, .push = w->push, .push_lessons = (unsigned)c->push_lessons,
         .hub = hub, .worker = w->id, .max_body = (size_t)c->max_body,
         .max_catalog = (size_t)c->max_catalog, .max_batch = (size_t)c->max_batch,
-        .max_retries = 200, .catalogs = catalogs, .team = team,
+        .max_retries = 200, .catalogs = catalogs, .team = team, .ui = ui,
         .xapi = {
             .home_pages = c->xapi_home_pages, .fail_score = (float)c->xapi_fail_score_pct / 100.0f,
             .create_learners = c->xapi_create_learners != 0,
@@ -455,6 +487,12 @@ int main(int argc, char **argv)
         svc_auth_destroy(auth);
         return 0;
     }
+    struct svc_ui *ui = NULL;
+    if (load_ui(&c, &ui) != 0) {
+        svc_catalog_unref(cat);
+        svc_auth_destroy(auth);
+        return 1;
+    }
     if (auth)
         svc_log(SVC_LOG_INFO, "msg=auth keys=%zu", svc_auth_count(auth));
     else
@@ -512,7 +550,7 @@ int main(int argc, char **argv)
         }
         if (i == 0)
             port = bound_port(fd);
-        if (worker_init(&d.workers[i], &c, d.team, cat, auth, hub, d.catalogs, fd) != 0) {
+        if (worker_init(&d.workers[i], &c, d.team, ui, cat, auth, hub, d.catalogs, fd) != 0) {
             svc_log(SVC_LOG_ERROR, "msg=init_failed worker=%zu", i);
             goto out;
         }
@@ -557,6 +595,7 @@ out:
     for (size_t i = 0; d.workers && i < n; i++)
         worker_free(&d.workers[i]);
     svc_team_builder_stop(d.team);
+    svc_ui_free(ui);
     /* The owner's store before the owner: its fetch may call back into it. */
     svc_store_destroy(d.store);
     svc_catalog_owner_destroy(d.catalogs);

@@ -30,6 +30,10 @@ void svc_res_courses_search(struct svc_req *r);
 void svc_res_team_summary(struct svc_req *r);
 void svc_res_team_learners(struct svc_req *r);
 void svc_res_team_demand(struct svc_req *r);
+void svc_res_ui_redirect(struct svc_req *r);
+void svc_res_ui_index(struct svc_req *r);
+void svc_res_ui_file(struct svc_req *r);
+void svc_res_ui_vendor(struct svc_req *r);
 
 void svc_res_healthz(struct svc_req *r);
 void svc_res_readyz(struct svc_req *r);

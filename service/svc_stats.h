@@ -37,7 +37,7 @@
       "Connections refused (503) over max-connections")
 
 #define SVC_ROUTES(X)                                                                     \
-    X(none) X(healthz) X(readyz) X(metrics) X(catalog) X(course) X(courses) X(team) X(recommend) X(learner) \
+    X(none) X(healthz) X(readyz) X(metrics) X(catalog) X(course) X(courses) X(team) X(ui) X(recommend) X(learner) \
     X(next) X(stream) X(events) X(xapi_statements) X(xapi_about) X(xapi)
 
 /* What became of each xAPI statement received (svc_res_xapi.c), rendered as
