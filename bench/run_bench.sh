@@ -38,22 +38,22 @@ BARE="http://127.0.0.1:$(cat "$H_TMP/bare.port")"
 BARE_REDIS="http://127.0.0.1:$(cat "$H_TMP/bare-redis.port")"
 SERVER_PID[$BARE]=$bare_pid
 SERVER_PID[$BARE_REDIS]=$bare_redis_pid
-# the daemons build their team snapshot once, at start (the last part of
-# this run measures building under load on purpose)
-start_daemon demo --log-level warn --stats-interval-s 86400 || exit 1
+# no team snapshot on these daemons (the lease held for them): their rows
+# stay clean; the team part at the end has a daemon and learners of its own
+redis-cli -p "$REDIS_PORT" set it:team:lease not-here EX 86400 >/dev/null
+start_daemon demo --log-level warn || exit 1
 $BUILD/skillpath synth --courses 100000 --tags 28 --seed 7 >"$H_TMP/synth.json"
 # the synthetic catalog's own learners, under their own prefix
 $BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix sy: --catalog "$H_TMP/synth.json" \
     --learners 100000 --attempts 10 >/dev/null || exit 1
-# no team snapshot on the synthetic catalog: its next lessons (100,000
-# learners, each a path over 100,000 courses) would run through the rows
+# (on the synthetic catalog a snapshot's next lessons — 100,000 learners,
+# each a path over 100,000 courses — would run through the rows)
 redis-cli -p "$REDIS_PORT" set sy:team:lease not-here EX 86400 >/dev/null
-CATALOG="$H_TMP/synth.json" PREFIX=sy: start_daemon synth --log-level warn --stats-interval-s 86400 || exit 1
+CATALOG="$H_TMP/synth.json" PREFIX=sy: start_daemon synth --log-level warn || exit 1
 DEMO="http://127.0.0.1:$PORT_demo"
 SYNTH="http://127.0.0.1:$PORT_synth"
 metric() { curl -s "$1/metrics" | sed -n "s/^$2 //p"; }
 snapshot_of() { [ "$(metric "$1" skillpath_team_snapshot_learners)" = "$2" ]; }
-wait_for 300 snapshot_of "$DEMO" 100000 || exit 1
 SERVER_PID[$DEMO]=$PID_demo
 SERVER_PID[$SYNTH]=$PID_synth
 
@@ -72,7 +72,7 @@ measure() {     # NAME URL CONNS ARGS...
     local out s0 s1 r0 r1
     s0=$(ticks "${SERVER_PID[$url]}")
     r0=$(ticks "$REDIS_PID")
-    out=$($BENCH --url "$url" -c "$c" -d "$SECS" --learners 100000 --json "$@" 2>/dev/null)
+    out=$($BENCH --url "$url" -c "$c" -d "$SECS" --learners "${MEASURE_LEARNERS:-100000}" --json "$@" 2>/dev/null)
     s1=$(ticks "${SERVER_PID[$url]}")
     r1=$(ticks "$REDIS_PID")
     local rps p50 p99 p999 err n cli
@@ -177,28 +177,31 @@ start_daemon edge --workers 1 --header-timeout-ms 2000 --log-level warn || exit 
 stop_daemon edge
 stop_daemon synth
 
-# the team snapshot: its build time at 100,000 learners x 28 tags (the demo
-# daemon's first), then recommend's open-loop p99 at 50% of the maximum on a
-# daemon that builds all the time (every second, a build taking most of it)
-# against the same daemon while another holds the lease (it only serves)
+# the team snapshot, on learners of its own (TEAM_LEARNERS, 100,000): a
+# daemon's first build (its time, and the next lessons' part of it), then
+# recommend's open-loop p99 at 50% of the maximum on that daemon while
+# another holds the lease (it only serves) and while it builds every second
+stop_daemon demo
+TL=${TEAM_LEARNERS:-100000}
+$BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix tm: --learners "$TL" --attempts 10 >/dev/null || exit 1
 echo
-echo "# team snapshot: 100000 learners x 28 tags"
-echo "team_snapshot_build_s $(metric "$DEMO" skillpath_team_build_seconds) (target <= 2; of which the next lessons for demand: $(metric "$DEMO" skillpath_team_build_lessons_seconds))"
-stop_daemon demo                    # it hands the lease on
-redis-cli -p "$REDIS_PORT" set it:team:lease someone-else EX 3600 >/dev/null
-start_daemon team --log-level warn --stats-interval-s 1 || exit 1
+echo "# team snapshot: $TL learners x 28 tags"
+PREFIX=tm: start_daemon team --log-level warn --stats-interval-s 1 || exit 1
 TEAM="http://127.0.0.1:$PORT_team"
 SERVER_PID[$TEAM]=$PID_team
-wait_for 300 snapshot_of "$TEAM" 100000 || exit 1
+wait_for 600 snapshot_of "$TEAM" "$TL" || exit 1
+echo "team_snapshot_build_s $(metric "$TEAM" skillpath_team_build_seconds) (target <= 2; of which the next lessons for demand: $(metric "$TEAM" skillpath_team_build_lessons_seconds))"
+redis-cli -p "$REDIS_PORT" set tm:team:lease someone-else EX 3600 >/dev/null
+MEASURE_LEARNERS=$TL
 idle=() busy=()
 for round in $(seq 1 "${ROUNDS:-3}"); do
     measure "open-loop recommend, team idle" "$TEAM" 200 --mix recommend=1 -R "$r50"
     idle+=("${P99["open-loop recommend, team idle/200"]}")
 done
-redis-cli -p "$REDIS_PORT" del it:team:lease >/dev/null
+redis-cli -p "$REDIS_PORT" del tm:team:lease >/dev/null
 builds0=$(metric "$TEAM" skillpath_team_snapshots_built_total)
 built_more() { [ "$(metric "$TEAM" skillpath_team_snapshots_built_total)" -gt "$builds0" ]; }
-wait_for 300 built_more || exit 1
+wait_for 600 built_more || exit 1
 builds1=$(metric "$TEAM" skillpath_team_snapshots_built_total)
 for round in $(seq 1 "${ROUNDS:-3}"); do
     measure "open-loop recommend, team building" "$TEAM" 200 --mix recommend=1 -R "$r50"

@@ -82,7 +82,7 @@ stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
 if [[ "$BUILD" == *asan* ]]; then
     echo "test_bench: the make bench driver runs with the plain build only"
 else
-    out=$(SECONDS_PER_RUN=1 ROUNDS=1 SEARCH_COURSES=2000 bench/run_bench.sh "$BUILD" 2>&1)
+    out=$(SECONDS_PER_RUN=1 ROUNDS=1 SEARCH_COURSES=2000 TEAM_LEARNERS=2000 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
     eq "bench rows" "$rows" 29
     # closed-loop rows: every figure and no error. Open-loop rows keep a
