@@ -103,21 +103,43 @@ static void reply_csv(struct svc_req *r, char *csv, size_t len)
     free(csv);
 }
 
+/* A computed reply (NULL: out of memory) as CSV or as the asked encoding. */
+typedef char *csv_fn(const ProtobufCMessage *m, size_t *len);
+static void render(struct svc_req *r, const struct team_query *tq, const ProtobufCMessage *m, csv_fn *csv)
+{
+    if (m == NULL) {
+        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
+    } else if (tq->csv) {
+        size_t len = 0;
+        char *text = csv(m, &len);
+        reply_csv(r, text, len);
+    } else {
+        svc_reply(r, 200, m);
+    }
+}
+
+static char *summary_csv(const ProtobufCMessage *m, size_t *len)
+{
+    return svc_team_summary_csv((const Skillpath__V1__TeamSummary *)m, len);
+}
+
+static char *demand_csv(const ProtobufCMessage *m, size_t *len)
+{
+    return svc_team_demand_csv((const Skillpath__V1__TeamDemand *)m, len);
+}
+
+static char *at_risk_csv(const ProtobufCMessage *m, size_t *len)
+{
+    return svc_team_at_risk_csv((const Skillpath__V1__AtRiskList *)m, len);
+}
+
 void svc_res_team_summary(struct svc_req *r)
 {
     struct team_query tq;
     if (!team_query(r, &tq))
         return;
     Skillpath__V1__TeamSummary *s = svc_team_summary(tq.team, r->cat, &tq.f);
-    if (s == NULL) {
-        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
-    } else if (tq.csv) {
-        size_t len = 0;
-        char *csv = svc_team_summary_csv(s, &len);
-        reply_csv(r, csv, len);
-    } else {
-        svc_reply(r, 200, &s->base);
-    }
+    render(r, &tq, s ? &s->base : NULL, summary_csv);
     svc_team_summary_free(s);
     query_free(&tq);
 }
@@ -135,15 +157,7 @@ void svc_res_team_demand(struct svc_req *r)
         return;
     }
     Skillpath__V1__TeamDemand *s = svc_team_demand(tq.team, r->cat, &tq.f, (size_t)k);
-    if (s == NULL) {
-        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
-    } else if (tq.csv) {
-        size_t len = 0;
-        char *csv = svc_team_demand_csv(s, &len);
-        reply_csv(r, csv, len);
-    } else {
-        svc_reply(r, 200, &s->base);
-    }
+    render(r, &tq, s ? &s->base : NULL, demand_csv);
     svc_team_demand_free(s);
     query_free(&tq);
 }
@@ -169,15 +183,7 @@ void svc_res_team_learners(struct svc_req *r)
         return;
     }
     Skillpath__V1__AtRiskList *s = svc_team_at_risk(tq.team, r->cat, &tq.f, by, (size_t)n);
-    if (s == NULL) {
-        svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
-    } else if (tq.csv) {
-        size_t len = 0;
-        char *csv = svc_team_at_risk_csv(s, &len);
-        reply_csv(r, csv, len);
-    } else {
-        svc_reply(r, 200, &s->base);
-    }
+    render(r, &tq, s ? &s->base : NULL, at_risk_csv);
     svc_team_at_risk_free(s);
     query_free(&tq);
 }
