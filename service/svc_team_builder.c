@@ -303,12 +303,13 @@ static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, i
     if (ok)
         ok = (scan = command(b, 6, argv0, NULL)) != NULL;
     double renewed = now_s();
+    bool stopping = false;
     while (ok) {
         pthread_mutex_lock(&b->mu);
-        bool stopping = b->stop;
+        stopping = b->stop;
         pthread_mutex_unlock(&b->mu);
         if (stopping) {                 /* the daemon stops: no snapshot this time */
-            ok = false;
+            ok = false;                 /* (nothing is pipelined here: the link is sound) */
             break;
         }
         /* a long build keeps its lease (nothing is pipelined here) */
@@ -367,6 +368,8 @@ static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, i
     idset_free(&seen);
     *learners = acc ? svc_team_acc_count(acc) : 0;
     if (!ok) {
+        if (!stopping)
+            disconnect(b);              /* replies may still be pipelined: start afresh */
         svc_team_acc_free(acc);
         return NULL;
     }
@@ -475,7 +478,7 @@ static void tick(struct svc_team_builder *b, const struct svc_catalog *c)
             else
                 svc_log(SVC_LOG_WARN, "msg=team_snapshot_build_failed learners=%zu", learners);
             count_failure(b);
-            if (r == NULL)
+            if (buf && r == NULL)       /* the store got no answer: connect again */
                 disconnect(b);
         }
         freeReplyObject(r);
