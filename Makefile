@@ -10,7 +10,7 @@ SANITIZER ?=
 # Debian packages this project builds, tests and runs with.
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libprotobuf-c-dev \
             protobuf-c-compiler libopenblas-dev libjansson-dev libcmocka-dev libssl-dev redis-server curl socat iproute2 \
-            clang libclang-rt-14-dev libjs-chart.js chromium fonts-wqy-microhei
+            clang libclang-rt-14-dev libjs-chart.js chromium fonts-wqy-microhei nodejs
 
 PKGS      := openblas libprotobuf-c jansson libevent hiredis libcrypto
 CC        ?= cc

@@ -37,7 +37,7 @@ pids+=($!)
 for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
 curl -sf "$URL/readyz" >/dev/null || { cat var/skillpathd.log; exit 1; }
 echo "skillpathd: $URL (log var/skillpathd.log)"
-echo "web UI (team cockpit): $URL/ui/"
+echo "web UI (team, learner and catalog pages): $URL/ui/"
 
 if [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/learners/cs-0004")" = 200 ]; then
     echo "demo team: already seeded"

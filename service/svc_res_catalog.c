@@ -21,10 +21,12 @@
 
 #define MAX_ERRORS_SHOWN 400
 
-/* The catalog being served, in brief. */
+/* The catalog being served, in brief, with its tags, targets and module
+ * names (borrowed from the catalog snapshot the request holds). */
 void svc_res_catalog_get(struct svc_req *r)
 {
     const struct rs_catalog *cat = r->cat->cat;
+    const Skillpath__V1__Catalog *pb = r->cat->pb;
     Skillpath__V1__CatalogInfo info;
     skillpath__v1__catalog_info__init(&info);
     info.version = (char *)rs_catalog_version(cat);
@@ -33,16 +35,42 @@ void svc_res_catalog_get(struct svc_req *r)
     info.targets = (uint32_t)rs_catalog_n_targets(cat);
     size_t nm = rs_catalog_n_modules(cat);
     char **mods = calloc(nm + 1, sizeof *mods);
-    if (mods == NULL) {
+    Skillpath__V1__Module *named = calloc(nm + 1, sizeof *named);
+    Skillpath__V1__Module **named_p = calloc(nm + 1, sizeof *named_p);
+    if (mods == NULL || named == NULL || named_p == NULL) {
+        free(mods);
+        free(named);
+        free(named_p);
         svc_reply_error(r, SVC_ERR_INTERNAL, "out of memory");
         return;
     }
-    for (size_t m = 0; m < nm; m++)
+    for (size_t m = 0; m < nm; m++) {
         mods[m] = (char *)rs_catalog_module_name(cat, m);
+        skillpath__v1__module__init(&named[m]);
+        named[m].id = mods[m];
+        named[m].name = mods[m];
+        for (size_t k = 0; k < pb->n_modules; k++) {
+            if (strcmp(pb->modules[k]->id, mods[m]) == 0) {
+                if (pb->modules[k]->name[0])
+                    named[m].name = pb->modules[k]->name;
+                named[m].name_en = pb->modules[k]->name_en;
+                break;
+            }
+        }
+        named_p[m] = &named[m];
+    }
     info.modules = mods;
     info.n_modules = nm;
+    info.module_list = named_p;
+    info.n_module_list = nm;
+    info.tag_list = pb->tags;
+    info.n_tag_list = pb->n_tags;
+    info.target_list = pb->targets;
+    info.n_target_list = pb->n_targets;
     svc_reply(r, 200, &info.base);
     free(mods);
+    free(named);
+    free(named_p);
 }
 
 void svc_res_course_get(struct svc_req *r)

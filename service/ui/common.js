@@ -29,23 +29,81 @@ const sp = {
     sp.setStatus('error: ' + sp.failed);
   },
 
-  // GET a JSON resource; a 401/403 asks for the key and tries again once.
-  async get(path) {
+  // A JSON request; a 401/403 asks for the key and tries again once. A
+  // failure sets the page's status, unless its status is in `quiet` (then
+  // the answer is null: e.g. a course gone from the catalog).
+  async request(method, path, body, quiet) {
     sp.pending++;
     try {
-      let r = await fetch(path, { headers: sp.headers() });
-      if ((r.status === 401 || r.status === 403) && sp.askKey()) {
-        r = await fetch(path, { headers: sp.headers() });
-      }
-      const body = await r.json().catch(() => ({}));
-      if (!r.ok) throw new Error(path + ': ' + r.status + ' ' + (body.message || ''));
-      return body;
+      const go = () => fetch(path, { method, headers: sp.headers(body ? { 'Content-Type': 'application/json' } : {}),
+                                     body: body ? JSON.stringify(body) : undefined });
+      let r = await go();
+      if ((r.status === 401 || r.status === 403) && sp.askKey()) r = await go();
+      if (quiet && quiet.includes(r.status)) return null;
+      const reply = await r.json().catch(() => ({}));
+      if (!r.ok) throw new Error(path + ': ' + r.status + ' ' + (reply.message || ''));
+      return reply;
     } catch (e) {
       sp.fail(e.message);
       throw e;
     } finally {
       sp.pending--;
     }
+  },
+  get(path, quiet) { return sp.request('GET', path, null, quiet); },
+  post(path, body, quiet) { return sp.request('POST', path, body, quiet); },
+
+  // The catalog in brief (tags, targets, module names), fetched once.
+  catalog() {
+    if (!sp.catalogP) sp.catalogP = sp.get('/v1/catalog');
+    return sp.catalogP;
+  },
+  moduleName(cat, id) {
+    const m = (cat.moduleList || []).find((x) => x.id === id);
+    return m ? m.name + (m.nameEn ? ' ' + m.nameEn : '') : id;
+  },
+  // A colour per module, in the catalog's module order.
+  moduleColour(cat, id) {
+    const i = (cat.modules || []).indexOf(id);
+    const hues = [212, 28, 140, 280, 350, 190, 55, 100];
+    return i < 0 ? '#9aa5b1' : 'hsl(' + hues[i % hues.length] + ', 62%, 52%)';
+  },
+
+  // A Server-Sent Events stream: EventSource, or — since EventSource cannot
+  // send a key — fetch reading the stream when the tab has one. onEvent(type,
+  // data, id) per event; reconnects after a dropped stream like EventSource.
+  stream(path, onEvent) {
+    if (!sp.key()) {
+      const es = new EventSource(path);
+      es.addEventListener('next', (e) => onEvent('next', e.data, e.lastEventId));
+      return;
+    }
+    const run = async () => {
+      const r = await fetch(path, { headers: sp.headers({ Accept: 'text/event-stream' }) });
+      if (!r.ok) throw new Error(path + ': ' + r.status);
+      const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+        let end;
+        while ((end = text.indexOf('\n\n')) >= 0) {
+          const ev = { event: 'message', data: [], id: '' };
+          for (const line of text.slice(0, end).split('\n')) {
+            const c = line.indexOf(':');
+            if (c === 0) continue;                       // a comment (ping)
+            const f = c < 0 ? line : line.slice(0, c), v = c < 0 ? '' : line.slice(c + 1).replace(/^ /, '');
+            if (f === 'event') ev.event = v; else if (f === 'data') ev.data.push(v); else if (f === 'id') ev.id = v;
+          }
+          text = text.slice(end + 2);
+          if (ev.data.length) onEvent(ev.event, ev.data.join('\n'), ev.id);
+        }
+      }
+    };
+    const again = () => run().then(() => setTimeout(again, 2000),
+                                   (e) => { sp.fail(e.message); setTimeout(again, 5000); });
+    again();
   },
 
   // A CSV download through fetch, so the key goes with it.
@@ -79,6 +137,13 @@ const sp = {
   num(x, d) { return Number(x || 0).toFixed(d === undefined ? 2 : d); },
   tiers: ['NEW_HIRE', 'CORE_STAFF', 'MANAGER'],
   tierLabel: { NEW_HIRE: '新员工 New hire', CORE_STAFF: '骨干 Core staff', MANAGER: '管理者 Manager' },
+
+  reasonLabel: { GAP: '缺口 gap', PREREQUISITE: '先修 prerequisite', REVIEW: '复习 review',
+                 RETAKE: '重修 retake', PRACTICE: '练习 practice' },
+  statusLabel: { IN_PROGRESS: '进行中 in progress', TARGET_REACHED: '已达标 target reached',
+                 NOTHING_LEFT: '无可学 nothing left', BUDGET_TOO_SMALL: '时间不足 budget too small',
+                 NO_TARGET: '无目标 no target' },
+  date(unix) { return new Date(Number(unix) * 1000).toLocaleString(); },
 
   // A colour for a value in [0,1]: pale to deep blue.
   shade(v) {

@@ -33,15 +33,16 @@ function table(id, head, rows) {
 }
 
 async function fillFilters() {
-  const cat = await sp.get('/v1/catalog');
+  const cat = await sp.catalog();
   const tier = document.getElementById('f-tier');
   for (const t of sp.tiers) tier.append(sp.el('option', { value: t }, sp.tierLabel[t]));
   const mod = document.getElementById('f-module');
-  for (const m of cat.modules || []) mod.append(sp.el('option', { value: m }, m));
+  for (const m of cat.moduleList || []) mod.append(sp.el('option', { value: m.id }, sp.moduleName(cat, m.id)));
   return cat;
 }
 
 async function load() {
+  const cat = await sp.catalog();
   sp.setStatus('loading');
   const q = query();
   const [sum, demand, risk, ...perTier] = await Promise.all([
@@ -52,7 +53,10 @@ async function load() {
   ]);
   const targets = document.getElementById('f-target');
   if (targets.options.length === 1) {
-    for (const c of sum.byTarget || []) targets.append(sp.el('option', { value: c.key }, c.key));
+    for (const c of sum.byTarget || []) {
+      const t = (cat.targetList || []).find((x) => x.id === c.key);
+      targets.append(sp.el('option', { value: c.key }, t ? t.name : c.key));
+    }
   }
   document.getElementById('headcount').textContent = sum.headcount || 0;
   document.getElementById('built').textContent =
@@ -82,7 +86,7 @@ async function load() {
       return sp.el('td', { class: 'cell', title: m.toFixed(3) }, m.toFixed(2));
     });
     cells.forEach((c) => { c.style.background = sp.shade(Number(c.textContent)); });
-    heat.append(sp.el('tr', { 'data-tag': tag.tagId }, sp.el('td', {}, tag.name), sp.el('td', { class: 'muted' }, tag.module),
+    heat.append(sp.el('tr', { 'data-tag': tag.tagId }, sp.el('td', {}, tag.name), sp.el('td', { class: 'muted' }, sp.moduleName(cat, tag.module)),
                       ...cells, sp.el('td', { class: 'num' }, sp.pct(tag.atTargetShare || 0))));
   });
   heat.dataset.rows = tags.length;
@@ -97,12 +101,14 @@ async function load() {
         tags.filter((t) => t.reviewDue).sort((a, b) => b.reviewDue - a.reviewDue).slice(0, 10)
             .map((t) => [t.name, t.reviewDue]));
   table('demand', ['课程 course', '模块 module', { t: '人数 learners', num: true }, { t: '下一课 next', num: true }],
-        (demand.courses || []).slice(0, 12).map((c) => [c.title, c.module, c.learners || 0, c.next || 0]));
+        (demand.courses || []).slice(0, 12).map((c) => [sp.el('a', { href: 'catalog.html?course=' + encodeURIComponent(c.courseId) }, c.title), ((cat.moduleList || []).find((m) => m.id === c.module) || {}).name || c.module, c.learners || 0, c.next || 0]));
+  const tagName = (id) => ((cat.tagList || []).find((t) => t.id === id) || {}).name || id;
+  const targetName = (id) => ((cat.targetList || []).find((t) => t.id === id) || {}).name || id || '';
   table('atrisk', ['学员 learner', '层级 tier', '目标 target', { t: '差距 gap', num: true },
                    { t: '遗忘 decay', num: true }, '待复习 review due'],
         (risk.learners || []).map((l) => [sp.el('a', { href: 'learner.html?id=' + encodeURIComponent(l.learnerId) }, l.learnerId),
-                                          sp.tierLabel[l.tier] || l.tier, l.targetId || '', sp.num(l.gap),
-                                          sp.num(l.decayLoss), (l.reviewDue || []).join(' ')]));
+                                          sp.tierLabel[l.tier] || l.tier, targetName(l.targetId), sp.num(l.gap),
+                                          sp.num(l.decayLoss), (l.reviewDue || []).map(tagName).join(' · ')]));
   if (!sp.failed) sp.setStatus('ok');
 }
 

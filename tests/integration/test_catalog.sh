@@ -131,6 +131,17 @@ check "READY again after the reload" wait_for 60 grep -q 'STATUS=serving (reload
 stop_daemon n; eq "n exits 0" "$STOP_STATUS" 0
 check "STOPPING=1" grep -q '^STOPPING=1' "$H_TMP/notify.out"
 
+# ---- GET /v1/catalog: what views label and draw with (the demo catalog)
+r=$(req GET "$A/v1/catalog")
+has "the tags in the catalog's order, with names" "$r" '"tagList":[{"id":"short_video","name":"短视频脚本与运营","module":"content","weight":0.82},'
+eq "all 28 of them" "$(grep -o '"weight":' <<<"$r" | wc -l)" 28
+has "the targets with their levels and kinds" "$r" '{"id":"cert-junior","name":"初级认证","level":['
+has "a certification's kind" "$r" '"kind":"CERTIFICATION"'
+eq "11 targets" "$(grep -o '"level":\[' <<<"$r" | wc -l)" 11
+has "module names in Chinese and English" "$r" '"moduleList":[{"id":"content","name":"内容创作","nameEn":"Content creation"},'
+eq "a name per module id" "$(grep -o '"nameEn":' <<<"$r" | wc -l)" "$(sed 's/.*"modules":\[\([^]]*\)\].*/\1/' <<<"$r" | tr ',' '\n' | wc -l)"
+check "and in protobuf" sh -c "curl -sf -H 'Accept: application/x-protobuf' '$A/v1/catalog' | grep -qa 'Content creation'"
+
 # ---- course search: GET /v1/courses (the demo catalog, as a is serving it)
 search() {  # PARAM=VALUE...: GET /v1/courses, answered "STATUS BODY"
     local args=() p
