@@ -48,7 +48,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ := $(BUILD)/tests/support/support.o
 SVC_SUPPORT_OBJ := $(BUILD)/tests/support/svc_support.o
 
-BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/bench_quality $(BUILD)/bench_search $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
+BINS := $(BUILD)/skillpath $(BUILD)/skillpathd $(BUILD)/bench_core $(BUILD)/bench_quality $(BUILD)/bench_search $(BUILD)/bench_demand $(BUILD)/skillpath-bench $(BUILD)/bench_bare \
         $(BUILD)/bench_reply $(BUILD)/bench_slowloris
 DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c service/svc_res_events.c service/svc_res_xapi.c \
               service/svc_res_catalog.c service/svc_res_ops.c service/svc_ops.c \
@@ -61,7 +61,7 @@ DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c s
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check run run-cli screenshots bench bench-core bench-quality bench-reply bench-search fuzz fuzzers clean
+.PHONY: all deps test check run run-cli screenshots bench bench-core bench-quality bench-reply bench-search bench-demand fuzz fuzzers clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -117,6 +117,9 @@ $(BUILD)/bench_quality: $(BUILD)/bench/bench_quality.o $(SVC_COMMON_OBJ) $(BUILD
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 $(BUILD)/bench_search: $(BUILD)/bench/bench_search.o $(SVC_COMMON_OBJ) $(BUILD)/librecsys.a
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(BUILD)/bench_demand: $(BUILD)/bench/bench_demand.o $(BUILD)/librecsys.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
 # The operations against a link-time fake of the store (tests/unit/fake_store.c);
@@ -186,6 +189,10 @@ bench-quality: deps $(BUILD)/bench_quality
 # Course search on a 100,000-course catalog against a scan, same run.
 bench-search: deps $(BUILD)/bench_search
 	$(Q)$(BUILD)/bench_search
+
+# Team demand for DEMAND_LEARNERS x DEMAND_COURSES against the sgemm peak.
+bench-demand: deps $(BUILD)/bench_demand
+	$(Q)$(BUILD)/bench_demand $(DEMAND_LEARNERS) $(DEMAND_COURSES)
 
 # The daemon's own code per recommend request, stage by stage (no network).
 bench-reply: deps $(BUILD)/bench_reply

@@ -44,7 +44,10 @@ static char *team_metrics(struct svc_http *h, char *text, size_t *len)
     long long age = t ? (long long)time(NULL) - (long long)t->pb->built_at : -1;
     size_t learners = t ? t->L : 0;
     svc_team_unref(t);
-    char more[2048];
+    struct svc_team *d = svc_team_builder_demand(h->conf.team);
+    long long demand_age = d ? (long long)time(NULL) - (long long)d->pb->built_at : -1;
+    svc_team_unref(d);
+    char more[4096];
     int n = snprintf(more, sizeof more,
         "# HELP skillpath_team_snapshots_built_total Team snapshots this daemon built and stored\n"
         "# TYPE skillpath_team_snapshots_built_total counter\nskillpath_team_snapshots_built_total %llu\n"
@@ -58,12 +61,21 @@ static char *team_metrics(struct svc_http *h, char *text, size_t *len)
         "# TYPE skillpath_team_snapshot_age_seconds gauge\nskillpath_team_snapshot_age_seconds %lld\n"
         "# HELP skillpath_team_snapshot_learners Learners in the snapshot served\n"
         "# TYPE skillpath_team_snapshot_learners gauge\nskillpath_team_snapshot_learners %zu\n"
-        "# HELP skillpath_team_build_seconds The last build here\n"
+        "# HELP skillpath_team_build_seconds The last snapshot built here\n"
         "# TYPE skillpath_team_build_seconds gauge\nskillpath_team_build_seconds %.3f\n"
-        "# HELP skillpath_team_build_lessons_seconds Of the last build, the next lessons (demand)\n"
+        "# HELP skillpath_team_demand_built_total Team demand this daemon built and stored\n"
+        "# TYPE skillpath_team_demand_built_total counter\nskillpath_team_demand_built_total %llu\n"
+        "# HELP skillpath_team_demand_loaded_total Team demand this daemon began to serve\n"
+        "# TYPE skillpath_team_demand_loaded_total counter\nskillpath_team_demand_loaded_total %llu\n"
+        "# HELP skillpath_team_demand_age_seconds Age of the team demand served (-1: none yet)\n"
+        "# TYPE skillpath_team_demand_age_seconds gauge\nskillpath_team_demand_age_seconds %lld\n"
+        "# HELP skillpath_team_demand_build_seconds The last team demand built here\n"
+        "# TYPE skillpath_team_demand_build_seconds gauge\nskillpath_team_demand_build_seconds %.3f\n"
+        "# HELP skillpath_team_build_lessons_seconds Of the last demand built here, the paths\n"
         "# TYPE skillpath_team_build_lessons_seconds gauge\nskillpath_team_build_lessons_seconds %.3f\n",
         (unsigned long long)ts.built, (unsigned long long)ts.loaded, (unsigned long long)ts.failed,
-        ts.lease_held ? 1 : 0, age, learners, ts.last_build_s, ts.last_lessons_s);
+        ts.lease_held ? 1 : 0, age, learners, ts.last_build_s, (unsigned long long)ts.demand_built,
+        (unsigned long long)ts.demand_loaded, demand_age, ts.last_demand_s, ts.last_lessons_s);
     if (n < 0 || (size_t)n >= sizeof more)
         return text;                    /* cannot happen: the figures are short */
     char *full = realloc(text, *len + (size_t)n + 1);

@@ -28,7 +28,8 @@
 #define AT_RISK_DEFAULT 50
 #define AT_RISK_MAX 1000
 
-/* What every team route reads first: the snapshot and the filters. */
+/* What every team route reads first: the snapshot (or team demand) and
+ * the filters. */
 struct team_query {
     struct evkeyvalq q;
     struct svc_team *team;              /* a reference */
@@ -43,7 +44,7 @@ static void query_free(struct team_query *tq)
 }
 
 /* false when answered (an error) */
-static bool team_query(struct svc_req *r, struct team_query *tq)
+static bool team_query(struct svc_req *r, enum svc_team_kind kind, struct team_query *tq)
 {
     const struct svc_catalog *c = r->cat;
     memset(tq, 0, sizeof *tq);
@@ -77,13 +78,15 @@ static bool team_query(struct svc_req *r, struct team_query *tq)
         goto fail;
     }
     tq->csv = (format && strcmp(format, "csv") == 0) || (accept && strstr(accept, "text/csv"));
-    tq->team = svc_team_builder_current(r->h->conf.team);
+    tq->team = kind == SVC_TEAM_DEMAND ? svc_team_builder_demand(r->h->conf.team)
+                                       : svc_team_builder_current(r->h->conf.team);
+    const char *what = kind == SVC_TEAM_DEMAND ? "team demand" : "team snapshot";
     if (tq->team == NULL) {
-        svc_reply_error(r, SVC_ERR_UNAVAILABLE, "no team snapshot yet: the first is being built");
+        svc_reply_error(r, SVC_ERR_UNAVAILABLE, "no %s yet: the first is being built", what);
         goto fail;
     }
     if (strcmp(tq->team->pb->catalog_version, rs_catalog_version(c->cat)) != 0) {
-        svc_reply_error(r, SVC_ERR_UNAVAILABLE, "the team snapshot is of catalog %s: one of %s is being built",
+        svc_reply_error(r, SVC_ERR_UNAVAILABLE, "the %s is of catalog %s: one of %s is being built", what,
                         tq->team->pb->catalog_version, rs_catalog_version(c->cat));
         goto fail;
     }
@@ -136,7 +139,7 @@ static char *at_risk_csv(const ProtobufCMessage *m, size_t *len)
 void svc_res_team_summary(struct svc_req *r)
 {
     struct team_query tq;
-    if (!team_query(r, &tq))
+    if (!team_query(r, SVC_TEAM_SNAPSHOT, &tq))
         return;
     Skillpath__V1__TeamSummary *s = svc_team_summary(tq.team, r->cat, &tq.f);
     render(r, &tq, s ? &s->base : NULL, summary_csv);
@@ -148,7 +151,7 @@ void svc_res_team_summary(struct svc_req *r)
 void svc_res_team_demand(struct svc_req *r)
 {
     struct team_query tq;
-    if (!team_query(r, &tq))
+    if (!team_query(r, SVC_TEAM_DEMAND, &tq))
         return;
     long k = 3, most = (long)tq.team->pb->lessons_k;
     if (!svc_query_long(&tq.q, "k", 1, most, &k)) {
@@ -165,7 +168,7 @@ void svc_res_team_demand(struct svc_req *r)
 void svc_res_team_learners(struct svc_req *r)
 {
     struct team_query tq;
-    if (!team_query(r, &tq))
+    if (!team_query(r, SVC_TEAM_SNAPSHOT, &tq))
         return;
     const char *sort = evhttp_find_header(&tq.q, "sort");
     enum svc_team_sort by = SVC_TEAM_BY_GAP;

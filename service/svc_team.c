@@ -51,6 +51,7 @@ static bool vec_push(struct vec *v, const void *x, size_t count)
 
 struct svc_team_acc {
     const struct svc_catalog *c;
+    enum svc_team_kind kind;
     int64_t now;
     size_t D, N, bytes;
     float *chat;                        /* D: scratch */
@@ -63,12 +64,13 @@ struct svc_team_acc {
     double lessons_s;                   /* time spent on them */
 };
 
-struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, int64_t now)
+struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, enum svc_team_kind kind, int64_t now)
 {
     struct svc_team_acc *a = calloc(1, sizeof *a);
     if (a == NULL)
         return NULL;
     a->c = c;
+    a->kind = kind;
     a->now = now;
     a->D = rs_catalog_n_tags(c->cat);
     a->N = rs_catalog_n_courses(c->cat);
@@ -79,11 +81,17 @@ struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, int64_t no
     a->eff.size = a->decay.size = sizeof(float);
     a->review.size = 1;
     a->off.size = a->passed.size = a->lessons.size = sizeof(uint32_t);
-    a->ws = rs_path_ws_create(c->cat);
-    a->U = calloc(CHUNK * a->D + 1, sizeof *a->U);
-    a->S = calloc(CHUNK * a->N + 1, sizeof *a->S);
     uint32_t zero = 0;
-    if (a->chat == NULL || a->ws == NULL || a->U == NULL || a->S == NULL || !vec_push(&a->off, &zero, 1)) {
+    bool ok = a->chat != NULL;
+    if (kind == SVC_TEAM_DEMAND) {
+        a->ws = rs_path_ws_create(c->cat);
+        a->U = calloc(CHUNK * a->D + 1, sizeof *a->U);
+        a->S = calloc(CHUNK * a->N + 1, sizeof *a->S);
+        ok = ok && a->ws && a->U && a->S;
+    } else {
+        ok = ok && vec_push(&a->off, &zero, 1);
+    }
+    if (!ok) {
         svc_team_acc_free(a);
         return NULL;
     }
@@ -143,6 +151,25 @@ static int flush(struct svc_team_acc *a)
 
 int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l)
 {
+    char *copy = strdup(id);
+    int32_t tier = (int32_t)l->tier, target = (int32_t)l->target;
+    bool ok = copy && vec_push(&a->ids, &copy, 1);
+    if (!ok) {
+        free(copy);
+        return -1;
+    }
+    if (!vec_push(&a->tiers, &tier, 1) || !vec_push(&a->targets, &target, 1))
+        return -1;
+    if (a->kind == SVC_TEAM_DEMAND) {
+        struct rs_learner *p = &a->pend[a->n_pend];
+        memset(p, 0, sizeof *p);
+        if (rs_learner_init(p, l->dim) != 0 || rs_learner_copy(p, l) != 0) {
+            rs_learner_deinit(p);
+            return -1;
+        }
+        a->n_pend++;
+        return a->n_pend == CHUNK ? flush(a) : 0;
+    }
     const struct rs_catalog *cat = a->c->cat;
     const float *w = rs_catalog_tag_weights(cat);
     const float *level = l->target >= 0 ? rs_catalog_target_level(cat, (size_t)l->target) : NULL;
@@ -155,29 +182,13 @@ int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_lea
         if (level && level[k] > 0 && l->capability[k] >= level[k] && a->chat[k] < level[k] && k < 512)
             bits[k / 8] |= (uint8_t)(1u << (k % 8));
     }
-    char *copy = strdup(id);
-    int32_t tier = (int32_t)l->tier, target = (int32_t)l->target;
-    bool ok = copy && vec_push(&a->ids, &copy, 1) && vec_push(&a->tiers, &tier, 1) &&
-              vec_push(&a->targets, &target, 1) && vec_push(&a->eff, a->chat, a->D) &&
-              vec_push(&a->decay, &decay, 1) &&
-              vec_push(&a->review, bits, a->bytes <= sizeof bits ? a->bytes : sizeof bits);
+    ok = vec_push(&a->eff, a->chat, a->D) && vec_push(&a->decay, &decay, 1) &&
+         vec_push(&a->review, bits, a->bytes <= sizeof bits ? a->bytes : sizeof bits);
     for (size_t i = 0; ok && i < l->n_attempts; i++)
         if (l->attempts[i].passed)
             ok = vec_push(&a->passed, &l->attempts[i].course, 1);
     uint32_t end = (uint32_t)a->passed.n;
-    ok = ok && vec_push(&a->off, &end, 1);
-    if (!ok && copy && (a->ids.n == 0 || ((char **)a->ids.p)[a->ids.n - 1] != copy))
-        free(copy);
-    if (!ok)
-        return -1;
-    struct rs_learner *p = &a->pend[a->n_pend];
-    memset(p, 0, sizeof *p);
-    if (rs_learner_init(p, l->dim) != 0 || rs_learner_copy(p, l) != 0) {
-        rs_learner_deinit(p);
-        return -1;
-    }
-    a->n_pend++;
-    return a->n_pend == CHUNK ? flush(a) : 0;
+    return ok && vec_push(&a->off, &end, 1) ? 0 : -1;
 }
 
 size_t svc_team_acc_count(const struct svc_team_acc *a)
@@ -243,7 +254,7 @@ Skillpath__V1__TeamSnapshot *svc_team_acc_finish(struct svc_team_acc *a, const c
     s->passed_offsets = a->off.p;
     s->n_passed = a->passed.n;
     s->passed = a->passed.p;
-    s->lessons_k = SVC_TEAM_LESSONS;
+    s->lessons_k = a->kind == SVC_TEAM_DEMAND ? SVC_TEAM_LESSONS : 0;
     s->lessons_ms = (uint32_t)(a->lessons_s * 1000);
     s->n_next_lessons = a->lessons.n;
     s->next_lessons = a->lessons.p;
@@ -278,7 +289,7 @@ void svc_team_snapshot_free(Skillpath__V1__TeamSnapshot *s)
 /* ---------------------------------------------------------------- serving */
 
 struct svc_team *svc_team_create(Skillpath__V1__TeamSnapshot *pb, const struct svc_catalog *c,
-                                 char *err, size_t errlen)
+                                 enum svc_team_kind kind, char *err, size_t errlen)
 {
     const struct rs_catalog *cat = c->cat;
     size_t L = pb->n_learner_ids, D = rs_catalog_n_tags(cat);
@@ -287,25 +298,33 @@ struct svc_team *svc_team_create(Skillpath__V1__TeamSnapshot *pb, const struct s
     const char *why = NULL;
     if (pb->dim != D)
         why = "its tags are not the catalog's";
-    else if (pb->n_tiers != L || pb->n_targets != L || pb->n_effective != L * D ||
-             pb->n_decay_loss != L || pb->review_due.len != L * bytes || pb->n_passed_offsets != L + 1 ||
-             pb->passed_offsets[0] != 0 || pb->passed_offsets[L] != pb->n_passed ||
-             pb->lessons_k > 100 || pb->n_next_lessons != L * pb->lessons_k)
+    else if (pb->n_tiers != L || pb->n_targets != L)
         why = "its columns disagree in length";
+    else if (kind == SVC_TEAM_SNAPSHOT &&
+             (pb->n_effective != L * D || pb->n_decay_loss != L || pb->review_due.len != L * bytes ||
+              pb->n_passed_offsets != L + 1 || pb->passed_offsets[0] != 0 ||
+              pb->passed_offsets[L] != pb->n_passed))
+        why = "its columns disagree in length";
+    else if (kind == SVC_TEAM_DEMAND &&
+             (pb->lessons_k == 0 || pb->lessons_k > 100 || pb->n_next_lessons != L * pb->lessons_k))
+        why = "its lessons disagree in length (or it is no demand)";
     for (size_t i = 0; !why && i < L; i++)
-        if (pb->targets[i] < -1 || pb->targets[i] >= (int32_t)T || pb->tiers[i] < 0 || pb->tiers[i] > 3 ||
-            pb->passed_offsets[i] > pb->passed_offsets[i + 1])
-            why = "a learner's tier, target or passed courses are out of range";
-    for (size_t i = 0; !why && i < pb->n_passed; i++)
+        if (pb->targets[i] < -1 || pb->targets[i] >= (int32_t)T || pb->tiers[i] < 0 || pb->tiers[i] > 3)
+            why = "a learner's tier or target is out of range";
+    for (size_t i = 0; !why && kind == SVC_TEAM_SNAPSHOT && i < L; i++)
+        if (pb->passed_offsets[i] > pb->passed_offsets[i + 1])
+            why = "a learner's passed courses are out of range";
+    for (size_t i = 0; !why && kind == SVC_TEAM_SNAPSHOT && i < pb->n_passed; i++)
         if (pb->passed[i] >= N)
             why = "a passed course is out of range";
-    for (size_t i = 0; !why && i < pb->n_next_lessons; i++)
+    for (size_t i = 0; !why && kind == SVC_TEAM_DEMAND && i < pb->n_next_lessons; i++)
         if (pb->next_lessons[i] >= N && pb->next_lessons[i] != SVC_TEAM_NO_LESSON)
             why = "a lesson is out of range";
     struct svc_team *t = why ? NULL : calloc(1, sizeof *t);
     float *gap = why ? NULL : calloc(L + 1, sizeof *gap);
     if (why || t == NULL || gap == NULL) {
-        snprintf(err, errlen, "team snapshot of catalog %s: %s", pb->catalog_version,
+        snprintf(err, errlen, "team %s of catalog %s: %s", kind == SVC_TEAM_DEMAND ? "demand" : "snapshot",
+                 pb->catalog_version,
                  why ? why : "out of memory");
         free(t);
         free(gap);
@@ -313,11 +332,12 @@ struct svc_team *svc_team_create(Skillpath__V1__TeamSnapshot *pb, const struct s
         return NULL;
     }
     const float *w = rs_catalog_tag_weights(cat);
-    for (size_t i = 0; i < L; i++)
+    for (size_t i = 0; kind == SVC_TEAM_SNAPSHOT && i < L; i++)
         if (pb->targets[i] >= 0)
             gap[i] = rs_learner_gap(pb->effective + i * D, rs_catalog_target_level(cat, (size_t)pb->targets[i]),
                                     w, D, NULL);
     t->refs = 1;
+    t->kind = kind;
     t->pb = pb;
     t->L = L;
     t->D = D;

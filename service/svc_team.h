@@ -5,8 +5,12 @@
  * A snapshot is every learner's effective capability at its build time in
  * one L x D matrix, with tier, target, what decay took, which tags fell
  * below the target since they were practised, and the courses passed
- * (the TeamSnapshot message, also its stored form). A struct svc_team
- * wraps one for serving: immutable, reference-counted atomically, shared by
+ * (the TeamSnapshot message, also its stored form). Team demand is built
+ * apart, after the snapshot (a learner's next lessons cost a path each,
+ * far more than its row of the matrix, and the snapshot should not wait
+ * for them): the same message holding ids, tiers, targets and each
+ * learner's next SVC_TEAM_LESSONS lessons only. A struct svc_team wraps
+ * either for serving: immutable, reference-counted atomically, shared by
  * every worker; each request computes its statistics from it with its
  * filters. */
 #ifndef SVC_TEAM_H
@@ -26,14 +30,20 @@ struct svc_catalog;
 #define SVC_TEAM_LESSONS 10             /* next lessons kept per learner: demand's k at most */
 #define SVC_TEAM_NO_LESSON 0xFFFFFFFFu  /* past the end of a learner's lessons */
 
+enum svc_team_kind {
+    SVC_TEAM_SNAPSHOT,                  /* the matrix and the rest: summary, at-risk */
+    SVC_TEAM_DEMAND,                    /* the next lessons: demand */
+};
+
 /* Learners go in one by one; finish makes the message. */
 struct svc_team_acc;
 /* For catalog `c` (borrowed until finish) at unix time `now`. NULL on ENOMEM. */
-struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, int64_t now);
-/* Add learner `id` (copied). Its next SVC_TEAM_LESSONS lessons are what
- * GET /v1/learners/{id}/next?n=10 gives at `now`: learners are scored in
- * chunks (one sgemm each), then each path built from its own scores.
- * 0, or -1 on ENOMEM. */
+struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, enum svc_team_kind kind,
+                                         int64_t now);
+/* Add learner `id` (copied). For demand, its next SVC_TEAM_LESSONS lessons
+ * are what GET /v1/learners/{id}/next?n=10 gives at `now`: learners are
+ * scored in chunks (one sgemm each), then each path built from its own
+ * scores. 0, or -1 on ENOMEM. */
 int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l);
 /* Learners added so far. */
 size_t svc_team_acc_count(const struct svc_team_acc *a);
@@ -49,16 +59,18 @@ void svc_team_snapshot_free(Skillpath__V1__TeamSnapshot *s);
 
 struct svc_team {
     _Atomic int refs;
+    enum svc_team_kind kind;
     Skillpath__V1__TeamSnapshot *pb;    /* owned: unpacked from Redis */
     size_t L, D, review_bytes;
-    float *gap;                         /* L: weighted gap to the learner's own target */
+    float *gap;                         /* L: weighted gap to the learner's own target (snapshot) */
 };
 
-/* Wrap a snapshot unpacked with skillpath__v1__team_snapshot__unpack (owned
- * from here, freed on failure), checked against catalog `c`: its dimension,
- * column lengths, target and course indices. NULL with the reason in err. */
+/* Wrap a snapshot or demand unpacked with skillpath__v1__team_snapshot__unpack
+ * (owned from here, freed on failure), checked against catalog `c` as that
+ * kind: its dimension, column lengths, target and course indices. NULL
+ * with the reason in err. */
 struct svc_team *svc_team_create(Skillpath__V1__TeamSnapshot *pb, const struct svc_catalog *c,
-                                 char *err, size_t errlen);
+                                 enum svc_team_kind kind, char *err, size_t errlen);
 struct svc_team *svc_team_ref(struct svc_team *t);
 void svc_team_unref(struct svc_team *t);           /* NULL is a no-op */
 
@@ -68,6 +80,8 @@ struct svc_team_filter {
     long target;                        /* a target index, -1 any */
     long module;                        /* a module index, -1 any: narrows tags, not learners */
 };
+
+/* The summary and the at-risk list take a snapshot; demand takes demand. */
 
 /* The summary (free with svc_team_summary_free). NULL on ENOMEM. */
 Skillpath__V1__TeamSummary *svc_team_summary(const struct svc_team *t, const struct svc_catalog *c,

@@ -10,12 +10,18 @@
  * so stopping it is immediate. It runs at nice 10: the request loops
  * come first.
  *
+ * It builds two things in turn, each from its own read of every learner:
+ * the snapshot (the matrix: cheap), then team demand (a path per learner:
+ * several times dearer), so that the snapshot never waits for demand. Both
+ * go through the same code (struct artefact: keys, what is served, what
+ * was tried).
+ *
  * The lease is a key holding the holder's id with an expiry of three
  * intervals (at least 10 s), renewed every tick (a tick is at most half an
  * interval) by a script that sets it if free and extends it only if ours.
- * The store script writes the snapshot only while the lease is still ours,
- * so a builder that lost it (paused, partitioned) cannot overwrite a newer
- * snapshot. Reading: SCAN MATCH P l:* COUNT 200 (small batches: Redis is
+ * The store script writes only while the lease is still ours, so a
+ * builder that lost it (paused, partitioned) cannot overwrite a newer
+ * snapshot or demand. Reading: SCAN MATCH P l:* COUNT 200 (small batches: Redis is
  * one thread, and the request loops' commands wait behind each MGET), and
  * for each batch one MGET sent together with the next SCAN (two commands,
  * one round trip);
@@ -59,13 +65,26 @@ static const char STORE_LUA[] =
     "redis.call('SET', KEYS[3], ARGV[3])\n"
     "return 1\n";
 
+/* What the builder makes, stores and serves: the snapshot, then demand. */
+struct artefact {
+    enum svc_team_kind kind;
+    const char *what;                   /* for logs: "snapshot", "demand" */
+    char k_value[MAX_KEY], k_built[MAX_KEY];
+    struct svc_team *served;            /* a reference (under mu) */
+    int64_t loaded_at;                  /* built_at of the one served */
+    char loaded_version[SVC_MAX_ID + 1];  /* and the catalog it was checked against */
+    int64_t tried_at;                   /* the last stored one tried ... */
+    char tried_version[SVC_MAX_ID + 1]; /* ... against this catalog */
+};
+
+enum { SNAPSHOT, DEMAND, N_ARTEFACTS };
+
 struct svc_team_builder {
     pthread_t thread;
-    pthread_mutex_t mu;                 /* guards the fields below it */
+    pthread_mutex_t mu;                 /* guards the fields below it, and art[].served */
     pthread_cond_t wake;
     bool stop;
     struct svc_catalog *cat;            /* a reference: what learners are read with */
-    struct svc_team *team;              /* a reference: what is served */
     struct svc_team_builder_stats stats;
     /* the thread's own */
     char *host, *prefix, *id;
@@ -73,12 +92,9 @@ struct svc_team_builder {
     redisContext *rc;
     int fd;                             /* rc's socket while connected, -1 else (under mu:
                                          * stop shuts it down to end a blocked call) */
-    char k_lease[MAX_KEY], k_snapshot[MAX_KEY], k_built[MAX_KEY], pattern[MAX_KEY];
+    char k_lease[MAX_KEY], pattern[MAX_KEY];
     size_t learner_prefix;              /* strlen of "P l:" */
-    int64_t loaded_at;                  /* built_at of the served snapshot */
-    char loaded_version[SVC_MAX_ID + 1];  /* and the catalog it was checked against */
-    int64_t tried_at;                   /* the last stored snapshot tried ... */
-    char tried_version[SVC_MAX_ID + 1]; /* ... against this catalog */
+    struct artefact art[N_ARTEFACTS];
 };
 
 /* ---------------------------------------------------------------- shared */
@@ -92,12 +108,22 @@ void svc_team_builder_set_catalog(struct svc_team_builder *b, struct svc_catalog
     pthread_mutex_unlock(&b->mu);
 }
 
-struct svc_team *svc_team_builder_current(struct svc_team_builder *b)
+static struct svc_team *served(struct svc_team_builder *b, int which)
 {
     pthread_mutex_lock(&b->mu);
-    struct svc_team *t = b->team ? svc_team_ref(b->team) : NULL;
+    struct svc_team *t = b->art[which].served ? svc_team_ref(b->art[which].served) : NULL;
     pthread_mutex_unlock(&b->mu);
     return t;
+}
+
+struct svc_team *svc_team_builder_current(struct svc_team_builder *b)
+{
+    return served(b, SNAPSHOT);
+}
+
+struct svc_team *svc_team_builder_demand(struct svc_team_builder *b)
+{
+    return served(b, DEMAND);
 }
 
 void svc_team_builder_get_stats(struct svc_team_builder *b, struct svc_team_builder_stats *out)
@@ -107,12 +133,15 @@ void svc_team_builder_get_stats(struct svc_team_builder *b, struct svc_team_buil
     pthread_mutex_unlock(&b->mu);
 }
 
-static void serve(struct svc_team_builder *b, struct svc_team *t)
+static void serve(struct svc_team_builder *b, struct artefact *a, struct svc_team *t)
 {
     pthread_mutex_lock(&b->mu);
-    svc_team_unref(b->team);
-    b->team = t;
-    b->stats.loaded++;
+    svc_team_unref(a->served);
+    a->served = t;
+    if (a->kind == SVC_TEAM_SNAPSHOT)
+        b->stats.loaded++;
+    else
+        b->stats.demand_loaded++;
     pthread_mutex_unlock(&b->mu);
 }
 
@@ -192,16 +221,17 @@ static int lease(struct svc_team_builder *b)
     return held;
 }
 
-/* The stored snapshot's build time, 0 for none, -1 no answer. */
-static int64_t stored_at(struct svc_team_builder *b)
+/* The stored snapshot's and demand's build times (0: none); false when
+ * Redis did not answer. */
+static bool stored_at(struct svc_team_builder *b, int64_t at[N_ARTEFACTS])
 {
-    const char *argv[] = { "GET", b->k_built };
-    redisReply *r = command(b, 2, argv, NULL);
-    if (r == NULL)
-        return -1;
-    int64_t at = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+    const char *argv[] = { "MGET", b->art[SNAPSHOT].k_built, b->art[DEMAND].k_built };
+    redisReply *r = command(b, 3, argv, NULL);
+    bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == N_ARTEFACTS;
+    for (size_t i = 0; ok && i < N_ARTEFACTS; i++)
+        at[i] = r->element[i]->type == REDIS_REPLY_STRING ? strtoll(r->element[i]->str, NULL, 10) : 0;
     freeReplyObject(r);
-    return at;
+    return ok;
 }
 
 /* ---------------------------------------------------------------- build */
@@ -290,12 +320,13 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Read every learner; the snapshot's stored form (malloc'ed) or NULL. */
-static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, int64_t now, size_t *len,
-                      size_t *learners, double *secs, double *lessons_s)
+/* Read every learner; the stored form (malloc'ed) of a snapshot or
+ * demand, or NULL. */
+static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, enum svc_team_kind kind,
+                      int64_t now, size_t *len, size_t *learners, double *secs, double *lessons_s)
 {
     double t0 = now_s();
-    struct svc_team_acc *acc = svc_team_acc_create(c, now);
+    struct svc_team_acc *acc = svc_team_acc_create(c, kind, now);
     struct idset seen = { 0 };
     redisReply *scan = NULL, *mget = NULL;
     bool ok = acc != NULL;
@@ -387,102 +418,120 @@ static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, i
 }
 
 /* Wrap stored bytes for serving. */
-static bool load_bytes(struct svc_team_builder *b, const struct svc_catalog *c, const uint8_t *buf,
-                       size_t len)
+static bool load_bytes(struct svc_team_builder *b, struct artefact *a, const struct svc_catalog *c,
+                       const uint8_t *buf, size_t len)
 {
     Skillpath__V1__TeamSnapshot *pb = skillpath__v1__team_snapshot__unpack(NULL, len, buf);
     char err[256];
     if (pb == NULL) {
-        svc_log(SVC_LOG_WARN, "msg=team_snapshot_unreadable bytes=%zu", len);
+        svc_log(SVC_LOG_WARN, "msg=team_%s_unreadable bytes=%zu", a->what, len);
         return false;
     }
     int64_t at = pb->built_at;
     if (strcmp(pb->catalog_version, rs_catalog_version(c->cat)) != 0) {
-        svc_log(SVC_LOG_INFO, "msg=team_snapshot_not_served reason=\"of catalog %s, serving %s\"",
+        svc_log(SVC_LOG_INFO, "msg=team_%s_not_served reason=\"of catalog %s, serving %s\"", a->what,
                 pb->catalog_version, rs_catalog_version(c->cat));
         skillpath__v1__team_snapshot__free_unpacked(pb, NULL);
         return false;
     }
-    struct svc_team *t = svc_team_create(pb, c, err, sizeof err);
+    struct svc_team *t = svc_team_create(pb, c, a->kind, err, sizeof err);
     if (t == NULL) {
-        svc_log(SVC_LOG_WARN, "msg=team_snapshot_not_served reason=\"%s\"", err);
+        svc_log(SVC_LOG_WARN, "msg=team_%s_not_served reason=\"%s\"", a->what, err);
         return false;
     }
-    b->loaded_at = b->tried_at = at;
-    snprintf(b->loaded_version, sizeof b->loaded_version, "%s", rs_catalog_version(c->cat));
-    snprintf(b->tried_version, sizeof b->tried_version, "%s", rs_catalog_version(c->cat));
-    serve(b, t);
+    a->loaded_at = a->tried_at = at;
+    snprintf(a->loaded_version, sizeof a->loaded_version, "%s", rs_catalog_version(c->cat));
+    snprintf(a->tried_version, sizeof a->tried_version, "%s", rs_catalog_version(c->cat));
+    serve(b, a, t);
     return true;
 }
 
-/* Serving a snapshot of catalog c? */
-static bool serving(const struct svc_team_builder *b, const struct svc_catalog *c)
+/* Serving one of catalog c? */
+static bool serving(const struct artefact *a, const struct svc_catalog *c)
 {
-    return b->loaded_at > 0 && strcmp(b->loaded_version, rs_catalog_version(c->cat)) == 0;
+    return a->loaded_at > 0 && strcmp(a->loaded_version, rs_catalog_version(c->cat)) == 0;
 }
 
-/* The stored snapshot, when newer than the one served (or of another
- * catalog than the one served). */
-static void load(struct svc_team_builder *b, const struct svc_catalog *c, int64_t at)
+/* The stored one, when newer than the one served (or of another catalog
+ * than the one served). */
+static void load(struct svc_team_builder *b, struct artefact *a, const struct svc_catalog *c, int64_t at)
 {
     const char *version = rs_catalog_version(c->cat);
-    if (at <= 0 || (at == b->tried_at && strcmp(b->tried_version, version) == 0))
+    if (at <= 0 || (at == a->tried_at && strcmp(a->tried_version, version) == 0))
         return;                         /* nothing new to try */
-    b->tried_at = at;
-    snprintf(b->tried_version, sizeof b->tried_version, "%s", version);
-    const char *argv[] = { "GET", b->k_snapshot };
+    a->tried_at = at;
+    snprintf(a->tried_version, sizeof a->tried_version, "%s", version);
+    const char *argv[] = { "GET", a->k_value };
     redisReply *r = command(b, 2, argv, NULL);
-    if (r && r->type == REDIS_REPLY_STRING && load_bytes(b, c, (const uint8_t *)r->str, r->len))
-        svc_log(SVC_LOG_DEBUG, "msg=team_snapshot_loaded built_at=%lld", (long long)at);
+    if (r && r->type == REDIS_REPLY_STRING && load_bytes(b, a, c, (const uint8_t *)r->str, r->len))
+        svc_log(SVC_LOG_DEBUG, "msg=team_%s_loaded built_at=%lld", a->what, (long long)at);
     else if (r == NULL || r->type == REDIS_REPLY_STRING)
         count_failure(b);
     freeReplyObject(r);
 }
 
-/* One tick: lease, build if ours and due, load what is stored. */
+/* Build one, store it while the lease is ours, serve it. */
+static void build_and_store(struct svc_team_builder *b, struct artefact *a, const struct svc_catalog *c)
+{
+    int64_t now = (int64_t)time(NULL);
+    size_t len = 0, learners = 0;
+    double secs = 0, lessons_s = 0;
+    uint8_t *buf = build(b, c, a->kind, now, &len, &learners, &secs, &lessons_s);
+    char built[32];
+    snprintf(built, sizeof built, "%lld", (long long)now);
+    const char *argv[] = { "EVAL", STORE_LUA, "3", b->k_lease, a->k_value, a->k_built, b->id,
+                           (const char *)buf, built };
+    size_t lens[] = { 4, sizeof STORE_LUA - 1, 1, strlen(b->k_lease), strlen(a->k_value),
+                      strlen(a->k_built), strlen(b->id), len, strlen(built) };
+    redisReply *r = buf ? command(b, 9, argv, lens) : NULL;
+    if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+        svc_log(SVC_LOG_INFO, "msg=team_%s_built learners=%zu bytes=%zu build_ms=%.0f", a->what, learners,
+                len, secs * 1e3);
+        pthread_mutex_lock(&b->mu);
+        if (a->kind == SVC_TEAM_SNAPSHOT) {
+            b->stats.built++;
+            b->stats.last_build_s = secs;
+        } else {
+            b->stats.demand_built++;
+            b->stats.last_demand_s = secs;
+            b->stats.last_lessons_s = lessons_s;
+        }
+        pthread_mutex_unlock(&b->mu);
+        if (!load_bytes(b, a, c, buf, len))
+            count_failure(b);
+    } else {
+        if (buf)
+            svc_log(SVC_LOG_WARN, "msg=team_%s_not_stored reason=\"%s\"", a->what,
+                    r ? "the lease was lost meanwhile" : "no answer from Redis");
+        else
+            svc_log(SVC_LOG_WARN, "msg=team_%s_build_failed learners=%zu", a->what, learners);
+        count_failure(b);
+        if (buf && r == NULL)           /* the store got no answer: connect again */
+            disconnect(b);
+    }
+    freeReplyObject(r);
+    free(buf);
+}
+
+/* One tick: lease, load what is stored, build what is due if the lease is
+ * ours — the snapshot first (what managers look at), then demand. */
 static void tick(struct svc_team_builder *b, const struct svc_catalog *c)
 {
     int held = lease(b);
-    int64_t at = held < 0 ? -1 : stored_at(b);
-    if (held < 0 || at < 0) {
+    int64_t at[N_ARTEFACTS];
+    if (held < 0 || !stored_at(b, at)) {
         disconnect(b);                  /* no answer: connect again next tick */
         return;
     }
-    load(b, c, at);
-    int64_t now = (int64_t)time(NULL);
-    if (held == 1 && (at == 0 || now - at >= b->interval_s || !serving(b, c))) {
-        size_t len = 0, learners = 0;
-        double secs = 0, lessons_s = 0;
-        uint8_t *buf = build(b, c, now, &len, &learners, &secs, &lessons_s);
-        char built[32];
-        snprintf(built, sizeof built, "%lld", (long long)now);
-        const char *argv[] = { "EVAL", STORE_LUA, "3", b->k_lease, b->k_snapshot, b->k_built, b->id,
-                               (const char *)buf, built };
-        size_t lens[] = { 4, sizeof STORE_LUA - 1, 1, strlen(b->k_lease), strlen(b->k_snapshot),
-                          strlen(b->k_built), strlen(b->id), len, strlen(built) };
-        redisReply *r = buf ? command(b, 9, argv, lens) : NULL;
-        if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
-            svc_log(SVC_LOG_INFO, "msg=team_snapshot_built learners=%zu bytes=%zu build_ms=%.0f "
-                    "lessons_ms=%.0f", learners, len, secs * 1e3, lessons_s * 1e3);
-            pthread_mutex_lock(&b->mu);
-            b->stats.built++;
-            b->stats.last_build_s = secs;
-            b->stats.last_lessons_s = lessons_s;
-            pthread_mutex_unlock(&b->mu);
-            if (!load_bytes(b, c, buf, len))
-                count_failure(b);
-        } else {
-            if (buf)
-                svc_log(SVC_LOG_WARN, "msg=team_snapshot_not_stored reason=\"%s\"",
-                        r ? "the lease was lost meanwhile" : "no answer from Redis");
-            else
-                svc_log(SVC_LOG_WARN, "msg=team_snapshot_build_failed learners=%zu", learners);
-            count_failure(b);
-            if (buf && r == NULL)       /* the store got no answer: connect again */
-                disconnect(b);
-        }
-        freeReplyObject(r);
-        free(buf);
+    for (int i = 0; i < N_ARTEFACTS; i++)
+        load(b, &b->art[i], c, at[i]);
+    for (int i = 0; held == 1 && i < N_ARTEFACTS && b->rc; i++) {
+        pthread_mutex_lock(&b->mu);
+        bool stopping = b->stop;
+        pthread_mutex_unlock(&b->mu);
+        int64_t now = (int64_t)time(NULL);
+        if (!stopping && (at[i] == 0 || now - at[i] >= b->interval_s || !serving(&b->art[i], c)))
+            build_and_store(b, &b->art[i], c);
     }
 }
 
@@ -559,6 +608,8 @@ struct svc_team_builder *svc_team_builder_start(const struct svc_team_builder_co
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->wake, NULL);
     b->fd = -1;
+    b->art[SNAPSHOT] = (struct artefact){ .kind = SVC_TEAM_SNAPSHOT, .what = "snapshot" };
+    b->art[DEMAND] = (struct artefact){ .kind = SVC_TEAM_DEMAND, .what = "demand" };
     b->host = strdup(conf->host);
     b->prefix = strdup(conf->prefix);
     b->id = strdup(conf->id);
@@ -569,8 +620,10 @@ struct svc_team_builder *svc_team_builder_start(const struct svc_team_builder_co
     b->learner_prefix = n > 0 ? (size_t)n : 0;
     if (!b->host || !b->prefix || !b->id || n < 0 ||
         svc_keys_make(b->k_lease, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "lease") < 0 ||
-        svc_keys_make(b->k_snapshot, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "snapshot") < 0 ||
-        svc_keys_make(b->k_built, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "built_at") < 0 ||
+        svc_keys_make(b->art[SNAPSHOT].k_value, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "snapshot") < 0 ||
+        svc_keys_make(b->art[SNAPSHOT].k_built, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "built_at") < 0 ||
+        svc_keys_make(b->art[DEMAND].k_value, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "demand") < 0 ||
+        svc_keys_make(b->art[DEMAND].k_built, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "demand_at") < 0 ||
         pthread_create(&b->thread, NULL, run, b) != 0) {
         free(b->host);
         free(b->prefix);
@@ -604,7 +657,8 @@ void svc_team_builder_stop(struct svc_team_builder *b)
     }
     if (b->rc)
         redisFree(b->rc);
-    svc_team_unref(b->team);
+    for (int i = 0; i < N_ARTEFACTS; i++)
+        svc_team_unref(b->art[i].served);
     svc_catalog_unref(b->cat);
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->wake);

@@ -6,8 +6,10 @@
  * daemon holding it builds a snapshot when the stored one is older than the
  * interval or of another catalog — every learner read with SCAN and MGET,
  * pipelined, never KEYS — and stores it (P team:snapshot, P team:built_at)
- * if it still holds the lease; every daemon loads the stored snapshot when
- * it is newer than the one it serves. A builder that dies stops renewing:
+ * if it still holds the lease; then team demand the same way (a second
+ * read of every learner: P team:demand, P team:demand_at), so that the
+ * snapshot never waits for the paths demand costs. Every daemon loads
+ * each when the stored one is newer than the one it serves. A builder that dies stops renewing:
  * the lease expires and another daemon takes over; one that stops (SIGTERM)
  * releases it at once. */
 #ifndef SVC_TEAM_BUILDER_H
@@ -40,15 +42,20 @@ void svc_team_builder_set_catalog(struct svc_team_builder *b, struct svc_catalog
 /* Any thread: the snapshot being served (a reference: unref it), or NULL
  * before the first. */
 struct svc_team *svc_team_builder_current(struct svc_team_builder *b);
+/* Any thread: the team demand being served, likewise. */
+struct svc_team *svc_team_builder_demand(struct svc_team_builder *b);
 
 /* Counters for /metrics. */
 struct svc_team_builder_stats {
     uint64_t built;             /* snapshots this daemon built and stored */
     uint64_t loaded;            /* snapshots it loaded (its own included) */
-    uint64_t failed;            /* builds or loads that failed */
+    uint64_t demand_built;      /* the same for team demand */
+    uint64_t demand_loaded;
+    uint64_t failed;            /* builds or loads that failed, of either */
     bool lease_held;
-    double last_build_s;        /* the last build here, seconds ... */
-    double last_lessons_s;      /* ... of which the next lessons (demand) */
+    double last_build_s;        /* the last snapshot built here, seconds */
+    double last_demand_s;       /* the last demand built here, seconds ... */
+    double last_lessons_s;      /* ... of which its paths */
 };
 void svc_team_builder_get_stats(struct svc_team_builder *b, struct svc_team_builder_stats *out);
 

@@ -82,7 +82,7 @@ stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
 if [[ "$BUILD" == *asan* ]]; then
     echo "test_bench: the make bench driver runs with the plain build only"
 else
-    out=$(SECONDS_PER_RUN=1 ROUNDS=1 SEARCH_COURSES=2000 TEAM_LEARNERS=2000 bench/run_bench.sh "$BUILD" 2>&1)
+    out=$(SECONDS_PER_RUN=1 ROUNDS=1 SEARCH_COURSES=2000 TEAM_LEARNERS=2000 DEMAND_LEARNERS=300 DEMAND_COURSES=1000 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
     eq "bench rows" "$rows" 29
     # closed-loop rows: every figure and no error. Open-loop rows keep a
@@ -109,10 +109,23 @@ else
         grep -qE '^slowloris: ratio_probe_p99_attack_vs_baseline [0-9]+\.[0-9]+$' <<<"$out"
     check "bench prints the search median" grep -qE '^search_median_us [0-9]+\.[0-9]+ ' <<<"$out"
     check "bench prints the team snapshot's build time" grep -qE '^team_snapshot_build_s [0-9]+\.[0-9]+ ' <<<"$out"
+    check "and team demand's" grep -qE '^team_demand_build_s [0-9]+\.[0-9]+ \(of which the paths: [0-9]+\.[0-9]+\)$' <<<"$out"
     check "bench prints the p99 ratio while the team builds" \
         grep -qE '^ratio_recommend_p99_building_vs_idle [0-9]+\.[0-9]+ ' <<<"$out"
     check "bench prints the builds during the busy runs" grep -qE '^team_builds_during_the_busy_runs [0-9]+$' <<<"$out"
+    check "bench prints demand against the sgemm peak" grep -qE '^ratio_demand_vs_sgemm_peak [0-9]+\.[0-9]+$' <<<"$out"
 fi
+
+# ---- bench_demand: every figure, each learner given its 10 lessons
+out=$("$BUILD/bench_demand" 300 1000 2>&1); rc=$?
+eq "bench_demand exits 0" "$rc" 0
+for f in sgemm_peak_square1024 demand_scoring_sgemm demand_paths demand_total ratio_demand_vs_sgemm_peak \
+         ratio_demand_vs_its_scoring_sgemm ratio_scoring_sgemm_vs_sgemm_peak; do
+    check "bench_demand prints $f" grep -qE "^$f [0-9]+\.[0-9]+( |$)" <<<"$out"
+done
+check "bench_demand: paths were built (lessons per learner in 1..10)" grep -qE '^demand_lessons_per_learner ([1-9]\.[0-9]+|10\.00) -$' <<<"$out"
+out=$("$BUILD/bench_demand" 1 2 3 2>&1); rc=$?
+eq "bench_demand: too many arguments exit 2" "$rc" 2
 
 # ---- bench_search: agrees with its scan on every query, prints its rows
 out=$("$BUILD/bench_search" --courses 3000 --queries 400 --scan-queries 400 2>&1); rc=$?

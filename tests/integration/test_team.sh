@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The team cockpit: the snapshot built by one daemon at a time under a lease
-# in Redis and served by every daemon; 503 with Retry-After before the
-# first; the builder killed and the other daemon taking over; the routes'
+# The team cockpit: the snapshot, then team demand, built by one daemon at a
+# time under a lease in Redis and served by every daemon; 503 with
+# Retry-After before the first; the builder killed and the other daemon taking over; the routes'
 # filters, CSV and refusals; a learner added shows in the next snapshot.
 # usage: tests/integration/test_team.sh BUILD_DIR
 BUILD=${1:-build}
@@ -23,6 +23,7 @@ start_daemon a --stats-interval-s 1 || exit 1
 A="http://127.0.0.1:$PORT_a"
 r=$(req GET "$A/v1/team/summary"); has "no snapshot yet: 503" "$r" '503 {"code":"unavailable","message":"no team snapshot yet: the first is being built"}'
 has "with Retry-After" "$(curl -s -D - -o /dev/null "$A/v1/team/learners" | tr -d '\r')" "Retry-After:"
+r=$(req GET "$A/v1/team/demand"); has "no demand yet: 503" "$r" '503 {"code":"unavailable","message":"no team demand yet: the first is being built"}'
 redis-cli -p "$REDIS_PORT" del it:team:lease >/dev/null
 summary_ok() { curl -sf "$1/v1/team/summary" >/dev/null; }
 check "the lease free: a builds the first snapshot" wait_for 60 summary_ok "$A"
@@ -51,6 +52,17 @@ eq "b's: not" "$(metric "$B" skillpath_team_lease_held)" 0
 check "a counts what it built" test "$(metric "$A" skillpath_team_snapshots_built_total)" -ge 1
 eq "b counts none built" "$(metric "$B" skillpath_team_snapshots_built_total)" 0
 eq "b serves 1,200 learners" "$(metric "$B" skillpath_team_snapshot_learners)" 1200
+demand_ok() { curl -sf "$1/v1/team/demand" >/dev/null; }
+check "a builds team demand after the snapshot" wait_for 60 demand_ok "$A"
+check "b serves it" wait_for 60 demand_ok "$B"
+demand_at() { curl -s "$1/v1/team/demand" | grep -o '"builtAt":"[0-9]*"' | tr -dc 0-9; }
+same_demand_at() { [ -n "$(demand_at "$A")" ] && [ "$(demand_at "$A")" = "$(demand_at "$B")" ]; }
+check "both serve the same demand" wait_for 60 same_demand_at
+check "a counts the demand it built" test "$(metric "$A" skillpath_team_demand_built_total)" -ge 1
+eq "b built none" "$(metric "$B" skillpath_team_demand_built_total)" 0
+check "b loaded it" test "$(metric "$B" skillpath_team_demand_loaded_total)" -ge 1
+check "a says how long its paths took" grep -qE '^[0-9]+\.[0-9]{3}$' <<<"$(metric "$A" skillpath_team_build_lessons_seconds)"
+check "demand is stored apart from the snapshot" test "$(redis-cli -p "$REDIS_PORT" strlen it:team:demand)" -gt 0
 
 # ---- filters, the at-risk list, CSV, refusals
 r=$(req GET "$A/v1/team/summary?tier=MANAGER&module=compliance")
@@ -119,6 +131,7 @@ before=$(built_at "$B")
 newer() { [ "$(built_at "$B")" -gt "$before" ]; }
 check "and builds: b's snapshot moves on" wait_for 60 newer
 check "b built it" wait_for 60 grep -q msg=team_snapshot_built "$H_TMP/b.log"
+check "and team demand" wait_for 60 grep -q msg=team_demand_built "$H_TMP/b.log"
 r=$(req GET "$B/v1/team/summary"); has "still every learner" "$r" '"headcount":1201'
 
 stop_daemon b; eq "b exits 0" "$STOP_STATUS" 0

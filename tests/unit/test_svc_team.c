@@ -50,9 +50,9 @@ static void learner(struct rs_learner *l, enum rs_tier tier, long target, float 
 /* The team: four learners, capability as given and never practised (no
  * decay), except u4, whose tag a (0.9, at the target) was practised a year
  * ago and has faded below 0.5. */
-static struct svc_team *team(const struct svc_catalog *c)
+static struct svc_team *team_of(const struct svc_catalog *c, enum svc_team_kind kind)
 {
-    struct svc_team_acc *a = svc_team_acc_create(c, NOW);
+    struct svc_team_acc *a = svc_team_acc_create(c, kind, NOW);
     assert_non_null(a);
     struct rs_learner l[4];
     learner(&l[0], RS_TIER_NEW_HIRE, 0, 0.1f, 0.6f, 0.5f);
@@ -81,10 +81,15 @@ static struct svc_team *team(const struct svc_catalog *c)
     free(buf);
     assert_non_null(back);
     char err[256];
-    struct svc_team *t = svc_team_create(back, c, err, sizeof err);
+    struct svc_team *t = svc_team_create(back, c, kind, err, sizeof err);
     if (t == NULL)
         fail_msg("%s", err);
     return t;
+}
+
+static struct svc_team *team(const struct svc_catalog *c)
+{
+    return team_of(c, SVC_TEAM_SNAPSHOT);
 }
 
 static void near(double got, double want, const char *what)
@@ -219,11 +224,9 @@ static void test_team_at_risk(void **state)
 }
 
 /* No learners at all: every statistic empty, nothing leaked (ASan). */
-static void test_team_empty(void **state)
+static struct svc_team *empty_team(const struct svc_catalog *c, enum svc_team_kind kind)
 {
-    (void)state;
-    struct svc_catalog *c = made();
-    struct svc_team_acc *a = svc_team_acc_create(c, NOW);
+    struct svc_team_acc *a = svc_team_acc_create(c, kind, NOW);
     Skillpath__V1__TeamSnapshot *s = svc_team_acc_finish(a, "test", 0);
     size_t len = protobuf_c_message_get_packed_size(&s->base);
     uint8_t buf[256];
@@ -231,8 +234,17 @@ static void test_team_empty(void **state)
     protobuf_c_message_pack(&s->base, buf);
     svc_team_snapshot_free(s);
     char err[256];
-    struct svc_team *t = svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, buf), c, err, sizeof err);
+    struct svc_team *t = svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, buf), c, kind, err,
+                                         sizeof err);
     assert_non_null(t);
+    return t;
+}
+
+static void test_team_empty(void **state)
+{
+    (void)state;
+    struct svc_catalog *c = made();
+    struct svc_team *t = empty_team(c, SVC_TEAM_SNAPSHOT);
     const struct svc_team_filter all = { 0, -1, -1 };
     Skillpath__V1__TeamSummary *sum = svc_team_summary(t, c, &all);
     assert_int_equal(sum->headcount, 0);
@@ -243,6 +255,8 @@ static void test_team_empty(void **state)
     Skillpath__V1__AtRiskList *r = svc_team_at_risk(t, c, &all, SVC_TEAM_BY_GAP, 10);
     assert_int_equal(r->n_learners, 0);
     svc_team_at_risk_free(r);
+    svc_team_unref(t);
+    t = empty_team(c, SVC_TEAM_DEMAND);
     Skillpath__V1__TeamDemand *d = svc_team_demand(t, c, &all, 3);
     assert_int_equal(d->n_courses, 0);
     svc_team_demand_free(d);
@@ -264,7 +278,8 @@ static void test_team_refusals(void **state)
     protobuf_c_message_pack(&s->base, buf);
     free(s->catalog_version);
     free(s);
-    assert_null(svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, buf), c, err, sizeof err));
+    assert_null(svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, buf), c, SVC_TEAM_SNAPSHOT, err,
+                                sizeof err));
     assert_non_null(strstr(err, "its tags are not the catalog's"));
     /* columns of different lengths */
     Skillpath__V1__TeamSnapshot t2;
@@ -275,8 +290,38 @@ static void test_team_refusals(void **state)
     t2.n_learner_ids = 1;
     len = protobuf_c_message_get_packed_size(&t2.base);
     protobuf_c_message_pack(&t2.base, buf);
-    assert_null(svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, buf), c, err, sizeof err));
+    assert_null(svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, buf), c, SVC_TEAM_SNAPSHOT, err,
+                                sizeof err));
     assert_non_null(strstr(err, "disagree in length"));
+    /* each kind refuses the other: a snapshot has no lessons, demand no matrix */
+    struct svc_team *snap = team_of(c, SVC_TEAM_SNAPSHOT), *dem = team_of(c, SVC_TEAM_DEMAND);
+    assert_int_equal(snap->pb->lessons_k, 0);
+    assert_int_equal(snap->pb->n_next_lessons, 0);
+    assert_int_equal(dem->pb->n_effective, 0);
+    assert_int_equal(dem->pb->n_learner_ids, 4);
+    len = protobuf_c_message_get_packed_size(&snap->pb->base);
+    uint8_t *big = malloc(len);
+    protobuf_c_message_pack(&snap->pb->base, big);
+    assert_null(svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, big), c, SVC_TEAM_DEMAND, err,
+                                sizeof err));
+    assert_non_null(strstr(err, "team demand of catalog team-1: its lessons disagree in length"));
+    free(big);
+    len = protobuf_c_message_get_packed_size(&dem->pb->base);
+    big = malloc(len);
+    protobuf_c_message_pack(&dem->pb->base, big);
+    assert_null(svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, big), c, SVC_TEAM_SNAPSHOT, err,
+                                sizeof err));
+    assert_non_null(strstr(err, "team snapshot of catalog team-1: its columns disagree in length"));
+    /* a lesson past the catalog's courses */
+    dem->pb->next_lessons[0] = 99;
+    len = protobuf_c_message_get_packed_size(&dem->pb->base);
+    protobuf_c_message_pack(&dem->pb->base, big);
+    assert_null(svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, big), c, SVC_TEAM_DEMAND, err,
+                                sizeof err));
+    assert_non_null(strstr(err, "a lesson is out of range"));
+    free(big);
+    svc_team_unref(snap);
+    svc_team_unref(dem);
     svc_catalog_unref(c);
 }
 
@@ -289,7 +334,7 @@ static void test_team_lessons_are_next(void **state)
     (void)state;
     struct svc_catalog *c = sp_demo_catalog();
     size_t T = rs_catalog_n_targets(c->cat), L = 600;
-    struct svc_team_acc *a = svc_team_acc_create(c, NOW);
+    struct svc_team_acc *a = svc_team_acc_create(c, SVC_TEAM_DEMAND, NOW);
     struct rs_learner *ls = calloc(L, sizeof *ls);
     char id[32];
     for (size_t i = 0; i < L; i++) {
@@ -302,6 +347,8 @@ static void test_team_lessons_are_next(void **state)
     assert_non_null(s);
     assert_int_equal(s->lessons_k, SVC_TEAM_LESSONS);
     assert_int_equal(s->n_next_lessons, L * SVC_TEAM_LESSONS);
+    assert_int_equal(s->n_learner_ids, L);
+    assert_int_equal(s->n_effective, 0);            /* demand holds no matrix */
     struct svc_recommend_ctx x = { .cat = c->cat, .model = &c->model, .ws = rs_path_ws_create(c->cat), .now = NOW };
     size_t compared = 0;
     for (size_t i = 0; i < L; i++) {
@@ -340,7 +387,7 @@ static void test_team_demand(void **state)
 {
     (void)state;
     struct svc_catalog *c = made();
-    struct svc_team *t = team(c);
+    struct svc_team *t = team_of(c, SVC_TEAM_DEMAND);
     /* overwrite the lessons with known ones: u1 k0 k1 k0, u2 k1, u3 none, u4 k1 k0 */
     uint32_t *nl = t->pb->next_lessons, X = SVC_TEAM_NO_LESSON, K = t->pb->lessons_k;
     for (size_t i = 0; i < 4 * K; i++)
