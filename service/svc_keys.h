@@ -30,7 +30,7 @@ enum svc_key {
     SVC_KEY_CATALOG,            /* `id` is a catalog version, or "current" */
     SVC_KEY_STATEMENT,          /* `id` is an xAPI statement id */
     SVC_KEY_ALIAS,              /* `id` is an mbox_sha1sum (40 hex digits) */
-    SVC_KEY_TEAM,               /* `id` is lease, snapshot or built_at */
+    SVC_KEY_TEAM,               /* `id`: lease, snapshot, built_at, demand, demand_at (+ :AT:i parts) */
 };
 
 /* Write the key of `kind` for `id` under `prefix` into buf (NUL-terminated):

@@ -59,11 +59,29 @@ static const char RELEASE_LUA[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end\n"
     "return 0\n";
 
-static const char STORE_LUA[] =
+/* Stored in parts (SET of PART_BYTES each, then this commit): one SET of a
+ * 14 MB snapshot held Redis ~100 ms, every client waiting behind it.
+ * KEYS: lease, manifest, built_at; ARGV: holder id, manifest, built_at,
+ * parts. The commit checks the lease, keeps the new parts (they were
+ * written with an expiry, so that a builder dying midway leaves nothing for
+ * good), points the manifest at them and unlinks the parts of the build it
+ * replaces. */
+static const char COMMIT_LUA[] =
     "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n"
+    "for i = 0, tonumber(ARGV[4]) - 1 do redis.call('PERSIST', KEYS[2] .. ':' .. ARGV[3] .. ':' .. i) end\n"
+    "local old = redis.call('GET', KEYS[2])\n"
     "redis.call('SET', KEYS[2], ARGV[2])\n"
     "redis.call('SET', KEYS[3], ARGV[3])\n"
+    "if old then\n"
+    "  local at, n = string.match(old, '^parts (%d+) (%d+) %d+$')\n"
+    "  if at and at ~= ARGV[3] then\n"
+    "    for i = 0, tonumber(n) - 1 do redis.call('UNLINK', KEYS[2] .. ':' .. at .. ':' .. i) end\n"
+    "  end\n"
+    "end\n"
     "return 1\n";
+
+#define PART_BYTES (64u << 10)          /* a SET of this holds Redis well under a millisecond */
+#define PART_TTL_S "3600"               /* until committed */
 
 /* What the builder makes, stores and serves: the snapshot, then demand. */
 struct artefact {
@@ -452,6 +470,63 @@ static bool serving(const struct artefact *a, const struct svc_catalog *c)
     return a->loaded_at > 0 && strcmp(a->loaded_version, rs_catalog_version(c->cat)) == 0;
 }
 
+enum parts { PARTS_OK, PARTS_GONE, PARTS_BAD, PARTS_LOST };
+
+/* The bytes of a stored build from its manifest ("parts AT N LEN": N parts
+ * under MANIFEST:AT:i) into *out (malloc'ed). PARTS_GONE: a newer commit
+ * unlinked them meanwhile; PARTS_BAD: no manifest, or parts that disagree
+ * with it; PARTS_LOST: Redis did not answer (disconnected). */
+static enum parts read_parts(struct svc_team_builder *b, const struct artefact *a, const char *manifest,
+                             uint8_t **out, size_t *len)
+{
+    long long at;
+    unsigned long n, total;
+    char tail;
+    if (sscanf(manifest, "parts %lld %lu %lu%c", &at, &n, &total, &tail) != 3 || total > (1ul << 40) ||
+        n != (total ? (total + PART_BYTES - 1) / PART_BYTES : 1))
+        return PARTS_BAD;
+    uint8_t *buf = malloc(total + 1);
+    if (buf == NULL)
+        return PARTS_BAD;
+    char key[MAX_KEY + 48];
+    bool ok = true;
+    for (unsigned long i = 0; ok && i < n; i++) {
+        snprintf(key, sizeof key, "%s:%lld:%lu", a->k_value, at, i);
+        const char *argv[] = { "GET", key };
+        ok = redisAppendCommandArgv(b->rc, 2, argv, NULL) == REDIS_OK;
+    }
+    size_t off = 0;
+    enum parts st = PARTS_OK;
+    for (unsigned long i = 0; ok && i < n; i++) {       /* every reply read, whatever it is */
+        void *r = NULL;
+        ok = redisGetReply(b->rc, &r) == REDIS_OK && r != NULL;
+        const redisReply *rr = r;
+        if (!ok || st != PARTS_OK) {
+        } else if (rr->type == REDIS_REPLY_NIL) {
+            st = PARTS_GONE;
+        } else if (rr->type != REDIS_REPLY_STRING || off + rr->len > total) {
+            st = PARTS_BAD;
+        } else {
+            memcpy(buf + off, rr->str, rr->len);
+            off += rr->len;
+        }
+        freeReplyObject(r);
+    }
+    if (!ok) {
+        disconnect(b);                  /* replies may still be pipelined */
+        st = PARTS_LOST;
+    } else if (st == PARTS_OK && off != total) {
+        st = PARTS_BAD;
+    }
+    if (st != PARTS_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *len = total;
+    return PARTS_OK;
+}
+
 /* The stored one, when newer than the one served (or of another catalog
  * than the one served). */
 static void load(struct svc_team_builder *b, struct artefact *a, const struct svc_catalog *c, int64_t at)
@@ -459,15 +534,69 @@ static void load(struct svc_team_builder *b, struct artefact *a, const struct sv
     const char *version = rs_catalog_version(c->cat);
     if (at <= 0 || (at == a->tried_at && strcmp(a->tried_version, version) == 0))
         return;                         /* nothing new to try */
-    a->tried_at = at;
-    snprintf(a->tried_version, sizeof a->tried_version, "%s", version);
     const char *argv[] = { "GET", a->k_value };
     redisReply *r = command(b, 2, argv, NULL);
-    if (r && r->type == REDIS_REPLY_STRING && load_bytes(b, a, c, (const uint8_t *)r->str, r->len))
-        svc_log(SVC_LOG_DEBUG, "msg=team_%s_loaded built_at=%lld", a->what, (long long)at);
-    else if (r == NULL || r->type == REDIS_REPLY_STRING)
-        count_failure(b);
+    if (r == NULL || r->type != REDIS_REPLY_STRING) {
+        if (r == NULL)
+            count_failure(b);
+        freeReplyObject(r);
+        return;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    enum parts st = read_parts(b, a, r->str, &buf, &len);
     freeReplyObject(r);
+    if (st == PARTS_GONE)
+        return;                         /* replaced meanwhile: the next tick reads the new one */
+    if (st != PARTS_LOST) {             /* tried: not again until another is stored */
+        a->tried_at = at;
+        snprintf(a->tried_version, sizeof a->tried_version, "%s", version);
+    }
+    if (st == PARTS_BAD)
+        svc_log(SVC_LOG_WARN, "msg=team_%s_unreadable reason=\"its manifest or parts\"", a->what);
+    if (st == PARTS_OK && load_bytes(b, a, c, buf, len))
+        svc_log(SVC_LOG_DEBUG, "msg=team_%s_loaded built_at=%lld", a->what, (long long)at);
+    else if (st != PARTS_GONE)
+        count_failure(b);
+    free(buf);
+}
+
+/* Store buf as parts, then commit them while the lease is ours: 1 stored,
+ * 0 the lease was lost meanwhile (the parts are unlinked), -1 no answer
+ * from Redis. */
+static int store(struct svc_team_builder *b, const struct artefact *a, const uint8_t *buf, size_t len,
+                 const char *built)
+{
+    size_t n = len / PART_BYTES + (len % PART_BYTES != 0);
+    if (n == 0)
+        n = 1;                          /* an empty message is one empty part */
+    char key[MAX_KEY + 48];
+    /* one part a round trip: Redis answers others between two */
+    for (size_t i = 0; i < n; i++) {
+        size_t at = i * PART_BYTES, part = len - at < PART_BYTES ? len - at : PART_BYTES;
+        snprintf(key, sizeof key, "%s:%s:%zu", a->k_value, built, i);
+        const char *argv[] = { "SET", key, (const char *)buf + at, "EX", PART_TTL_S };
+        size_t lens[] = { 3, strlen(key), part, 2, strlen(PART_TTL_S) };
+        redisReply *r = command(b, 5, argv, lens);
+        bool ok = r != NULL;
+        freeReplyObject(r);
+        if (!ok)
+            return -1;
+    }
+    char manifest[96], parts[32];
+    snprintf(manifest, sizeof manifest, "parts %s %zu %zu", built, n, len);
+    snprintf(parts, sizeof parts, "%zu", n);
+    const char *argv[] = { "EVAL", COMMIT_LUA, "3", b->k_lease, a->k_value, a->k_built, b->id, manifest, built,
+                           parts };
+    redisReply *r = command(b, 10, argv, NULL);
+    int rc = r == NULL ? -1 : r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
+    freeReplyObject(r);
+    for (size_t i = 0; rc == 0 && i < n; i++) {         /* not ours to commit: leave nothing */
+        snprintf(key, sizeof key, "%s:%s:%zu", a->k_value, built, i);
+        const char *del[] = { "UNLINK", key };
+        freeReplyObject(command(b, 2, del, NULL));
+    }
+    return rc;
 }
 
 /* Build one, store it while the lease is ours, serve it. */
@@ -479,12 +608,8 @@ static void build_and_store(struct svc_team_builder *b, struct artefact *a, cons
     uint8_t *buf = build(b, c, a->kind, now, &len, &learners, &secs, &lessons_s);
     char built[32];
     snprintf(built, sizeof built, "%lld", (long long)now);
-    const char *argv[] = { "EVAL", STORE_LUA, "3", b->k_lease, a->k_value, a->k_built, b->id,
-                           (const char *)buf, built };
-    size_t lens[] = { 4, sizeof STORE_LUA - 1, 1, strlen(b->k_lease), strlen(a->k_value),
-                      strlen(a->k_built), strlen(b->id), len, strlen(built) };
-    redisReply *r = buf ? command(b, 9, argv, lens) : NULL;
-    if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+    int stored = buf ? store(b, a, buf, len, built) : -1;
+    if (stored == 1) {
         svc_log(SVC_LOG_INFO, "msg=team_%s_built learners=%zu bytes=%zu build_ms=%.0f", a->what, learners,
                 len, secs * 1e3);
         pthread_mutex_lock(&b->mu);
@@ -502,14 +627,13 @@ static void build_and_store(struct svc_team_builder *b, struct artefact *a, cons
     } else {
         if (buf)
             svc_log(SVC_LOG_WARN, "msg=team_%s_not_stored reason=\"%s\"", a->what,
-                    r ? "the lease was lost meanwhile" : "no answer from Redis");
+                    stored == 0 ? "the lease was lost meanwhile" : "no answer from Redis");
         else
             svc_log(SVC_LOG_WARN, "msg=team_%s_build_failed learners=%zu", a->what, learners);
         count_failure(b);
-        if (buf && r == NULL)           /* the store got no answer: connect again */
+        if (buf && stored < 0)          /* the store got no answer: connect again */
             disconnect(b);
     }
-    freeReplyObject(r);
     free(buf);
 }
 
