@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT
- * build/skillpath: the core from the command line, no Redis, no daemon.
- * Seven commands — validate, recommend, apply, synth, team, encode, decode —
- * whose synopsis is `usage` below (printed by every usage error); recommend
- * runs the daemon's own pipeline (svc_recommend.c).
- * Exit status: 0 ok; 1 the catalog is invalid (validate); 2 bad input or usage. */
+ * build/skillpath: the core from the command line, no daemon. Eight
+ * commands — validate, recommend, apply, synth, team, encode, decode (no
+ * Redis), and migrate-keys (Redis: svc_migrate.h) — whose synopsis is
+ * `usage` below (printed by every usage error); recommend runs the daemon's
+ * own pipeline (svc_recommend.c).
+ * Exit status: 0 ok; 1 the catalog is invalid (validate) or Redis failed
+ * (migrate-keys); 2 bad input or usage. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
+#include "svc_migrate.h"
 #include "svc_recommend.h"
 
 #define EXIT_INVALID 1
@@ -35,10 +39,13 @@ static const char usage[] =
     "  skillpath team --catalog F [--learners 1200] [--seed S] [--now UNIX]\n"
     "  skillpath encode TYPE < JSON > PROTOBUF      (TYPE: Learner, Event, EventBatch, ...)\n"
     "  skillpath decode TYPE < PROTOBUF > JSON\n"
+    "  skillpath migrate-keys --redis HOST:PORT [--prefix skillpath:] [--dry-run]\n"
+    "                      (learner keys to the hash-tagged schema; daemons stopped)\n"
     "Files are JSON (the proto3 mapping of skillpath.v1 Catalog, Learner or LearnerList, Event).\n"
     "--model overrides the catalog's model settings for an experiment (names as in the\n"
     "Model message: continuity=0.5,session_gain=0.4,sequencer=legacy, ...).\n"
-    "Exit status: 0 ok, 1 invalid catalog (validate), 2 bad input or usage.\n";
+    "Exit status: 0 ok, 1 invalid catalog (validate) or Redis failed (migrate-keys),\n"
+    "2 bad input or usage.\n";
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad(const char *fmt, ...)
@@ -711,6 +718,56 @@ static int cmd_team(int argc, char **argv)
     return status;
 }
 
+/* skillpath migrate-keys: svc_migrate.h. */
+static int cmd_migrate(int argc, char **argv)
+{
+    const char *redis = NULL, *prefix = "skillpath:";
+    bool dry_run = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dry-run") == 0) {
+            dry_run = true;
+        } else if ((strcmp(argv[i], "--redis") == 0 || strcmp(argv[i], "--prefix") == 0) && i + 1 < argc) {
+            if (argv[i][2] == 'r')
+                redis = argv[++i];
+            else
+                prefix = argv[++i];
+        } else {
+            return bad("migrate-keys: unknown option or missing value '%s'\n%s", argv[i], usage);
+        }
+    }
+    const char *colon = redis ? strrchr(redis, ':') : NULL;
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (colon == NULL || colon == redis || end == colon + 1 || *end || port < 1 || port > 65535)
+        return bad("migrate-keys: --redis HOST:PORT is required\n%s", usage);
+    if (strpbrk(prefix, "{}"))
+        return bad("migrate-keys: the prefix '%s' holds a brace\n", prefix);
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)(colon - redis), redis);
+    struct timeval tv = { 5, 0 };
+    redisContext *rc = redisConnectWithTimeout(host, (int)port, tv);
+    if (rc == NULL || rc->err) {
+        fprintf(stderr, "migrate-keys: cannot connect to %s: %s\n", redis, rc ? rc->errstr : "out of memory");
+        redisFree(rc);
+        return EXIT_INVALID;
+    }
+    redisSetTimeout(rc, tv);
+    struct svc_migrate_counts n;
+    char err[512];
+    int rcode = svc_migrate_keys(rc, prefix, dry_run, &n, err, sizeof err);
+    redisFree(rc);
+    size_t total = n.renamed[0] + n.renamed[1] + n.renamed[2] + n.renamed[3];
+    printf("migrate-keys: %s %zu keys: %zu learners, %zu seen sets, %zu event streams, %zu stream counters; "
+           "%zu conflicts (the new key exists: kept, the old one left); %zu skipped\n",
+           dry_run ? "would rename" : "renamed", total, n.renamed[0], n.renamed[1], n.renamed[2], n.renamed[3],
+           n.conflicts, n.skipped);
+    if (rcode != 0) {
+        fprintf(stderr, "migrate-keys: stopped: %s (run it again to go on)\n", err);
+        return EXIT_INVALID;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -733,5 +790,7 @@ int main(int argc, char **argv)
         return cmd_convert(argc - 1, argv + 1, true);
     if (strcmp(cmd, "decode") == 0)
         return cmd_convert(argc - 1, argv + 1, false);
+    if (strcmp(cmd, "migrate-keys") == 0)
+        return cmd_migrate(argc - 1, argv + 1);
     return bad("unknown command '%s'\n%s", cmd, usage);
 }

@@ -291,6 +291,12 @@ int svc_conf_load(struct svc_conf *c, int argc, char **argv, char **envp, int *a
     }
     split_hostport(c->redis, c->redis_host, sizeof c->redis_host, &c->redis_port, 1);
     split_hostport(c->listen, c->listen_host, sizeof c->listen_host, &c->listen_port, 0);
+    if (strpbrk(c->redis_prefix, "{}")) {
+        /* a learner's keys are P{ID}:...: a brace in P would move the hash tag */
+        snprintf(err, errlen, "redis-prefix: '%s' holds a brace; learner keys carry the hash tag {ID}",
+                 c->redis_prefix);
+        return -1;
+    }
     if (check) {
         for (size_t i = 0; i < N_OPTIONS; i++) {
             const char *field = (const char *)c + options[i].offset;

@@ -2,10 +2,14 @@
  * The Redis key schema, in one place: the store builds every key with
  * these, and so do the tools that write or read Redis directly (the bench's
  * seeder and its Redis ceiling). With prefix P and learner id I:
- *   P l:I        the learner (svc_stored.h)
- *   P seen:I     applied event ids
- *   P ev:I       the event stream
- *   P streams:I  open push streams
+ *   P{I}:l       the learner (svc_stored.h)
+ *   P{I}:seen    applied event ids
+ *   P{I}:ev      the event stream
+ *   P{I}:streams open push streams
+ * (a learner's keys share the hash tag {I}: on a Redis Cluster they live
+ * in one slot, so the write script, which touches them all, runs on one
+ * node; the schema before it was P l:I, P seen:I, ...: `skillpath
+ * migrate-keys` renames those)
  *   P catalog:V  a stored catalog; V "current" holds the current version
  *   P xs:S       xAPI statement S: applied or voided, its digest and learner
  *   P xa:H       the learner whose xAPI mbox has SHA-1 H (hex)
@@ -39,5 +43,17 @@ int svc_keys_make(char *buf, size_t cap, const char *prefix, enum svc_key kind, 
 
 /* The pub/sub channel `name` under `prefix` ("push", "catalog:"); as above. */
 int svc_keys_channel(char *buf, size_t cap, const char *prefix, const char *name);
+
+/* The SCAN MATCH pattern of every learner record (P{*}:l) under `prefix`,
+ * its glob characters escaped; as above. */
+int svc_keys_learner_pattern(char *buf, size_t cap, const char *prefix);
+
+/* The learner id in `key` (len bytes) when it is a learner record under
+ * `prefix`, copied into id (SVC_MAX_ID + 1 bytes): true, else false. */
+bool svc_keys_learner_of(const char *key, size_t len, const char *prefix, char *id);
+
+/* The key schema before hash tags (P l:I, P seen:I, P ev:I, P streams:I),
+ * for `skillpath migrate-keys` alone. */
+int svc_keys_make_v1(char *buf, size_t cap, const char *prefix, enum svc_key kind, const char *id);
 
 #endif

@@ -23,7 +23,7 @@ int svc_learner_merge(const struct svc_catalog *c, const struct rs_learner *cur,
                       const Skillpath__V1__Learner *body, struct rs_learner *out, char *err,
                       size_t errlen);
 
-/* One entry of a learner's history (the P ev:I stream), oldest first: an
+/* One entry of a learner's history (the P{I}:ev stream), oldest first: an
  * applied event (kind "event", data an Event), a PUT (kind "put", data the
  * Learner body, state the stored form it wrote), or a voiding (kind "void",
  * data the statement id, voided the stream id of the event entry it

@@ -3,12 +3,12 @@
  *
  * DESIGN
  * Data layout (prefix P, learner id I):
- *   P l:I        string: the learner's stored form, opaque here; it starts
+ *   P{I}:l       string: the learner's stored form, opaque here; it starts
  *                with its version token (svc_stored.c: the compact form, and
  *                the first form still read)
- *   P seen:I     zset: applied event ids, scored by apply time; trimmed past
+ *   P{I}:seen    zset: applied event ids, scored by apply time; trimmed past
  *                the retention (8 days by default)
- *   P ev:I       stream: the learner's history, for rebuilds and audit,
+ *   P{I}:ev      stream: the learner's history, for rebuilds and audit,
  *                capped at ~stream_maxlen: each applied event ("event":
  *                the Event protobuf), each PUT ("put": the Learner body,
  *                "state": the value it wrote), each voiding ("void": the
@@ -17,7 +17,7 @@
  *   P xs:S       string: xAPI statement S's index entry (svc_xapi.h),
  *                kept as long as event ids are
  *   P xa:H       string: the learner whose xAPI mailbox has SHA-1 H
- *   P streams:I  string: open push streams of I across daemons (expires)
+ *   P{I}:streams string: open push streams of I across daemons (expires)
  *   P catalog:V, P catalog:current: stored catalogs and the current version
  * Reads are one GET. Every write is one EVALSHA of WRITE_LUA, which checks
  * the event id, compares the version token, writes, records the id and

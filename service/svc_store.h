@@ -102,7 +102,7 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
  * SVC_STORE_OK, or SVC_STORE_NOTFOUND when there was no learner. */
 int svc_store_delete(struct svc_store *st, const char *id, svc_store_cb *cb, void *arg);
 
-/* Count a learner's open streams (P streams:ID) up or down (delta 0: just
+/* Count a learner's open streams (P{ID}:streams) up or down (delta 0: just
  * refresh); the counter lives `ttl_s` past its last refresh. Fire and
  * forget. A write's reply reads it (`watched`). */
 int svc_store_watch(struct svc_store *st, const char *id, int delta, int ttl_s);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * The stored form of a learner (svc_stored.h): what Redis holds under
- * P l:ID. A persistent format: tests/unit/test_svc_stored.c pins its bytes
+ * P{ID}:l. A persistent format: tests/unit/test_svc_stored.c pins its bytes
  * (golden values checked in), so a change to it fails a test, not a
  * rolling upgrade. */
 #include <math.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * The stored form of a learner: the value of P l:ID in Redis. A compact
+ * The stored form of a learner: the value of P{ID}:l in Redis. A compact
  * binary form (layout in svc_stored.c) that keeps capabilities and scores
  * to 1e-6 and times to the second; the first form (an 8-byte version, then
  * the Learner protobuf) is still read. Every daemon sharing a Redis reads

@@ -21,7 +21,7 @@
  * interval) by a script that sets it if free and extends it only if ours.
  * The store script writes only while the lease is still ours, so a
  * builder that lost it (paused, partitioned) cannot overwrite a newer
- * snapshot or demand. Reading: SCAN MATCH P l:* COUNT 200 (small batches: Redis is
+ * snapshot or demand. Reading: SCAN MATCH P{*}:l COUNT 200 (small batches: Redis is
  * one thread, and the request loops' commands wait behind each MGET), and
  * for each batch one MGET sent together with the next SCAN (two commands,
  * one round trip);
@@ -111,7 +111,6 @@ struct svc_team_builder {
     int fd;                             /* rc's socket while connected, -1 else (under mu:
                                          * stop shuts it down to end a blocked call) */
     char k_lease[MAX_KEY], pattern[MAX_KEY];
-    size_t learner_prefix;              /* strlen of "P l:" */
     struct artefact art[N_ARTEFACTS];
 };
 
@@ -310,9 +309,10 @@ static int add_batch(struct svc_team_builder *b, const struct svc_catalog *c, st
 {
     for (size_t i = 0; i < keys->elements && i < values->elements; i++) {
         const redisReply *k = keys->element[i], *v = values->element[i];
-        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING || k->len <= b->learner_prefix)
+        char id[SVC_MAX_ID + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+            !svc_keys_learner_of(k->str, k->len, b->prefix, id))
             continue;                   /* deleted meanwhile */
-        const char *id = k->str + b->learner_prefix;
         int fresh = idset_add(seen, id);
         if (fresh < 0)
             return -1;
@@ -699,31 +699,6 @@ static void *run(void *arg)
 
 /* ---------------------------------------------------------------- lifecycle */
 
-/* The SCAN pattern of learner keys: the prefix with glob characters escaped. */
-static int learner_pattern(const char *prefix, char *out, size_t cap)
-{
-    char key[MAX_KEY];
-    int n = svc_keys_make(key, sizeof key, prefix, SVC_KEY_LEARNER, "");
-    if (n < 0)
-        return -1;
-    size_t o = 0;
-    for (int i = 0; i < n; i++) {
-        if (strchr("*?[]\\", key[i])) {
-            if (o + 1 >= cap)
-                return -1;
-            out[o++] = '\\';
-        }
-        if (o + 1 >= cap)
-            return -1;
-        out[o++] = key[i];
-    }
-    if (o + 2 > cap)
-        return -1;
-    out[o++] = '*';
-    out[o] = '\0';
-    return n;
-}
-
 struct svc_team_builder *svc_team_builder_start(const struct svc_team_builder_conf *conf)
 {
     struct svc_team_builder *b = calloc(1, sizeof *b);
@@ -740,8 +715,7 @@ struct svc_team_builder *svc_team_builder_start(const struct svc_team_builder_co
     b->port = conf->port;
     b->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 1000;
     b->interval_s = conf->interval_s > 0 ? conf->interval_s : 60;
-    int n = learner_pattern(conf->prefix, b->pattern, sizeof b->pattern);
-    b->learner_prefix = n > 0 ? (size_t)n : 0;
+    int n = svc_keys_learner_pattern(b->pattern, sizeof b->pattern, conf->prefix);
     if (!b->host || !b->prefix || !b->id || n < 0 ||
         svc_keys_make(b->k_lease, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "lease") < 0 ||
         svc_keys_make(b->art[SNAPSHOT].k_value, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "snapshot") < 0 ||

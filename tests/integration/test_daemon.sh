@@ -138,12 +138,12 @@ has "applied after SCRIPT FLUSH" "$r" '"status":"APPLIED","version":"6"'
 # is read, and the next write stores it in the compact form, compared on its
 # version as it was
 { printf '\0\0\0\0\0\0\0\x07'; echo '{"id":"old1","tier":"CORE_STAFF","targetId":"pro-1","attempts":[{"courseId":"cc-101","score":0.75,"passed":true,"at":"1767225600"}]}' | $SP encode Learner; } >"$H_TMP/old1.bin"
-redis-cli -p "$REDIS_PORT" -x SET it:l:old1 <"$H_TMP/old1.bin" >/dev/null
+redis-cli -p "$REDIS_PORT" -x SET it:{old1}:l <"$H_TMP/old1.bin" >/dev/null
 r=$(req GET "$A/v1/learners/old1"); has "old form read" "$r" '"version":"7"'
 has "old form attempt" "$r" '"attempts":[{"courseId":"cc-101","score":0.75,"passed":true,"at":"1767225600"}]'
 r=$(req POST "$A/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"old1-e1","learnerId":"old1","courseId":"cc-102","kind":"STARTED","at":"1767225700"}]}')
 has "event over the old form" "$r" '"status":"APPLIED","version":"8"'
-eq "rewritten compactly" "$(redis-cli -p "$REDIS_PORT" --no-raw GETRANGE it:l:old1 0 0)" '"\xc3"'
+eq "rewritten compactly" "$(redis-cli -p "$REDIS_PORT" --no-raw GETRANGE it:{old1}:l 0 0)" '"\xc3"'
 r=$(req GET "$A/v1/learners/old1"); has "compact form read" "$r" '"version":"8"'
 has "attempts kept" "$r" '{"courseId":"cc-101","score":0.75,"passed":true,"at":"1767225600"}'
 
@@ -254,9 +254,9 @@ r=$(req DELETE "$A/v1/learners/race"); has "delete again 404" "$r" '404'
 
 # ---- make run's seeding: 1,200 learners with a spread over tiers
 PREFIX=it: deploy/demo/seed.sh "$A" 1200 >"$H_TMP/seed.log" 2>&1; eq "seed exit" "$?" 0
-n=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'it:l:*-*' | grep -c -E 'it:l:(nh|cs|mg)-[0-9]{4}$'); eq "1200 learners seeded" "$n" 1200
+n=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'it:{*-*}:l' | grep -c -E '^it:\{(nh|cs|mg)-[0-9]{4}\}:l$'); eq "1200 learners seeded" "$n" 1200
 for t in nh cs mg; do
-    c=$(redis-cli -p "$REDIS_PORT" --scan --pattern "it:l:$t-*" | wc -l)
+    c=$(redis-cli -p "$REDIS_PORT" --scan --pattern "it:{$t-*}:l" | wc -l)
     check "tier $t present ($c)" test "$c" -gt 100
 done
 r=$(req GET "$A/v1/learners/cs-0004/next"); has "seeded learner has lessons" "$r" '"lessons":[{'

@@ -57,7 +57,7 @@ has "unwatched learner's event applied" "$r" '"status":"APPLIED"'
 eq "nothing published for an unwatched learner" "$(pub)" "$before"
 r=$(req POST "$B/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"p-w","learnerId":"s1","courseId":"cc-103","kind":"STARTED","at":"1767225700"}]}')
 eq "published once for a watched learner" "$(pub)" "$((before + 1))"
-eq "watch counter in Redis" "$(redis-cli -p "$REDIS_PORT" GET it:streams:s1)" 1
+eq "watch counter in Redis" "$(redis-cli -p "$REDIS_PORT" GET "it:{s1}:streams")" 1
 
 # ---- reconnect with Last-Event-ID: the current lessons at once
 eq "reconnect gets the current version" "$(first_id "$B/v1/learners/s1/stream" -H 'Last-Event-ID: 1')" 3

@@ -249,7 +249,7 @@ r=$(req PUT "$A/v1/learners/v5" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"
 r=$(req PUT "$A/v1/learners/v5" "${JSON[@]}" -d '{"tier":"CORE_STAFF","targetId":"pro-2"}'); eq "v5: the same PUT" "${r%% *}" 200
 r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d "$(voiding a0000000-0000-4000-8000-0000000000f5 $VD)"); eq "void D too" "${r%% *}" 200
 eq "v3 without C and D: PUTs only (a base holding C is not used)" "$(state_of v3)" "$(state_of v5)"
-eq "the stream keeps the record: 2 void entries" "$(redis-cli -p "$REDIS_PORT" --raw xrange "it:ev:v3" - + | grep -cx void)" 2
+eq "the stream keeps the record: 2 void entries" "$(redis-cli -p "$REDIS_PORT" --raw xrange "it:{v3}:ev" - + | grep -cx void)" 2
 r=$(req POST "$A/xapi/statements" "${JSON[@]}" -d '{"actor":{"mbox":"mailto:a@b.c"},"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":{"id":"'$C1004'"}}')
 has "voiding an activity: 400" "$r" '400 {"code":"invalid_argument","message":"statements[0].object: a voiding statement'"'"'s object is a StatementRef'
 
