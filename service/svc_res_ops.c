@@ -72,10 +72,15 @@ static char *team_metrics(struct svc_http *h, char *text, size_t *len)
         "# HELP skillpath_team_demand_build_seconds The last team demand built here\n"
         "# TYPE skillpath_team_demand_build_seconds gauge\nskillpath_team_demand_build_seconds %.3f\n"
         "# HELP skillpath_team_build_lessons_seconds Of the last demand built here, the paths\n"
-        "# TYPE skillpath_team_build_lessons_seconds gauge\nskillpath_team_build_lessons_seconds %.3f\n",
+        "# TYPE skillpath_team_build_lessons_seconds gauge\nskillpath_team_build_lessons_seconds %.3f\n"
+        "# HELP skillpath_team_demand_computed Learners whose lessons the last demand here computed\n"
+        "# TYPE skillpath_team_demand_computed gauge\nskillpath_team_demand_computed %zu\n"
+        "# HELP skillpath_team_demand_kept Learners whose lessons it kept (unchanged since)\n"
+        "# TYPE skillpath_team_demand_kept gauge\nskillpath_team_demand_kept %zu\n",
         (unsigned long long)ts.built, (unsigned long long)ts.loaded, (unsigned long long)ts.failed,
         ts.lease_held ? 1 : 0, age, learners, ts.last_build_s, (unsigned long long)ts.demand_built,
-        (unsigned long long)ts.demand_loaded, demand_age, ts.last_demand_s, ts.last_lessons_s);
+        (unsigned long long)ts.demand_loaded, demand_age, ts.last_demand_s, ts.last_lessons_s,
+        ts.last_demand_computed, ts.last_demand_kept);
     if (n < 0 || (size_t)n >= sizeof more)
         return text;                    /* cannot happen: the figures are short */
     char *full = realloc(text, *len + (size_t)n + 1);

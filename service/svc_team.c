@@ -55,11 +55,20 @@ struct svc_team_acc {
     int64_t now;
     size_t D, N, bytes;
     float *chat;                        /* D: scratch */
-    struct vec ids, tiers, targets, eff, decay, review, off, passed, lessons;
-    /* next lessons: learners wait in a chunk, scored together */
+    struct vec ids, tiers, targets, eff, decay, review, off, passed, lessons, fps;
+    /* next lessons: learners wait in a chunk, scored together; each fills
+     * its row of `lessons` (pend_row) */
     struct rs_path_ws *ws;
     struct rs_learner pend[CHUNK];
+    size_t pend_row[CHUNK];
     size_t n_pend;
+    /* demand: the previous demand whose rows a learner with an unchanged
+     * fingerprint keeps (svc_team_acc_reuse), by id */
+    const struct svc_team *prev;
+    uint32_t *prev_slot;                /* open addressing: row + 1, 0 empty */
+    size_t prev_cap;
+    int64_t full_at;
+    size_t reused, computed;
     float *U, *S;                       /* CHUNK x D weights, CHUNK x N scores */
     double lessons_s;                   /* time spent on them */
 };
@@ -81,6 +90,8 @@ struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, enum svc_t
     a->eff.size = a->decay.size = sizeof(float);
     a->review.size = 1;
     a->off.size = a->passed.size = a->lessons.size = sizeof(uint32_t);
+    a->fps.size = sizeof(uint64_t);
+    a->full_at = now;
     uint32_t zero = 0;
     bool ok = a->chat != NULL;
     if (kind == SVC_TEAM_DEMAND) {
@@ -122,9 +133,7 @@ static int flush(struct svc_team_acc *a)
     }
     rs_score_batch(cat, a->U, B, a->S);
     for (size_t b = 0; b < B && rc == 0; b++) {
-        uint32_t row[SVC_TEAM_LESSONS];
-        for (size_t i = 0; i < SVC_TEAM_LESSONS; i++)
-            row[i] = SVC_TEAM_NO_LESSON;
+        uint32_t *row = (uint32_t *)a->lessons.p + a->pend_row[b] * SVC_TEAM_LESSONS;
         if (a->pend[b].target >= 0) {
             struct rs_path_query q = { .learner = &a->pend[b], .target = (size_t)a->pend[b].target,
                                        .max_items = SVC_TEAM_LESSONS, .now = a->now,
@@ -138,8 +147,6 @@ static int flush(struct svc_team_acc *a)
                 row[i] = p.items[i].course;
             rs_path_deinit(&p);
         }
-        if (rc == 0 && !vec_push(&a->lessons, row, SVC_TEAM_LESSONS))
-            rc = -1;
     }
     for (size_t b = 0; b < B; b++)
         rs_learner_deinit(&a->pend[b]);
@@ -149,7 +156,63 @@ static int flush(struct svc_team_acc *a)
     return rc;
 }
 
-int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l)
+static uint64_t id_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+int svc_team_acc_reuse(struct svc_team_acc *a, const struct svc_team *prev)
+{
+    const Skillpath__V1__TeamSnapshot *pb = prev->pb;
+    size_t L = pb->n_learner_ids;
+    if (a->kind != SVC_TEAM_DEMAND || prev->kind != SVC_TEAM_DEMAND || pb->n_fingerprints != L ||
+        pb->lessons_k != SVC_TEAM_LESSONS || strcmp(pb->catalog_version, rs_catalog_version(a->c->cat)) != 0 ||
+        L >= UINT32_MAX / 4)
+        return 0;                       /* nothing to reuse: every learner is computed */
+    size_t cap = 16;
+    while (cap < 2 * L)
+        cap *= 2;
+    uint32_t *slot = calloc(cap, sizeof *slot);
+    if (slot == NULL)
+        return -1;
+    for (size_t i = 0; i < L; i++) {
+        size_t j = id_hash(pb->learner_ids[i]) & (cap - 1);
+        while (slot[j])
+            j = (j + 1) & (cap - 1);
+        slot[j] = (uint32_t)i + 1;
+    }
+    free(a->prev_slot);
+    a->prev = prev;
+    a->prev_slot = slot;
+    a->prev_cap = cap;
+    a->full_at = pb->full_at;
+    return 0;
+}
+
+/* The previous demand's lessons of `id`, when its fingerprint is `fp`. */
+static const uint32_t *prev_row(const struct svc_team_acc *a, const char *id, uint64_t fp)
+{
+    if (a->prev == NULL)
+        return NULL;
+    const Skillpath__V1__TeamSnapshot *pb = a->prev->pb;
+    for (size_t j = id_hash(id) & (a->prev_cap - 1); a->prev_slot[j]; j = (j + 1) & (a->prev_cap - 1)) {
+        size_t i = a->prev_slot[j] - 1;
+        if (strcmp(pb->learner_ids[i], id) == 0)
+            return pb->fingerprints[i] == fp ? pb->next_lessons + i * SVC_TEAM_LESSONS : NULL;
+    }
+    return NULL;
+}
+
+void svc_team_acc_counts(const struct svc_team_acc *a, size_t *reused, size_t *computed)
+{
+    *reused = a->reused;
+    *computed = a->computed;
+}
+
+int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l, uint64_t fp)
 {
     char *copy = strdup(id);
     int32_t tier = (int32_t)l->tier, target = (int32_t)l->target;
@@ -161,13 +224,24 @@ int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_lea
     if (!vec_push(&a->tiers, &tier, 1) || !vec_push(&a->targets, &target, 1))
         return -1;
     if (a->kind == SVC_TEAM_DEMAND) {
+        const uint32_t *kept = fp ? prev_row(a, id, fp) : NULL;
+        uint32_t none[SVC_TEAM_LESSONS];
+        for (size_t i = 0; i < SVC_TEAM_LESSONS; i++)
+            none[i] = SVC_TEAM_NO_LESSON;
+        if (!vec_push(&a->fps, &fp, 1) || !vec_push(&a->lessons, kept ? kept : none, SVC_TEAM_LESSONS))
+            return -1;
+        if (kept) {
+            a->reused++;
+            return 0;
+        }
+        a->computed++;
         struct rs_learner *p = &a->pend[a->n_pend];
         memset(p, 0, sizeof *p);
         if (rs_learner_init(p, l->dim) != 0 || rs_learner_copy(p, l) != 0) {
             rs_learner_deinit(p);
             return -1;
         }
-        a->n_pend++;
+        a->pend_row[a->n_pend++] = a->ids.n - 1;
         return a->n_pend == CHUNK ? flush(a) : 0;
     }
     const struct rs_catalog *cat = a->c->cat;
@@ -211,6 +285,8 @@ void svc_team_acc_free(struct svc_team_acc *a)
     free(a->off.p);
     free(a->passed.p);
     free(a->lessons.p);
+    free(a->fps.p);
+    free(a->prev_slot);
     for (size_t b = 0; b < a->n_pend; b++)
         rs_learner_deinit(&a->pend[b]);
     rs_path_ws_destroy(a->ws);
@@ -258,6 +334,10 @@ Skillpath__V1__TeamSnapshot *svc_team_acc_finish(struct svc_team_acc *a, const c
     s->lessons_ms = (uint32_t)(a->lessons_s * 1000);
     s->n_next_lessons = a->lessons.n;
     s->next_lessons = a->lessons.p;
+    s->n_fingerprints = a->fps.n;
+    s->fingerprints = a->fps.p;
+    s->full_at = a->kind == SVC_TEAM_DEMAND ? a->full_at : 0;
+    free(a->prev_slot);
     rs_path_ws_destroy(a->ws);
     free(a->U);
     free(a->S);
@@ -281,6 +361,7 @@ void svc_team_snapshot_free(Skillpath__V1__TeamSnapshot *s)
     free(s->passed_offsets);
     free(s->passed);
     free(s->next_lessons);
+    free(s->fingerprints);
     free(s->catalog_version);
     free(s->builder);
     free(s);
@@ -306,7 +387,8 @@ struct svc_team *svc_team_create(Skillpath__V1__TeamSnapshot *pb, const struct s
               pb->passed_offsets[L] != pb->n_passed))
         why = "its columns disagree in length";
     else if (kind == SVC_TEAM_DEMAND &&
-             (pb->lessons_k == 0 || pb->lessons_k > 100 || pb->n_next_lessons != L * pb->lessons_k))
+             (pb->lessons_k == 0 || pb->lessons_k > 100 || pb->n_next_lessons != L * pb->lessons_k ||
+              (pb->n_fingerprints != 0 && pb->n_fingerprints != L)))
         why = "its lessons disagree in length (or it is no demand)";
     for (size_t i = 0; !why && i < L; i++)
         if (pb->targets[i] < -1 || pb->targets[i] >= (int32_t)T || pb->tiers[i] < 0 || pb->tiers[i] > 3)

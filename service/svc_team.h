@@ -24,11 +24,16 @@
 #include "recsys.h"
 
 struct svc_catalog;
+struct svc_team;
 
 /* ---------------------------------------------------------------- building */
 
 #define SVC_TEAM_LESSONS 10             /* next lessons kept per learner: demand's k at most */
 #define SVC_TEAM_NO_LESSON 0xFFFFFFFFu  /* past the end of a learner's lessons */
+/* Demand computes every learner's lessons at least this often; between,
+ * a learner whose stored value is unchanged keeps its lessons (as of their
+ * computation: decay moves on, slowly — a 247-day half-life). */
+#define SVC_TEAM_DEMAND_FULL_S 3600
 
 enum svc_team_kind {
     SVC_TEAM_SNAPSHOT,                  /* the matrix and the rest: summary, at-risk */
@@ -43,8 +48,19 @@ struct svc_team_acc *svc_team_acc_create(const struct svc_catalog *c, enum svc_t
 /* Add learner `id` (copied). For demand, its next SVC_TEAM_LESSONS lessons
  * are what GET /v1/learners/{id}/next?n=10 gives at `now`: learners are
  * scored in chunks (one sgemm each), then each path built from its own
- * scores. 0, or -1 on ENOMEM. */
-int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l);
+ * scores — unless the previous demand (svc_team_acc_reuse) holds the
+ * learner with the same fingerprint `fp` (of its stored value; 0: none):
+ * then its lessons are kept from there, as of that demand's computation.
+ * 0, or -1 on ENOMEM. */
+int svc_team_acc_add(struct svc_team_acc *a, const char *id, const struct rs_learner *l, uint64_t fp);
+/* Demand: keep the lessons of learners unchanged since `prev` (a demand of
+ * the same catalog, borrowed until finish; its full_at carries over: the
+ * caller decides when a full computation is due instead). 0, or -1 on
+ * ENOMEM; a `prev` that cannot serve (no fingerprints, another catalog) is
+ * ignored. */
+int svc_team_acc_reuse(struct svc_team_acc *a, const struct svc_team *prev);
+/* Demand: learners whose lessons were kept, and computed, so far. */
+void svc_team_acc_counts(const struct svc_team_acc *a, size_t *reused, size_t *computed);
 /* Learners added so far. */
 size_t svc_team_acc_count(const struct svc_team_acc *a);
 /* The snapshot (free with svc_team_snapshot_free); the accumulator is

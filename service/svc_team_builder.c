@@ -323,7 +323,10 @@ static int add_batch(struct svc_team_builder *b, const struct svc_catalog *c, st
             svc_log(SVC_LOG_WARN, "msg=team_learner_unreadable id=%s", id);
             continue;
         }
-        int rc = svc_team_acc_add(acc, id, &l);
+        uint64_t fp = 1469598103934665603ull;     /* FNV-1a of the stored value: any change shows */
+        for (size_t j = 0; j < v->len; j++)
+            fp = (fp ^ (unsigned char)v->str[j]) * 1099511628211ull;
+        int rc = svc_team_acc_add(acc, id, &l, fp ? fp : 1);
         rs_learner_deinit(&l);
         if (rc != 0)
             return -1;
@@ -341,13 +344,21 @@ static double now_s(void)
 /* Read every learner; the stored form (malloc'ed) of a snapshot or
  * demand, or NULL. */
 static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, enum svc_team_kind kind,
-                      int64_t now, size_t *len, size_t *learners, double *secs, double *lessons_s)
+                      int64_t now, size_t *len, size_t *learners, double *secs, double *lessons_s,
+                      size_t *reused, size_t *computed)
 {
     double t0 = now_s();
     struct svc_team_acc *acc = svc_team_acc_create(c, kind, now);
+    /* demand keeps the lessons of learners unchanged since the demand
+     * served, until a full computation is due (SVC_TEAM_DEMAND_FULL_S) */
+    struct svc_team *prev = kind == SVC_TEAM_DEMAND ? svc_team_builder_demand(b) : NULL;
+    if (prev && now - prev->pb->full_at >= SVC_TEAM_DEMAND_FULL_S) {
+        svc_team_unref(prev);
+        prev = NULL;
+    }
     struct idset seen = { 0 };
     redisReply *scan = NULL, *mget = NULL;
-    bool ok = acc != NULL;
+    bool ok = acc != NULL && (prev == NULL || svc_team_acc_reuse(acc, prev) == 0);
     const char *argv0[] = { "SCAN", "0", "MATCH", b->pattern, "COUNT", SCAN_COUNT };
     if (ok)
         ok = (scan = command(b, 6, argv0, NULL)) != NULL;
@@ -420,10 +431,13 @@ static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, e
         if (!stopping)
             disconnect(b);              /* replies may still be pipelined: start afresh */
         svc_team_acc_free(acc);
+        svc_team_unref(prev);
         return NULL;
     }
     *secs = now_s() - t0;
+    svc_team_acc_counts(acc, reused, computed);
     Skillpath__V1__TeamSnapshot *s = svc_team_acc_finish(acc, b->id, (uint32_t)(*secs * 1000));
+    svc_team_unref(prev);
     if (s == NULL)
         return NULL;
     *lessons_s = s->lessons_ms / 1000.0;
@@ -603,15 +617,19 @@ static int store(struct svc_team_builder *b, const struct artefact *a, const uin
 static void build_and_store(struct svc_team_builder *b, struct artefact *a, const struct svc_catalog *c)
 {
     int64_t now = (int64_t)time(NULL);
-    size_t len = 0, learners = 0;
+    size_t len = 0, learners = 0, reused = 0, computed = 0;
     double secs = 0, lessons_s = 0;
-    uint8_t *buf = build(b, c, a->kind, now, &len, &learners, &secs, &lessons_s);
+    uint8_t *buf = build(b, c, a->kind, now, &len, &learners, &secs, &lessons_s, &reused, &computed);
     char built[32];
     snprintf(built, sizeof built, "%lld", (long long)now);
     int stored = buf ? store(b, a, buf, len, built) : -1;
     if (stored == 1) {
-        svc_log(SVC_LOG_INFO, "msg=team_%s_built learners=%zu bytes=%zu build_ms=%.0f", a->what, learners,
-                len, secs * 1e3);
+        if (a->kind == SVC_TEAM_DEMAND)
+            svc_log(SVC_LOG_INFO, "msg=team_demand_built learners=%zu computed=%zu kept=%zu bytes=%zu "
+                    "build_ms=%.0f", learners, computed, reused, len, secs * 1e3);
+        else
+            svc_log(SVC_LOG_INFO, "msg=team_snapshot_built learners=%zu bytes=%zu build_ms=%.0f", learners, len,
+                    secs * 1e3);
         pthread_mutex_lock(&b->mu);
         if (a->kind == SVC_TEAM_SNAPSHOT) {
             b->stats.built++;
@@ -620,6 +638,8 @@ static void build_and_store(struct svc_team_builder *b, struct artefact *a, cons
             b->stats.demand_built++;
             b->stats.last_demand_s = secs;
             b->stats.last_lessons_s = lessons_s;
+            b->stats.last_demand_computed = computed;
+            b->stats.last_demand_kept = reused;
         }
         pthread_mutex_unlock(&b->mu);
         if (!load_bytes(b, a, c, buf, len))

@@ -56,6 +56,8 @@ struct svc_team_builder_stats {
     double last_build_s;        /* the last snapshot built here, seconds */
     double last_demand_s;       /* the last demand built here, seconds ... */
     double last_lessons_s;      /* ... of which its paths */
+    size_t last_demand_computed;  /* learners whose lessons it computed ... */
+    size_t last_demand_kept;    /* ... and kept from the demand before (unchanged) */
 };
 void svc_team_builder_get_stats(struct svc_team_builder *b, struct svc_team_builder_stats *out);
 

@@ -62,6 +62,9 @@ check "a counts the demand it built" test "$(metric "$A" skillpath_team_demand_b
 eq "b built none" "$(metric "$B" skillpath_team_demand_built_total)" 0
 check "b loaded it" test "$(metric "$B" skillpath_team_demand_loaded_total)" -ge 1
 check "a says how long its paths took" grep -qE '^[0-9]+\.[0-9]{3}$' <<<"$(metric "$A" skillpath_team_build_lessons_seconds)"
+# nothing changed since: the next demand keeps every learner's lessons
+kept_all() { [ "$(metric "$A" skillpath_team_demand_kept)" = 1200 ] && [ "$(metric "$A" skillpath_team_demand_computed)" = 0 ]; }
+check "an unchanged team's lessons are kept, none computed again" wait_for 60 kept_all
 check "demand is stored apart from the snapshot" grep -qE '^parts [0-9]+ 1 [0-9]+$' <<<"$(redis-cli -p "$REDIS_PORT" get it:team:demand)"
 # stored in parts of 64 KiB (one SET of the whole held Redis ~100 ms at
 # 100,000 learners): 1,200 learners make three or more; a commit unlinks

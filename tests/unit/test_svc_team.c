@@ -67,7 +67,7 @@ static struct svc_team *team_of(const struct svc_catalog *c, enum svc_team_kind 
     assert_int_equal(rs_learner_set_attempt(&l[2], &pass), 0);
     const char *ids[] = { "u1", "u2", "u3", "u4" };
     for (int i = 0; i < 4; i++) {
-        assert_int_equal(svc_team_acc_add(a, ids[i], &l[i]), 0);
+        assert_int_equal(svc_team_acc_add(a, ids[i], &l[i], 0), 0);
         rs_learner_deinit(&l[i]);
     }
     Skillpath__V1__TeamSnapshot *s = svc_team_acc_finish(a, "test", 7);
@@ -341,7 +341,7 @@ static void test_team_lessons_are_next(void **state)
         assert_int_equal(rs_synth_learner(c->cat, 1000 + i, NOW, &ls[i]), 0);
         ls[i].target = i % 7 == 6 ? -1 : (long)(i % T);     /* some have none */
         snprintf(id, sizeof id, "s%zu", i);
-        assert_int_equal(svc_team_acc_add(a, id, &ls[i]), 0);
+        assert_int_equal(svc_team_acc_add(a, id, &ls[i], 0), 0);
     }
     Skillpath__V1__TeamSnapshot *s = svc_team_acc_finish(a, "test", 0);
     assert_non_null(s);
@@ -379,6 +379,89 @@ static void test_team_lessons_are_next(void **state)
     rs_path_ws_destroy(x.ws);
     free(ls);
     svc_team_snapshot_free(s);
+    svc_catalog_unref(c);
+}
+
+/* Learner i's n = 10 lessons from GET .../next, as course indices. */
+static void next10(struct svc_recommend_ctx *x, const struct svc_catalog *c, const struct rs_learner *l,
+                   uint32_t row[SVC_TEAM_LESSONS])
+{
+    struct svc_lessons out;
+    char err[256];
+    assert_int_equal(svc_recommend_next(x, l, "s", SVC_TEAM_LESSONS, &out, err, sizeof err), SVC_RECOMMEND_OK);
+    for (size_t r = 0; r < SVC_TEAM_LESSONS; r++) {
+        size_t j = SVC_TEAM_NO_LESSON;
+        if (r < out.msg.n_lessons)
+            assert_int_equal(rs_catalog_find_course(c->cat, out.msg.lessons[r]->course_id, &j), 0);
+        row[r] = (uint32_t)j;
+    }
+    svc_recommend_lessons_deinit(&out);
+}
+
+/* Demand built over the one before keeps the lessons of learners whose
+ * fingerprint is unchanged and computes the others (and newcomers): every
+ * row still what GET .../next gives at the same time, computed for just
+ * the changed ones; full_at carries over. */
+static void test_team_demand_keeps_unchanged(void **state)
+{
+    (void)state;
+    struct svc_catalog *c = sp_demo_catalog();
+    size_t T = rs_catalog_n_targets(c->cat), L = 600;
+    struct rs_learner *ls = calloc(L + 1, sizeof *ls);
+    char id[32], err[256];
+    struct svc_team_acc *a = svc_team_acc_create(c, SVC_TEAM_DEMAND, NOW - 60);
+    for (size_t i = 0; i < L; i++) {
+        assert_int_equal(rs_synth_learner(c->cat, 5000 + i, NOW, &ls[i]), 0);
+        ls[i].target = (long)(i % T);
+        snprintf(id, sizeof id, "k%zu", i);
+        assert_int_equal(svc_team_acc_add(a, id, &ls[i], 1000 + i), 0);
+    }
+    Skillpath__V1__TeamSnapshot *s = svc_team_acc_finish(a, "test", 0);
+    assert_int_equal(s->full_at, NOW - 60);
+    size_t len = protobuf_c_message_get_packed_size(&s->base);
+    uint8_t *buf = malloc(len);
+    protobuf_c_message_pack(&s->base, buf);
+    svc_team_snapshot_free(s);
+    struct svc_team *prev = svc_team_create(skillpath__v1__team_snapshot__unpack(NULL, len, buf), c,
+                                            SVC_TEAM_DEMAND, err, sizeof err);
+    free(buf);
+    assert_non_null(prev);
+    /* every 12th learner changes (new fingerprint), one joins; then again */
+    for (size_t i = 0; i < L; i += 12)
+        for (size_t k = 0; k < ls[i].dim; k++)
+            ls[i].capability[k] = 0.5f * ls[i].capability[k];
+    assert_int_equal(rs_synth_learner(c->cat, 9999, NOW, &ls[L]), 0);
+    ls[L].target = 0;
+    a = svc_team_acc_create(c, SVC_TEAM_DEMAND, NOW - 60);
+    assert_int_equal(svc_team_acc_reuse(a, prev), 0);
+    for (size_t i = 0; i <= L; i++) {
+        snprintf(id, sizeof id, "k%zu", i);
+        assert_int_equal(svc_team_acc_add(a, id, &ls[i], i % 12 == 0 ? 5000 + i : 1000 + i), 0);
+    }
+    size_t kept, computed;
+    svc_team_acc_counts(a, &kept, &computed);
+    assert_int_equal(computed, L / 12 + 1);
+    assert_int_equal(kept, L - L / 12);
+    s = svc_team_acc_finish(a, "test", 0);
+    assert_int_equal(s->full_at, NOW - 60);
+    assert_int_equal(s->n_fingerprints, L + 1);
+    struct svc_recommend_ctx x = { .cat = c->cat, .model = &c->model, .ws = rs_path_ws_create(c->cat), .now = NOW - 60 };
+    size_t changed_rows = 0;
+    for (size_t i = 0; i <= L; i++) {
+        uint32_t want[SVC_TEAM_LESSONS];
+        next10(&x, c, &ls[i], want);
+        const uint32_t *row = s->next_lessons + i * SVC_TEAM_LESSONS;
+        if (memcmp(row, want, sizeof want) != 0)
+            fail_msg("learner %zu (%s): its lessons are not next's", i, i % 12 ? "kept" : "computed");
+        if (i < L && memcmp(row, prev->pb->next_lessons + i * SVC_TEAM_LESSONS, sizeof want) != 0)
+            changed_rows++;
+        rs_learner_deinit(&ls[i]);
+    }
+    assert_true(changed_rows > 0);      /* the changed learners' lessons did change */
+    rs_path_ws_destroy(x.ws);
+    free(ls);
+    svc_team_snapshot_free(s);
+    svc_team_unref(prev);
     svc_catalog_unref(c);
 }
 
@@ -473,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_quantile_against_sort),
         cmocka_unit_test(test_team_lessons_are_next),
         cmocka_unit_test(test_team_demand),
+        cmocka_unit_test(test_team_demand_keeps_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
