@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "bench_clock.h"
+#include "bench_synth.h"
 #include "recsys.h"
 
 #define D 28
@@ -156,16 +157,7 @@ static void score_catalog_one(void *ctx)
 
 static struct rs_catalog *synth(size_t n, uint64_t seed)
 {
-    struct rs_synth_params p = { .n_courses = n, .n_tags = D, .n_targets = 3, .seed = seed,
-                                 .max_prereqs = 3, .max_cover = 5 };
-    struct rs_synth *s = rs_synth_create(&p);
-    struct rs_catalog *cat = s ? rs_catalog_create(rs_synth_def(s), NULL, 0, NULL) : NULL;
-    rs_synth_destroy(s);
-    if (cat == NULL) {
-        fprintf(stderr, "bench_core: cannot build a %zu-course catalog\n", n);
-        exit(1);
-    }
-    return cat;
+    return bench_synth_catalog(n, D, seed);
 }
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bench_clock.h"
+#include "bench_synth.h"
 #include "recsys.h"
 
 #define D 28
@@ -25,16 +26,6 @@
 #define NOW 1750000000
 
 static volatile float sink;
-
-static struct rs_catalog *synth(size_t n, uint64_t seed)
-{
-    struct rs_synth_params p = { .n_courses = n, .n_tags = D, .n_targets = 3, .seed = seed,
-                                 .max_prereqs = 3, .max_cover = 5 };
-    struct rs_synth *s = rs_synth_create(&p);
-    struct rs_catalog *cat = s ? rs_catalog_create(rs_synth_def(s), NULL, 0, NULL) : NULL;
-    rs_synth_destroy(s);
-    return cat;
-}
 
 static double square_sgemm_gflops(void)
 {
@@ -69,14 +60,14 @@ int main(int argc, char **argv)
         return 2;
     }
     rs_blas_setup();
-    struct rs_catalog *cat = synth(N, 7);
+    struct rs_catalog *cat = bench_synth_catalog(N, D, 7);
     struct rs_model m;
     rs_model_default(&m);
-    struct rs_path_ws *ws = cat ? rs_path_ws_create(cat) : NULL;
+    struct rs_path_ws *ws = rs_path_ws_create(cat);
     float *U = malloc(CHUNK * D * sizeof *U), *S = malloc((size_t)CHUNK * N * sizeof *S);
     struct rs_learner *chunk = calloc(CHUNK, sizeof *chunk);
     uint32_t *tally = calloc(N, sizeof *tally);
-    if (!cat || !ws || !U || !S || !chunk || !tally) {
+    if (!ws || !U || !S || !chunk || !tally) {
         fprintf(stderr, "bench_demand: out of memory\n");
         return 1;
     }

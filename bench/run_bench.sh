@@ -191,10 +191,21 @@ PREFIX=tm: start_daemon team --log-level warn --stats-interval-s 1 || exit 1
 TEAM="http://127.0.0.1:$PORT_team"
 SERVER_PID[$TEAM]=$PID_team
 wait_for 600 snapshot_of "$TEAM" "$TL" || exit 1
-echo "team_snapshot_build_s $(metric "$TEAM" skillpath_team_build_seconds) (target <= 2)"
-demand_built() { [ "$(metric "$TEAM" skillpath_team_demand_built_total)" -ge 1 ]; }
-wait_for 600 demand_built || exit 1
-echo "team_demand_build_s $(metric "$TEAM" skillpath_team_demand_build_seconds) (of which the paths: $(metric "$TEAM" skillpath_team_build_lessons_seconds))"
+first_build=$(metric "$TEAM" skillpath_team_build_seconds)
+demand_built() { [ "$(metric "$TEAM" skillpath_team_demand_built_total)" -ge "$1" ]; }
+wait_for 600 demand_built 1 || exit 1
+echo "team_demand_build_s $(metric "$TEAM" skillpath_team_demand_build_seconds) (of which the paths: $(metric "$TEAM" skillpath_team_build_lessons_seconds); every learner computed)"
+# the snapshot's build time: the median of the next three builds (the
+# first may share the machine with Redis rewriting its AOF after the seed)
+builds=()
+for i in 1 2 3; do
+    n0=$(metric "$TEAM" skillpath_team_snapshots_built_total)
+    built_past() { [ "$(metric "$TEAM" skillpath_team_snapshots_built_total)" -gt "$1" ]; }
+    wait_for 600 built_past "$n0" || exit 1
+    builds+=("$(metric "$TEAM" skillpath_team_build_seconds)")
+done
+echo "team_snapshot_build_s $(printf '%s\n' "${builds[@]}" | sort -g | sed -n 2p) (target <= 2; median of ${builds[*]}; the first build: $first_build)"
+echo "team_demand_build_s_kept $(metric "$TEAM" skillpath_team_demand_build_seconds) (learners unchanged: $(metric "$TEAM" skillpath_team_demand_kept) kept, $(metric "$TEAM" skillpath_team_demand_computed) computed)"
 redis-cli -p "$REDIS_PORT" set tm:team:lease someone-else EX 3600 >/dev/null
 MEASURE_LEARNERS=$TL
 idle=() busy=()

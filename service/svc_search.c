@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svc_hash.h"
 #include "svc_search.h"
 
 struct svc_search {
@@ -153,10 +154,7 @@ struct interner {
 
 static uint64_t hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
+    return svc_hash(s, n);
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)

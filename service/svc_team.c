@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "svc_hash.h"
 #include "svc_catalog.h"
 #include "svc_model.h"
 #include "svc_team.h"
@@ -156,14 +157,6 @@ static int flush(struct svc_team_acc *a)
     return rc;
 }
 
-static uint64_t id_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 int svc_team_acc_reuse(struct svc_team_acc *a, const struct svc_team *prev)
 {
     const Skillpath__V1__TeamSnapshot *pb = prev->pb;
@@ -179,7 +172,7 @@ int svc_team_acc_reuse(struct svc_team_acc *a, const struct svc_team *prev)
     if (slot == NULL)
         return -1;
     for (size_t i = 0; i < L; i++) {
-        size_t j = id_hash(pb->learner_ids[i]) & (cap - 1);
+        size_t j = svc_hash_str(pb->learner_ids[i]) & (cap - 1);
         while (slot[j])
             j = (j + 1) & (cap - 1);
         slot[j] = (uint32_t)i + 1;
@@ -198,7 +191,7 @@ static const uint32_t *prev_row(const struct svc_team_acc *a, const char *id, ui
     if (a->prev == NULL)
         return NULL;
     const Skillpath__V1__TeamSnapshot *pb = a->prev->pb;
-    for (size_t j = id_hash(id) & (a->prev_cap - 1); a->prev_slot[j]; j = (j + 1) & (a->prev_cap - 1)) {
+    for (size_t j = svc_hash_str(id) & (a->prev_cap - 1); a->prev_slot[j]; j = (j + 1) & (a->prev_cap - 1)) {
         size_t i = a->prev_slot[j] - 1;
         if (strcmp(pb->learner_ids[i], id) == 0)
             return pb->fingerprints[i] == fp ? pb->next_lessons + i * SVC_TEAM_LESSONS : NULL;

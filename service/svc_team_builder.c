@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "svc_hash.h"
 #include "svc_catalog.h"
 #include "svc_keys.h"
 #include "svc_log.h"
@@ -259,14 +260,6 @@ struct idset {
     size_t cap, n;
 };
 
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* 1 added, 0 seen before, -1 ENOMEM. */
 static int idset_add(struct idset *s, const char *id)
 {
@@ -277,7 +270,7 @@ static int idset_add(struct idset *s, const char *id)
             return -1;
         for (size_t i = 0; i < s->cap; i++)
             if (s->slot[i]) {
-                size_t j = hash(s->slot[i]) & (cap - 1);
+                size_t j = svc_hash_str(s->slot[i]) & (cap - 1);
                 while (slot[j])
                     j = (j + 1) & (cap - 1);
                 slot[j] = s->slot[i];
@@ -286,7 +279,7 @@ static int idset_add(struct idset *s, const char *id)
         s->slot = slot;
         s->cap = cap;
     }
-    size_t j = hash(id) & (s->cap - 1);
+    size_t j = svc_hash_str(id) & (s->cap - 1);
     for (; s->slot[j]; j = (j + 1) & (s->cap - 1))
         if (strcmp(s->slot[j], id) == 0)
             return 0;
@@ -323,9 +316,7 @@ static int add_batch(struct svc_team_builder *b, const struct svc_catalog *c, st
             svc_log(SVC_LOG_WARN, "msg=team_learner_unreadable id=%s", id);
             continue;
         }
-        uint64_t fp = 1469598103934665603ull;     /* FNV-1a of the stored value: any change shows */
-        for (size_t j = 0; j < v->len; j++)
-            fp = (fp ^ (unsigned char)v->str[j]) * 1099511628211ull;
+        uint64_t fp = svc_hash(v->str, v->len);   /* of the stored value: any change shows */
         int rc = svc_team_acc_add(acc, id, &l, fp ? fp : 1);
         rs_learner_deinit(&l);
         if (rc != 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "svc_hash.h"
 #include "svc_ui.h"
 
 #define MAX_FILE (8u << 20)
@@ -44,9 +45,7 @@ static int read_file(const char *path, struct svc_ui_file *f, char *err, size_t 
         return -1;
     }
     fclose(fp);
-    uint64_t h = 1469598103934665603ull;        /* FNV-1a of the bytes */
-    for (size_t i = 0; i < f->len; i++)
-        h = (h ^ (unsigned char)f->body[i]) * 1099511628211ull;
+    uint64_t h = svc_hash(f->body, f->len);
     snprintf(f->etag, sizeof f->etag, "\"%016llx\"", (unsigned long long)h);
     f->type = type_of(f->name);
     return 0;

@@ -124,6 +124,17 @@ const sp = {
     return true;
   },
 
+  // Fill table `id`: a header row (a string, or {t, num} for a number
+  // column) and rows of cells (nodes, numbers right-aligned, or text);
+  // data-rows says how many, for the browser test.
+  table(id, head, rows) {
+    const t = document.getElementById(id);
+    t.replaceChildren(sp.el('tr', {}, ...head.map((h) => sp.el('th', { class: h.num ? 'num' : '' }, h.t || h))),
+                      ...rows.map((r) => sp.el('tr', {}, ...r.map((c) => c instanceof Node ? sp.el('td', {}, c)
+                        : sp.el('td', { class: typeof c === 'number' ? 'num' : '' }, c)))));
+    t.dataset.rows = rows.length;
+  },
+
   el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {

@@ -20,14 +20,6 @@ function follow(cat) {
   load(cat).then(() => { reloading = false; follow(cat); }, () => { reloading = false; });
 }
 
-function table(elId, head, rows) {
-  const t = document.getElementById(elId);
-  t.replaceChildren(sp.el('tr', {}, ...head.map((h) => sp.el('th', { class: h.num ? 'num' : '' }, h.t || h))),
-                    ...rows.map((r) => sp.el('tr', {}, ...r.map((c) => c instanceof Node ? sp.el('td', {}, c)
-                      : sp.el('td', { class: typeof c === 'number' ? 'num' : '' }, c)))));
-  t.dataset.rows = rows.length;
-}
-
 function courseLink(courseId, title) {
   return sp.el('a', { href: 'catalog.html?course=' + encodeURIComponent(courseId) }, title || courseId);
 }
@@ -108,7 +100,7 @@ async function load(cat) {
     ? (sp.statusLabel[path.status] || path.status) + ' · ' + items.length + ' 课 items · ' + (path.totalMin || 0) +
       ' min · 差距 gap ' + sp.num(path.gapBefore, 3) + ' → ' + sp.num(path.gapAfter, 3)
     : '无路径 no path';
-  table('path', ['#', '课程 course', { t: '分钟 min', num: true }, '原因 reason', '弥补 closes (before → after)'],
+  sp.table('path', ['#', '课程 course', { t: '分钟 min', num: true }, '原因 reason', '弥补 closes (before → after)'],
         items.map((it, i) => [i + 1, courseLink(it.courseId, it.title), it.durationMin || 0,
           sp.el('span', { class: 'badge ' + (it.reason || '').toLowerCase() }, sp.reasonLabel[it.reason] || it.reason),
           (it.closes || []).map((c) => tagName(c.tagId) + ' ' + sp.num(c.before) + '→' + sp.num(c.after)).join(' · ')]));
@@ -117,13 +109,13 @@ async function load(cat) {
   const eff = view.effective || [];
   const due = (view.reviewDue || []).map((at, i) => ({ i, at: Number(at) })).filter((d) => d.at > 0)
     .sort((a, b) => a.at - b.at);
-  table('review', ['能力 tag', { t: '有效 now', num: true }, { t: '目标 target', num: true }, '到期 due'],
+  sp.table('review', ['能力 tag', { t: '有效 now', num: true }, { t: '目标 target', num: true }, '到期 due'],
         due.map((d) => [cat.tagList[d.i].name, sp.num(eff[d.i]), sp.num(target ? target.level[d.i] : 0),
                         d.at <= Number(view.now) ? '现在 now' : sp.date(d.at)]));
 
   const attempts = (l.attempts || []).slice().sort((a, b) => Number(b.at) - Number(a.at)).slice(0, 10);
   const courses = await Promise.all(attempts.map((a) => sp.get('/v1/courses/' + encodeURIComponent(a.courseId), [404])));
-  table('attempts', ['课程 course', { t: '得分 score', num: true }, '通过 passed', '时间 at'],
+  sp.table('attempts', ['课程 course', { t: '得分 score', num: true }, '通过 passed', '时间 at'],
         attempts.map((a, i) => [courseLink(a.courseId, courses[i] ? courses[i].title : a.courseId),
                                 sp.pct(a.score || 0), a.passed ? '✓' : '✗' + (a.fails > 1 ? ' ×' + a.fails : ''),
                                 sp.date(a.at)]));

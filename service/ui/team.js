@@ -24,14 +24,6 @@ function query() {
   return p;
 }
 
-function table(id, head, rows) {
-  const t = document.getElementById(id);
-  t.replaceChildren(sp.el('tr', {}, ...head.map((h) => sp.el('th', { class: h.num ? 'num' : '' }, h.t || h))),
-                    ...rows.map((r) => sp.el('tr', {}, ...r.map((c) => c instanceof Node ? sp.el('td', {}, c)
-                      : sp.el('td', { class: typeof c === 'number' ? 'num' : '' }, c)))));
-  t.dataset.rows = rows.length;
-}
-
 async function fillFilters() {
   const cat = await sp.catalog();
   const tier = document.getElementById('f-tier');
@@ -97,14 +89,14 @@ async function load() {
     options: { indexAxis: 'y' } });
 
   document.getElementById('review-total').textContent = (sum.reviewDueLearners || 0) + ' 人有待复习 learners with a review due';
-  table('review', ['能力 tag', { t: '人数 learners', num: true }],
+  sp.table('review', ['能力 tag', { t: '人数 learners', num: true }],
         tags.filter((t) => t.reviewDue).sort((a, b) => b.reviewDue - a.reviewDue).slice(0, 10)
             .map((t) => [t.name, t.reviewDue]));
-  table('demand', ['课程 course', '模块 module', { t: '人数 learners', num: true }, { t: '下一课 next', num: true }],
+  sp.table('demand', ['课程 course', '模块 module', { t: '人数 learners', num: true }, { t: '下一课 next', num: true }],
         (demand.courses || []).slice(0, 12).map((c) => [sp.el('a', { href: 'catalog.html?course=' + encodeURIComponent(c.courseId) }, c.title), ((cat.moduleList || []).find((m) => m.id === c.module) || {}).name || c.module, c.learners || 0, c.next || 0]));
   const tagName = (id) => ((cat.tagList || []).find((t) => t.id === id) || {}).name || id;
   const targetName = (id) => ((cat.targetList || []).find((t) => t.id === id) || {}).name || id || '';
-  table('atrisk', ['学员 learner', '层级 tier', '目标 target', { t: '差距 gap', num: true },
+  sp.table('atrisk', ['学员 learner', '层级 tier', '目标 target', { t: '差距 gap', num: true },
                    { t: '遗忘 decay', num: true }, '待复习 review due'],
         (risk.learners || []).map((l) => [sp.el('a', { href: 'learner.html?id=' + encodeURIComponent(l.learnerId) }, l.learnerId),
                                           sp.tierLabel[l.tier] || l.tier, targetName(l.targetId), sp.num(l.gap),

@@ -109,7 +109,11 @@ else
         grep -qE '^slowloris: ratio_probe_p99_attack_vs_baseline [0-9]+\.[0-9]+$' <<<"$out"
     check "bench prints the search median" grep -qE '^search_median_us [0-9]+\.[0-9]+ ' <<<"$out"
     check "bench prints the team snapshot's build time" grep -qE '^team_snapshot_build_s [0-9]+\.[0-9]+ ' <<<"$out"
-    check "and team demand's" grep -qE '^team_demand_build_s [0-9]+\.[0-9]+ \(of which the paths: [0-9]+\.[0-9]+\)$' <<<"$out"
+    check "and team demand's" grep -qE '^team_demand_build_s [0-9]+\.[0-9]+ \(of which the paths: [0-9]+\.[0-9]+; every learner computed\)$' <<<"$out"
+    check "and demand's over an unchanged team" \
+        grep -qE '^team_demand_build_s_kept [0-9]+\.[0-9]+ \(learners unchanged: [0-9]+ kept, [0-9]+ computed\)$' <<<"$out"
+    check "the snapshot's build time: a median of three" \
+        grep -qE '^team_snapshot_build_s [0-9]+\.[0-9]+ \(target <= 2; median of [0-9.]+ [0-9.]+ [0-9.]+; the first build: [0-9.]+\)$' <<<"$out"
     check "bench prints the p99 ratio while the team builds" \
         grep -qE '^ratio_recommend_p99_building_vs_idle [0-9]+\.[0-9]+ ' <<<"$out"
     check "bench prints the builds during the busy runs" grep -qE '^team_builds_during_the_busy_runs [0-9]+$' <<<"$out"
