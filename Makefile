@@ -41,7 +41,7 @@ PROTO_H    := $(BUILD)/gen/proto/skillpath.pb-c.h
 PROTO_OBJ  := $(BUILD)/gen/proto/skillpath.pb-c.o
 SVC_COMMON := service/svc_json.c service/svc_model.c service/svc_stored.c service/svc_codec.c service/svc_catalog.c \
               service/svc_recommend.c service/svc_keys.c service/svc_xapi.c service/svc_learner.c service/svc_search.c service/svc_team.c \
-              service/svc_migrate.c
+              service/svc_migrate.c service/svc_cluster.c
 SVC_COMMON_OBJ := $(SVC_COMMON:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)

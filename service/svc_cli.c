@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * build/skillpath: the core from the command line, no daemon. Eight
- * commands — validate, recommend, apply, synth, team, encode, decode (no
- * Redis), and migrate-keys (Redis: svc_migrate.h) — whose synopsis is
+ * build/skillpath: the core from the command line, no daemon. Ten
+ * commands — validate, recommend, apply, synth, team, encode, decode,
+ * keyslot (no Redis), migrate-keys and cluster-map (Redis: svc_migrate.h,
+ * svc_cluster.h) — whose synopsis is
  * `usage` below (printed by every usage error); recommend runs the daemon's
  * own pipeline (svc_recommend.c).
  * Exit status: 0 ok; 1 the catalog is invalid (validate) or Redis failed
@@ -20,6 +21,7 @@
 #include "svc_codec.h"
 #include "svc_json.h"
 #include "svc_model.h"
+#include "svc_cluster.h"
 #include "svc_migrate.h"
 #include "svc_recommend.h"
 
@@ -41,6 +43,8 @@ static const char usage[] =
     "  skillpath decode TYPE < PROTOBUF > JSON\n"
     "  skillpath migrate-keys --redis HOST:PORT [--prefix skillpath:] [--dry-run]\n"
     "                      (learner keys to the hash-tagged schema; daemons stopped)\n"
+    "  skillpath keyslot KEY...                   (each key's Redis Cluster hash slot)\n"
+    "  skillpath cluster-map --redis HOST:PORT    (which primary serves which slots)\n"
     "Files are JSON (the proto3 mapping of skillpath.v1 Catalog, Learner or LearnerList, Event).\n"
     "--model overrides the catalog's model settings for an experiment (names as in the\n"
     "Model message: continuity=0.5,session_gain=0.4,sequencer=legacy, ...).\n"
@@ -718,6 +722,76 @@ static int cmd_team(int argc, char **argv)
     return status;
 }
 
+/* skillpath keyslot KEY...: "SLOT KEY" a line (svc_cluster.h). */
+static int cmd_keyslot(int argc, char **argv)
+{
+    if (argc < 2)
+        return bad("keyslot needs a KEY\n%s", usage);
+    for (int i = 1; i < argc; i++)
+        printf("%u %s\n", (unsigned)svc_cluster_slot(argv[i], strlen(argv[i])), argv[i]);
+    return 0;
+}
+
+/* --redis HOST:PORT into host (cap bytes) and *port; false when malformed. */
+static bool host_port(const char *redis, char *host, size_t cap, int *port)
+{
+    const char *colon = redis ? strrchr(redis, ':') : NULL;
+    char *end = NULL;
+    long p = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (colon == NULL || colon == redis || end == colon + 1 || *end || p < 1 || p > 65535 ||
+        (size_t)(colon - redis) >= cap)
+        return false;
+    snprintf(host, cap, "%.*s", (int)(colon - redis), redis);
+    *port = (int)p;
+    return true;
+}
+
+/* skillpath cluster-map --redis HOST:PORT: the slot map as the store reads
+ * it — a line per primary with its slot ranges, then the slots covered. */
+static int cmd_cluster_map(int argc, char **argv)
+{
+    char host[256];
+    int port;
+    if (argc != 3 || strcmp(argv[1], "--redis") != 0 || !host_port(argv[2], host, sizeof host, &port))
+        return bad("cluster-map: --redis HOST:PORT is required\n%s", usage);
+    struct timeval tv = { 5, 0 };
+    redisContext *rc = redisConnectWithTimeout(host, port, tv);
+    if (rc == NULL || rc->err) {
+        fprintf(stderr, "cluster-map: cannot connect to %s: %s\n", argv[2], rc ? rc->errstr : "out of memory");
+        redisFree(rc);
+        return EXIT_INVALID;
+    }
+    redisSetTimeout(rc, tv);
+    redisReply *r = redisCommand(rc, "CLUSTER SLOTS");
+    static struct svc_cluster_map m;
+    char err[256];
+    svc_cluster_map_free(&m);
+    int rcode = svc_cluster_map_read(&m, r, host, err, sizeof err);
+    freeReplyObject(r);
+    redisFree(rc);
+    if (rcode != 0) {
+        fprintf(stderr, "cluster-map: %s\n", err);
+        return EXIT_INVALID;
+    }
+    for (size_t k = 0; k < m.n_nodes; k++) {
+        size_t n = 0;
+        printf("%s:%d %s", m.nodes[k].host, m.nodes[k].port, m.nodes[k].id[0] ? m.nodes[k].id : "-");
+        for (size_t s = 0; s < SVC_CLUSTER_SLOTS; s++) {
+            if (m.owner[s] != k || (s > 0 && m.owner[s - 1] == k))
+                continue;
+            size_t e = s;
+            while (e + 1 < SVC_CLUSTER_SLOTS && m.owner[e + 1] == k)
+                e++;
+            printf(" %zu-%zu", s, e);
+            n += e - s + 1;
+        }
+        printf(" (%zu slots)\n", n);
+    }
+    printf("covered %zu of %d slots by %zu primaries\n", m.covered, SVC_CLUSTER_SLOTS, m.n_nodes);
+    svc_cluster_map_free(&m);
+    return 0;
+}
+
 /* skillpath migrate-keys: svc_migrate.h. */
 static int cmd_migrate(int argc, char **argv)
 {
@@ -735,17 +809,14 @@ static int cmd_migrate(int argc, char **argv)
             return bad("migrate-keys: unknown option or missing value '%s'\n%s", argv[i], usage);
         }
     }
-    const char *colon = redis ? strrchr(redis, ':') : NULL;
-    char *end = NULL;
-    long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (colon == NULL || colon == redis || end == colon + 1 || *end || port < 1 || port > 65535)
+    char host[256];
+    int port;
+    if (!host_port(redis, host, sizeof host, &port))
         return bad("migrate-keys: --redis HOST:PORT is required\n%s", usage);
     if (strpbrk(prefix, "{}"))
         return bad("migrate-keys: the prefix '%s' holds a brace\n", prefix);
-    char host[256];
-    snprintf(host, sizeof host, "%.*s", (int)(colon - redis), redis);
     struct timeval tv = { 5, 0 };
-    redisContext *rc = redisConnectWithTimeout(host, (int)port, tv);
+    redisContext *rc = redisConnectWithTimeout(host, port, tv);
     if (rc == NULL || rc->err) {
         fprintf(stderr, "migrate-keys: cannot connect to %s: %s\n", redis, rc ? rc->errstr : "out of memory");
         redisFree(rc);
@@ -792,5 +863,9 @@ int main(int argc, char **argv)
         return cmd_convert(argc - 1, argv + 1, false);
     if (strcmp(cmd, "migrate-keys") == 0)
         return cmd_migrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "keyslot") == 0)
+        return cmd_keyslot(argc - 1, argv + 1);
+    if (strcmp(cmd, "cluster-map") == 0)
+        return cmd_cluster_map(argc - 1, argv + 1);
     return bad("unknown command '%s'\n%s", cmd, usage);
 }

@@ -90,6 +90,57 @@ start_redis() {
     echo "harness: redis-server did not start"; cat "$H_TMP/redis.log"; return 1
 }
 
+# A port whose cluster bus port (+10000) is free too.
+free_cluster_port() {
+    local p
+    for _ in $(seq 1 100); do
+        p=$(( 20000 + RANDOM % 30000 ))
+        if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null &&
+           ! (exec 3<>/dev/tcp/127.0.0.1/$((p + 10000))) 2>/dev/null; then echo "$p"; return 0; fi
+    done
+    return 1
+}
+
+# start_cluster: a Redis Cluster of 3 primaries and 3 replicas on free
+# loopback ports (cluster-node-timeout 2000 ms), formed with redis-cli
+# --cluster create; sets CLUSTER_PORTS (primaries first, as created) and
+# CLUSTER_PID_<port>. Returns once every node says cluster_state:ok.
+cluster_ok() {
+    local p
+    for p in "${CLUSTER_PORTS[@]}"; do
+        redis-cli -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+    done
+}
+node_up_or_gone() { redis-cli -p "$1" ping >/dev/null 2>&1 || ! kill -0 "$2" 2>/dev/null; }
+start_cluster() {
+    CLUSTER_PORTS=()
+    local p i try pid addrs=()
+    for i in 1 2 3 4 5 6; do
+        for try in 1 2 3 4 5; do       # a port may be taken meanwhile (an outgoing connection's)
+            p=$(free_cluster_port) || return 1
+            [[ " ${CLUSTER_PORTS[*]} " == *" $p "* || " ${CLUSTER_PORTS[*]} " == *" $((p - 10000)) "* ||
+               " ${CLUSTER_PORTS[*]} " == *" $((p + 10000)) "* ]] && continue
+            mkdir -p "$H_TMP/cluster-$p"
+            redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-node-timeout 2000 \
+                --cluster-config-file "nodes-$p.conf" --save '' --appendonly no --dir "$H_TMP/cluster-$p" \
+                --daemonize no >"$H_TMP/cluster-$p.log" 2>&1 &
+            pid=$!
+            H_PIDS+=("$pid")
+            wait_for 30 node_up_or_gone "$p" "$pid"
+            redis-cli -p "$p" ping >/dev/null 2>&1 && break
+            kill -KILL "$pid" 2>/dev/null
+            p=
+        done
+        [ -n "$p" ] || { echo "harness: a cluster node did not start"; return 1; }
+        printf -v "CLUSTER_PID_$p" '%s' "$pid"
+        CLUSTER_PORTS+=("$p")
+        addrs+=("127.0.0.1:$p")
+    done
+    redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$H_TMP/cluster-create.log" 2>&1 ||
+        { echo "harness: redis-cli --cluster create failed"; cat "$H_TMP/cluster-create.log"; return 1; }
+    wait_for 120 cluster_ok || { echo "harness: the cluster did not come up"; return 1; }
+}
+
 stop_redis() {
     kill -KILL "$REDIS_PID" 2>/dev/null
     wait "$REDIS_PID" 2>/dev/null
