@@ -40,7 +40,7 @@ SERVER_PID[$BARE]=$bare_pid
 SERVER_PID[$BARE_REDIS]=$bare_redis_pid
 # no team snapshot on these daemons (the lease held for them): their rows
 # stay clean; the team part at the end has a daemon and learners of its own
-redis-cli -p "$REDIS_PORT" set it:team:lease not-here EX 86400 >/dev/null
+redis-cli -p "$REDIS_PORT" set it:{team}:lease not-here EX 86400 >/dev/null
 start_daemon demo --log-level warn || exit 1
 $BUILD/skillpath synth --courses 100000 --tags 28 --seed 7 >"$H_TMP/synth.json"
 # the synthetic catalog's own learners, under their own prefix
@@ -48,7 +48,7 @@ $BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix sy: --catalog "$H_TMP/synth
     --learners 100000 --attempts 10 >/dev/null || exit 1
 # (on the synthetic catalog a snapshot's next lessons — 100,000 learners,
 # each a path over 100,000 courses — would run through the rows)
-redis-cli -p "$REDIS_PORT" set sy:team:lease not-here EX 86400 >/dev/null
+redis-cli -p "$REDIS_PORT" set sy:{team}:lease not-here EX 86400 >/dev/null
 CATALOG="$H_TMP/synth.json" PREFIX=sy: start_daemon synth --log-level warn || exit 1
 DEMO="http://127.0.0.1:$PORT_demo"
 SYNTH="http://127.0.0.1:$PORT_synth"
@@ -206,14 +206,14 @@ for i in 1 2 3; do
 done
 echo "team_snapshot_build_s $(printf '%s\n' "${builds[@]}" | sort -g | sed -n 2p) (target <= 2; median of ${builds[*]}; the first build: $first_build)"
 echo "team_demand_build_s_kept $(metric "$TEAM" skillpath_team_demand_build_seconds) (learners unchanged: $(metric "$TEAM" skillpath_team_demand_kept) kept, $(metric "$TEAM" skillpath_team_demand_computed) computed)"
-redis-cli -p "$REDIS_PORT" set tm:team:lease someone-else EX 3600 >/dev/null
+redis-cli -p "$REDIS_PORT" set tm:{team}:lease someone-else EX 3600 >/dev/null
 MEASURE_LEARNERS=$TL
 idle=() busy=()
 for round in $(seq 1 "${ROUNDS:-3}"); do
     measure "open-loop recommend, team idle" "$TEAM" 200 --mix recommend=1 -R "$r50"
     idle+=("${P99["open-loop recommend, team idle/200"]}")
 done
-redis-cli -p "$REDIS_PORT" del tm:team:lease >/dev/null
+redis-cli -p "$REDIS_PORT" del tm:{team}:lease >/dev/null
 builds0=$(metric "$TEAM" skillpath_team_snapshots_built_total)
 built_more() { [ "$(metric "$TEAM" skillpath_team_snapshots_built_total)" -gt "$builds0" ]; }
 wait_for 600 built_more || exit 1

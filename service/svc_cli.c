@@ -42,7 +42,7 @@ static const char usage[] =
     "  skillpath encode TYPE < JSON > PROTOBUF      (TYPE: Learner, Event, EventBatch, ...)\n"
     "  skillpath decode TYPE < PROTOBUF > JSON\n"
     "  skillpath migrate-keys --redis HOST:PORT [--prefix skillpath:] [--dry-run]\n"
-    "                      (learner keys to the hash-tagged schema; daemons stopped)\n"
+    "                      (keys to the hash-tagged schema; daemons stopped)\n"
     "  skillpath keyslot KEY...                   (each key's Redis Cluster hash slot)\n"
     "  skillpath cluster-map --redis HOST:PORT    (which primary serves which slots)\n"
     "Files are JSON (the proto3 mapping of skillpath.v1 Catalog, Learner or LearnerList, Event).\n"
@@ -827,11 +827,14 @@ static int cmd_migrate(int argc, char **argv)
     char err[512];
     int rcode = svc_migrate_keys(rc, prefix, dry_run, &n, err, sizeof err);
     redisFree(rc);
-    size_t total = n.renamed[0] + n.renamed[1] + n.renamed[2] + n.renamed[3];
-    printf("migrate-keys: %s %zu keys: %zu learners, %zu seen sets, %zu event streams, %zu stream counters; "
-           "%zu conflicts (the new key exists: kept, the old one left); %zu skipped\n",
+    size_t total = 0;
+    for (size_t k = 0; k < SVC_MIGRATE_KINDS; k++)
+        total += n.renamed[k];
+    printf("migrate-keys: %s %zu keys: %zu learners, %zu seen sets, %zu event streams, %zu stream counters, "
+           "%zu catalog keys, %zu team keys; %zu conflicts (the new key exists: kept, the old one left); "
+           "%zu skipped\n",
            dry_run ? "would rename" : "renamed", total, n.renamed[0], n.renamed[1], n.renamed[2], n.renamed[3],
-           n.conflicts, n.skipped);
+           n.renamed[4], n.renamed[5], n.conflicts, n.skipped);
     if (rcode != 0) {
         fprintf(stderr, "migrate-keys: stopped: %s (run it again to go on)\n", err);
         return EXIT_INVALID;

@@ -31,10 +31,17 @@ static bool per_learner(enum svc_key kind)
     return kind == SVC_KEY_LEARNER || kind == SVC_KEY_SEEN || kind == SVC_KEY_EVENTS || kind == SVC_KEY_STREAMS;
 }
 
+/* Keys one script touches together share a tag of their kind's. */
+static bool tagged_by_kind(enum svc_key kind)
+{
+    return kind == SVC_KEY_CATALOG || kind == SVC_KEY_TEAM;
+}
+
 int svc_keys_make(char *buf, size_t cap, const char *prefix, enum svc_key kind, const char *id)
 {
-    int n = per_learner(kind) ? snprintf(buf, cap, "%s{%s}:%s", prefix, id, kind_word[kind])
-                              : snprintf(buf, cap, "%s%s:%s", prefix, kind_word[kind], id);
+    int n = per_learner(kind)       ? snprintf(buf, cap, "%s{%s}:%s", prefix, id, kind_word[kind])
+            : tagged_by_kind(kind) ? snprintf(buf, cap, "%s{%s}:%s", prefix, kind_word[kind], id)
+                                   : snprintf(buf, cap, "%s%s:%s", prefix, kind_word[kind], id);
     return n >= 0 && (size_t)n < cap ? n : -1;
 }
 

@@ -8,12 +8,14 @@
  *   P{I}:streams open push streams
  * (a learner's keys share the hash tag {I}: on a Redis Cluster they live
  * in one slot, so the write script, which touches them all, runs on one
- * node; the schema before it was P l:I, P seen:I, ...: `skillpath
- * migrate-keys` renames those)
- *   P catalog:V  a stored catalog; V "current" holds the current version
+ * node; so do the catalog's keys, {catalog}, and the team builder's,
+ * {team}; the schema before it was P l:I, P seen:I, P catalog:V, ...:
+ * `skillpath migrate-keys` renames those)
+ *   P{catalog}:V a stored catalog; V "current" holds the current version
  *   P xs:S       xAPI statement S: applied or voided, its digest and learner
  *   P xa:H       the learner whose xAPI mbox has SHA-1 H (hex)
- *   P team:lease, P team:snapshot, P team:built_at   the team snapshot */
+ *   P{team}:X    the team builder's lease, snapshot and demand (X: lease,
+ *                snapshot, built_at, demand, demand_at, and their parts) */
 #ifndef SVC_KEYS_H
 #define SVC_KEYS_H
 
@@ -52,8 +54,8 @@ int svc_keys_learner_pattern(char *buf, size_t cap, const char *prefix);
  * `prefix`, copied into id (SVC_MAX_ID + 1 bytes): true, else false. */
 bool svc_keys_learner_of(const char *key, size_t len, const char *prefix, char *id);
 
-/* The key schema before hash tags (P l:I, P seen:I, P ev:I, P streams:I),
- * for `skillpath migrate-keys` alone. */
+/* The key schema before hash tags (P l:I, P seen:I, P ev:I, P streams:I,
+ * P catalog:V, P team:X), for `skillpath migrate-keys` alone. */
 int svc_keys_make_v1(char *buf, size_t cap, const char *prefix, enum svc_key kind, const char *id);
 
 #endif

@@ -10,7 +10,8 @@
 #define MAX_KEY 512
 #define SCAN_COUNT "500"
 
-static const enum svc_key kinds[4] = { SVC_KEY_LEARNER, SVC_KEY_SEEN, SVC_KEY_EVENTS, SVC_KEY_STREAMS };
+static const enum svc_key kinds[SVC_MIGRATE_KINDS] = { SVC_KEY_LEARNER, SVC_KEY_SEEN, SVC_KEY_EVENTS,
+                                                        SVC_KEY_STREAMS, SVC_KEY_CATALOG, SVC_KEY_TEAM };
 
 /* The SCAN pattern of old keys of `kind`: "P word:*", glob characters of
  * P escaped; its literal part's length (the old key of id "") in *lit. */
@@ -77,7 +78,7 @@ int svc_migrate_keys(redisContext *rc, const char *prefix, bool dry_run, struct 
                      char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < SVC_MIGRATE_KINDS; k++) {
         char pattern[2 * MAX_KEY];
         size_t lit;
         if (old_pattern(prefix, kinds[k], pattern, sizeof pattern, &lit) != 0) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * `skillpath migrate-keys`: rename a store's learner keys from the schema
- * before hash tags (P l:I, P seen:I, P ev:I, P streams:I) to today's
- * (P{I}:l, ...; svc_keys.h). Blocking hiredis, for the CLI: run it with the
+ * `skillpath migrate-keys`: rename a store's keys from the schema before
+ * hash tags (P l:I, P seen:I, P ev:I, P streams:I, P catalog:V, P team:X)
+ * to today's (P{I}:l, ..., P{catalog}:V, P{team}:X; svc_keys.h). Blocking hiredis, for the CLI: run it with the
  * daemons stopped, on the single Redis the data lives on (RENAME cannot
  * move a key between a cluster's slots).
  *
@@ -18,8 +18,11 @@
 
 struct redisContext;
 
+#define SVC_MIGRATE_KINDS 6
+
 struct svc_migrate_counts {
-    size_t renamed[4];          /* learners, seen sets, event streams, stream counters */
+    /* learners, seen sets, event streams, stream counters, catalog keys, team keys */
+    size_t renamed[SVC_MIGRATE_KINDS];
     size_t conflicts;           /* old keys left: their new name was taken */
     size_t skipped;             /* old-looking keys whose id is not a valid id */
 };

@@ -18,7 +18,7 @@
  *                kept as long as event ids are
  *   P xa:H       string: the learner whose xAPI mailbox has SHA-1 H
  *   P{I}:streams string: open push streams of I across daemons (expires)
- *   P catalog:V, P catalog:current: stored catalogs and the current version
+ *   P{catalog}:V, P{catalog}:current: stored catalogs and the current version
  * Reads are one GET. Every write is one EVALSHA of WRITE_LUA, which checks
  * the event id, compares the version token, writes, records the id and
  * appends to the stream atomically: exactly once per event id, and a

@@ -33,7 +33,7 @@ r=$(req PUT "$A/v1/catalog" "${JSON[@]}" --data-binary @"$H_TMP/v2.json")
 has "PUT answers the new catalog" "$r" '200 {"version":"v2","tags":28,"courses":108'
 check "b loads it from Redis" wait_for 60 curl -sf "$B/readyz"
 r=$(req GET "$B/v1/catalog"); has "b serves v2" "$r" '"version":"v2"'
-eq "stored current version" "$(redis-cli -p "$REDIS_PORT" GET it:catalog:current)" v2
+eq "stored current version" "$(redis-cli -p "$REDIS_PORT" GET it:{catalog}:current)" v2
 r=$(req GET "$A/v1/catalog"); has "a serves v2" "$r" '"version":"v2"'
 
 # ---- invalid catalogs: refused with every error, the old one keeps serving
@@ -47,7 +47,7 @@ version_of badmodel | sed 's/"sessionGain": 0.5,/"sessionGain": 1.5,/' >"$H_TMP/
 r=$(req PUT "$A/v1/catalog" "${JSON[@]}" --data-binary @"$H_TMP/badmodel.json")
 has "a model out of range: 400 naming it" "$r" 'model.session_gain: 1.5 is outside (0, 1]'
 r=$(req GET "$A/v1/catalog"); has "still v2 after refusals" "$r" '"version":"v2"'
-eq "Redis still on v2" "$(redis-cli -p "$REDIS_PORT" GET it:catalog:current)" v2
+eq "Redis still on v2" "$(redis-cli -p "$REDIS_PORT" GET it:{catalog}:current)" v2
 
 # ---- SIGHUP: the file again; an invalid file is refused
 kill -HUP "$PID_a"

@@ -22,6 +22,7 @@ A="http://127.0.0.1:$PORT_a"
 ev='{"events":[{"eventId":"m-1","learnerId":"b0000007","courseId":"cc-101","kind":"ASSESSED","score":0.9,"at":"1767225600"},{"eventId":"m-2","learnerId":"b0000042","courseId":"tr-101","kind":"COMPLETED","at":"1767225600"}]}'
 r=$(req POST "$A/v1/events" "${JSON[@]}" -d "$ev"); has "two events applied" "$r" '"status":"APPLIED"'
 R SET 'it:{b0000007}:streams' 1 EX 600 >/dev/null       # an open stream's counter
+r=$(req PUT "$A/v1/catalog" "${JSON[@]}" --data-binary @"$CATALOG"); check "the catalog stored in Redis" test "${r%% *}" = 200
 stored() { curl -s "$1/v1/learners/$2" | sed 's/,"effective".*//'; }     # the learner, not its decay to now
 before7=$(stored "$A" b0000007); before42=$(stored "$A" b0000042)
 next7=$(curl -s "$A/v1/learners/b0000007/next?n=3")
@@ -30,10 +31,15 @@ stop_daemon a; eq "a exits 0" "$STOP_STATUS" 0
 # ---- back to the old schema, as the version before wrote it
 count() { R --scan --pattern "$1" | wc -l; }
 eq "today's schema: 300 learner records" "$(count 'it:{*}:l')" 300
-R --scan --pattern 'it:{*}:*' | sed -n 's/^it:{\([^}]*\)}:\(l\|seen\|ev\|streams\)$/RENAME it:{\1}:\2 it:\2:\1/p' | R >/dev/null
+n_catalog=$(count 'it:{catalog}:*'); n_team=$(count 'it:{team}:*')
+eq "the catalog's keys: a version and current" "$n_catalog" 2
+check "the team builder's keys ($n_team)" test "$n_team" -ge 3
+R --scan --pattern 'it:{*}:*' | sed -n -e 's/^it:{\(catalog\|team\)}:\(.*\)$/RENAME it:{\1}:\2 it:\1:\2/p' \
+    -e 's/^it:{\([^}]*\)}:\(l\|seen\|ev\|streams\)$/RENAME it:{\1}:\2 it:\2:\1/p' | R >/dev/null
 eq "old schema: 300 learner records" "$(count 'it:l:*')" 300
 eq "2 seen sets, 2 event streams, 1 stream counter" "$(count 'it:seen:*') $(count 'it:ev:*') $(count 'it:streams:*')" "2 2 1"
-eq "no learner key of today's schema left" "$(count 'it:{*}:*')" 0
+eq "no key of today's schema left" "$(count 'it:{*}:*')" 0
+eq "the catalog's and the team's under their old names" "$(count 'it:catalog:*') $(count 'it:team:*')" "$n_catalog $n_team"
 check "the counter kept its expiry" test "$(R TTL it:streams:b0000007)" -gt 0
 R SET 'it:l:not an id' x >/dev/null                       # not a learner: skipped
 
@@ -42,10 +48,12 @@ start_daemon b || exit 1
 B="http://127.0.0.1:$PORT_b"
 r=$(req GET "$B/v1/learners/b0000007"); check "before migrate-keys: 404" test "${r%% *}" = 404
 stop_daemon b
+# b built team keys of its own meanwhile: gone, as with no daemon running
+R --scan --pattern 'it:{team}:*' | while read -r k; do R DEL "$k" >/dev/null; done
 
 MIGRATE=("$BUILD/skillpath" migrate-keys --redis "127.0.0.1:$REDIS_PORT" --prefix it:)
 out=$("${MIGRATE[@]}" --dry-run); eq "dry run: exit 0" "$?" 0
-has "dry run: counts what it would rename" "$out" "would rename 305 keys: 300 learners, 2 seen sets, 2 event streams, 1 stream counters; 0 conflicts"
+has "dry run: counts what it would rename" "$out" "would rename $((305 + n_catalog + n_team)) keys: 300 learners, 2 seen sets, 2 event streams, 1 stream counters, $n_catalog catalog keys, $n_team team keys; 0 conflicts"
 eq "dry run: nothing renamed" "$(count 'it:l:*')" 301
 
 # a learner already written under today's schema: its new key is kept
@@ -53,8 +61,9 @@ R RENAME it:l:b0000100 'it:{b0000100}:l' >/dev/null
 orig=$(R --no-raw GET 'it:{b0000100}:l')
 R SET it:l:b0000100 stale >/dev/null
 out=$("${MIGRATE[@]}"); eq "migrate-keys: exit 0" "$?" 0
-has "the counts" "$out" "renamed 304 keys: 299 learners, 2 seen sets, 2 event streams, 1 stream counters; 1 conflicts (the new key exists: kept, the old one left); 1 skipped"
+has "the counts" "$out" "renamed $((304 + n_catalog + n_team)) keys: 299 learners, 2 seen sets, 2 event streams, 1 stream counters, $n_catalog catalog keys, $n_team team keys; 1 conflicts (the new key exists: kept, the old one left); 1 skipped"
 eq "every learner under today's schema" "$(count 'it:{*}:l')" 300
+eq "the catalog's and the team's too" "$(count 'it:{catalog}:*') $(count 'it:{team}:*')" "$n_catalog $n_team"
 eq "the conflict's new key kept as it was" "$(R --no-raw GET 'it:{b0000100}:l')" "$orig"
 eq "the old one left, for a person to look at" "$(R GET it:l:b0000100)" stale
 eq "old keys left: that one and the non-learner" "$(count 'it:l:*')" 2
@@ -74,6 +83,14 @@ check "no APPLIED among them" test -z "$(grep -o APPLIED <<<"$r")"
 summary300() { curl -s "$C/v1/team/summary" | grep -q '"headcount":300'; }
 check "the team snapshot finds all 300" wait_for 60 summary300
 stop_daemon c; eq "c exits 0" "$STOP_STATUS" 0
+# a daemon without a catalog of its own serves the migrated one
+"$SKILLPATHD" --no-auth --redis "127.0.0.1:$REDIS_PORT" --listen 127.0.0.1:0 --port-file "$H_TMP/n.port" \
+    --redis-prefix it: >"$H_TMP/n.log" 2>&1 & PID_n=$!; H_PIDS+=("$PID_n")
+check "n listening" wait_for 60 test -s "$H_TMP/n.port"
+ready_n() { curl -sf "http://127.0.0.1:$(cat "$H_TMP/n.port")/readyz" >/dev/null; }
+check "n loads the migrated catalog from Redis" wait_for 60 ready_n
+has "and serves it" "$(curl -s "http://127.0.0.1:$(cat "$H_TMP/n.port")/v1/catalog")" '"version":"2025.1-demo"'
+stop_daemon n; eq "n exits 0" "$STOP_STATUS" 0
 
 # ---- refusals
 out=$("$BUILD/skillpath" migrate-keys --redis 127.0.0.1:1 --prefix it: 2>&1); eq "no Redis: exit 1" "$?" 1

@@ -18,16 +18,16 @@ has "1,200 learners seeded" "$out" "seeded 1200 learners"
 
 # ---- before the first snapshot: 503 with Retry-After. The lease is held by
 # someone that never builds, so this daemon cannot build one yet.
-redis-cli -p "$REDIS_PORT" set it:team:lease nobody EX 600 >/dev/null
+redis-cli -p "$REDIS_PORT" set it:{team}:lease nobody EX 600 >/dev/null
 start_daemon a --stats-interval-s 1 || exit 1
 A="http://127.0.0.1:$PORT_a"
 r=$(req GET "$A/v1/team/summary"); has "no snapshot yet: 503" "$r" '503 {"code":"unavailable","message":"no team snapshot yet: the first is being built"}'
 has "with Retry-After" "$(curl -s -D - -o /dev/null "$A/v1/team/learners" | tr -d '\r')" "Retry-After:"
 r=$(req GET "$A/v1/team/demand"); has "no demand yet: 503" "$r" '503 {"code":"unavailable","message":"no team demand yet: the first is being built"}'
-redis-cli -p "$REDIS_PORT" del it:team:lease >/dev/null
+redis-cli -p "$REDIS_PORT" del it:{team}:lease >/dev/null
 summary_ok() { curl -sf "$1/v1/team/summary" >/dev/null; }
 check "the lease free: a builds the first snapshot" wait_for 60 summary_ok "$A"
-holder() { redis-cli -p "$REDIS_PORT" get it:team:lease; }
+holder() { redis-cli -p "$REDIS_PORT" get it:{team}:lease; }
 has "a holds the lease" "$(holder)" ":$PID_a:"
 
 # ---- a second daemon serves the same snapshot, without building
@@ -65,24 +65,24 @@ check "a says how long its paths took" grep -qE '^[0-9]+\.[0-9]{3}$' <<<"$(metri
 # nothing changed since: the next demand keeps every learner's lessons
 kept_all() { [ "$(metric "$A" skillpath_team_demand_kept)" = 1200 ] && [ "$(metric "$A" skillpath_team_demand_computed)" = 0 ]; }
 check "an unchanged team's lessons are kept, none computed again" wait_for 60 kept_all
-check "demand is stored apart from the snapshot" grep -qE '^parts [0-9]+ 1 [0-9]+$' <<<"$(redis-cli -p "$REDIS_PORT" get it:team:demand)"
+check "demand is stored apart from the snapshot" grep -qE '^parts [0-9]+ 1 [0-9]+$' <<<"$(redis-cli -p "$REDIS_PORT" get it:{team}:demand)"
 # stored in parts of 64 KiB (one SET of the whole held Redis ~100 ms at
 # 100,000 learners): 1,200 learners make three or more; a commit unlinks
 # the parts it replaces, so only the current ones (and those of a build
 # not yet committed, expiring) stay
-manifest=$(redis-cli -p "$REDIS_PORT" get it:team:snapshot)
+manifest=$(redis-cli -p "$REDIS_PORT" get it:{team}:snapshot)
 check "the snapshot's manifest: several parts ($manifest)" grep -qE '^parts [0-9]+ ([3-9]|[1-9][0-9]+) [0-9]+$' <<<"$manifest"
 read -r _ m_at m_n m_len <<<"$manifest"
-part_bytes() { local i t=0; for ((i = 0; i < m_n; i++)); do t=$((t + $(redis-cli -p "$REDIS_PORT" strlen "it:team:snapshot:$m_at:$i"))); done; echo $t; }
+part_bytes() { local i t=0; for ((i = 0; i < m_n; i++)); do t=$((t + $(redis-cli -p "$REDIS_PORT" strlen "it:{team}:snapshot:$m_at:$i"))); done; echo $t; }
 parts_now=$(part_bytes)
 check "whose parts add up to its length (or a newer build replaced them: $parts_now of $m_len)" \
-    test "$parts_now" = "$m_len" -o "$(redis-cli -p "$REDIS_PORT" get it:team:built_at)" != "$m_at"
+    test "$parts_now" = "$m_len" -o "$(redis-cli -p "$REDIS_PORT" get it:{team}:built_at)" != "$m_at"
 committed_parts_only() {
     local cur n at
-    cur=$(redis-cli -p "$REDIS_PORT" get it:team:snapshot)
+    cur=$(redis-cli -p "$REDIS_PORT" get it:{team}:snapshot)
     read -r _ at n _ <<<"$cur"
-    n=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'it:team:snapshot:*' | grep -vc ":$at:")
-    [ "$n" -le "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'it:team:snapshot:*' | grep -c ":$at:")" ]
+    n=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'it:{team}:snapshot:*' | grep -vc ":$at:")
+    [ "$n" -le "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'it:{team}:snapshot:*' | grep -c ":$at:")" ]
 }
 check "older parts are unlinked" wait_for 60 committed_parts_only
 

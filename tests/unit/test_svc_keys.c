@@ -28,9 +28,10 @@ static void test_schema(void **state)
     key_is("sp:", SVC_KEY_SEEN, "u1", "sp:{u1}:seen");
     key_is("sp:", SVC_KEY_EVENTS, "u1", "sp:{u1}:ev");
     key_is("sp:", SVC_KEY_STREAMS, "u1", "sp:{u1}:streams");
-    key_is("sp:", SVC_KEY_CATALOG, "current", "sp:catalog:current");
+    key_is("sp:", SVC_KEY_CATALOG, "current", "sp:{catalog}:current");
+    key_is("sp:", SVC_KEY_CATALOG, "", "sp:{catalog}:");                  /* the prefix of versions */
     key_is("sp:", SVC_KEY_STATEMENT, "s-1", "sp:xs:s-1");
-    key_is("sp:", SVC_KEY_TEAM, "lease", "sp:team:lease");
+    key_is("sp:", SVC_KEY_TEAM, "lease", "sp:{team}:lease");
     key_is("", SVC_KEY_LEARNER, "a:b@c", "{a:b@c}:l");
     char small[8];
     assert_int_equal(svc_keys_make(small, sizeof small, "sp:", SVC_KEY_LEARNER, "u1"), -1);   /* 9 bytes */
