@@ -762,9 +762,6 @@ static void void_rebuild(struct op_void *op, const struct svc_store_reply *rep)
     op->next.version = cur.version + 1;
     size_t vlen = 0;
     char *value = svc_stored_encode(c->cat, &op->next, &vlen);
-    char index[SVC_XAPI_INDEX_MAX];
-    op->ix.state = 'V';
-    svc_xapi_index_format(&op->ix, index);
     if (value == NULL) {
         op->err = SVC_ERR_INTERNAL;
         msgf(op->msg, "out of memory");
@@ -773,8 +770,7 @@ static void void_rebuild(struct op_void *op, const struct svc_store_reply *rep)
     }
     struct svc_store_void w = {
         .id = op->ix.learner, .expect = rep->data, .expect_len = svc_stored_token(rep->data, rep->len),
-        .value = value, .value_len = vlen, .entry = rep->entries[entry].id,
-        .statement = op->statement, .index = index,
+        .value = value, .value_len = vlen, .entry = rep->entries[entry].id, .statement = op->statement,
     };
     op->state = VOID_WRITTEN;
     if (svc_store_void(op->o->store, &w, on_void_reply, op) != 0)
@@ -836,8 +832,9 @@ static void void_drive(struct op_void *op)
             if (rep->status == SVC_STORE_OK) {
                 if (rep->watched)
                     svc_ops_publish(op->o, op->cat, &op->next, op->ix.learner, op->now);
-                op->outcome = SVC_VOID_UNDONE;
-                op->state = VOID_DONE;
+                /* the index entry apart: a learner's keys are one slot, the
+                 * statement's another (svc_store.c, VOID_LUA) */
+                void_mark(op, SVC_VOID_UNDONE);
             } else if (rep->status == SVC_STORE_CONFLICT && op->retries++ < op->o->max_retries) {
                 op->o->stats->version_conflicts++;
                 op->state = VOID_WRITE;

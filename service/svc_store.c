@@ -86,16 +86,18 @@ static const char HISTORY_LUA[] =
 /* Undo one event: the rebuilt value written if nobody wrote since it was
  * read, the event's entry removed from the stream and a "void" entry
  * appended (with the entry it removed and the state it wrote: a later
- * rebuild's base), the statement index marked voided; atomically. */
+ * rebuild's base); atomically, on the learner's keys alone (one slot). The
+ * statement's index entry is marked voided after it (svc_ops.c): were that
+ * lost, a resent voiding finds the event gone from the stream and marks it
+ * then. */
 static const char VOID_LUA[] =
     "local cur = redis.call('GET', KEYS[1])\n"
     "if not cur or string.sub(cur, 1, #ARGV[1]) ~= ARGV[1] then return 'CONFLICT' end\n"
     "redis.call('SET', KEYS[1], ARGV[2])\n"
     "redis.call('XDEL', KEYS[2], ARGV[3])\n"
-    "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'void', ARGV[7], 'entry', ARGV[3],\n"
+    "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'void', ARGV[5], 'entry', ARGV[3],\n"
     "           'state', ARGV[2])\n"
-    "redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])\n"
-    "local watched = tonumber(redis.call('GET', KEYS[4]) or '0')\n"
+    "local watched = tonumber(redis.call('GET', KEYS[3]) or '0')\n"
     "if watched > 0 then return 'OK+' end\n"
     "return 'OK'\n";
 
@@ -813,22 +815,19 @@ int svc_store_history(struct svc_store *st, const char *id, svc_store_cb *cb, vo
 
 int svc_store_void(struct svc_store *st, const struct svc_store_void *v, svc_store_cb *cb, void *arg)
 {
-    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 14);
+    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 11);
     if (c == NULL)
         return -1;
     c->retried = true;          /* sent whole: no NOSCRIPT retry */
-    char keep[32], maxlen[32];
-    snprintf(keep, sizeof keep, "%d", st->keep_s);
+    char maxlen[32];
     snprintf(maxlen, sizeof maxlen, "%ld", st->stream_maxlen);
-    return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, VOID_LUA) && set_str(c, 2, "4") &&
+    return go(st, c, set_str(c, 0, "EVAL") && set_str(c, 1, VOID_LUA) && set_str(c, 2, "3") &&
                          set_key(st, c, 3, SVC_KEY_LEARNER, v->id) &&
                          set_key(st, c, 4, SVC_KEY_EVENTS, v->id) &&
-                         set_key(st, c, 5, SVC_KEY_STATEMENT, v->statement) &&
-                         set_key(st, c, 6, SVC_KEY_STREAMS, v->id) &&
-                         set_arg(c, 7, v->expect, v->expect_len) &&
-                         set_arg(c, 8, v->value, v->value_len) && set_str(c, 9, v->entry) &&
-                         set_str(c, 10, v->index) && set_str(c, 11, keep) &&
-                         set_str(c, 12, maxlen) && set_str(c, 13, v->statement));
+                         set_key(st, c, 5, SVC_KEY_STREAMS, v->id) &&
+                         set_arg(c, 6, v->expect, v->expect_len) &&
+                         set_arg(c, 7, v->value, v->value_len) && set_str(c, 8, v->entry) &&
+                         set_str(c, 9, maxlen) && set_str(c, 10, v->statement));
 }
 
 int svc_store_publish(struct svc_store *st, const char *channel, const void *data, size_t len)

@@ -153,13 +153,12 @@ struct svc_store_void {
     const char *value;
     size_t value_len;
     const char *entry;          /* the voided event's stream entry id */
-    const char *statement;      /* the voided statement's id */
-    const char *index;          /* its new index entry */
+    const char *statement;      /* the voided statement's id (for the "void" entry) */
 };
 int svc_store_void(struct svc_store *st, const struct svc_store_void *v, svc_store_cb *cb, void *arg);
 
-/* Catalogs in Redis: P catalog:VERSION holds the Catalog protobuf, P
- * catalog:current the version; a put also PUBLISHes the version on the
+/* Catalogs in Redis: P{catalog}:VERSION holds the Catalog protobuf,
+ * P{catalog}:current the version; a put also PUBLISHes the version on the
  * "catalog:" channel (P catalog:), all in one atomic script. A get answers
  * SVC_STORE_OK with the current catalog, or SVC_STORE_NOTFOUND. */
 int svc_store_catalog_put(struct svc_store *st, const char *version, const void *data, size_t len,
