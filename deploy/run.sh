@@ -26,10 +26,17 @@ if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
 else
     redis-server deploy/redis.conf --port "$REDIS_PORT" >var/redis.log 2>&1 &
     pids+=($!)
-    for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
-    redis-cli -p "$REDIS_PORT" ping >/dev/null || { cat var/redis.log; exit 1; }
+    # PONG once it listens and has loaded var/redis (LOADING before: a big
+    # data set takes a while)
+    pong() { [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+    for _ in $(seq 1 1200); do pong && break; sleep 0.05; done
+    pong || { cat var/redis.log; exit 1; }
     echo "redis-server: 127.0.0.1:$REDIS_PORT, data in var/redis (log var/redis.log)"
 fi
+
+# data kept in var/ by an earlier version: its keys to today's schema
+# (idempotent: nothing to do prints "renamed 0 keys")
+"$BUILD/skillpath" migrate-keys --redis "127.0.0.1:$REDIS_PORT" --prefix skillpath: | sed 's/^/redis-server: /'
 
 "$BUILD/skillpathd" --catalog deploy/demo/catalog.json --redis "127.0.0.1:$REDIS_PORT" --stats-interval-s 10 \
     --listen "127.0.0.1:$HTTP_PORT" --no-auth >var/skillpathd.log 2>&1 &
@@ -53,7 +60,7 @@ curl -s -H 'Content-Type: application/json' \
 echo
 cat <<TRY
 
-Open the team cockpit in a browser: $URL/ui/
+Open the web UI in a browser (team, learner and catalog pages): $URL/ui/
 Try next:
   curl -s $URL/v1/learners/cs-0004/next?n=3
   curl -s $URL/v1/learners/mg-0006
