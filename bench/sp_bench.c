@@ -373,11 +373,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     double t = bench_now_s() - r->start;
-    bool time_up = t >= r->o->duration;
-    bool count_up = r->o->requests > 0 && r->issued + (long long)r->q_len >= r->o->requests;
-    if (time_up || count_up)
+    /* Time up: stop, and what is due but unsent is lost. Every request of
+     * -n scheduled: schedule no more, but the queued ones still go out as
+     * connections free up (a busy machine queues a few at the end: they
+     * are late, not lost). */
+    if (t >= r->o->duration)
         r->stopping = true;
-    if (r->o->rate > 0 && !r->stopping) {
+    bool all_due = r->o->requests > 0 && r->issued + (long long)r->q_len >= r->o->requests;
+    if (r->o->rate > 0 && !r->stopping && !all_due) {
         long long due = (long long)(t * r->o->rate);
         if (r->o->requests > 0 && due > r->o->requests)
             due = r->o->requests;
