@@ -10,7 +10,7 @@
 #include "svc_conf.h"
 #include "svc_log.h"
 
-enum type { T_STR, T_INT, T_HOSTPORT, T_LEVEL, T_PATH, T_BOOL, T_SECRET, T_TIER };
+enum type { T_STR, T_INT, T_HOSTPORT, T_HOSTPORTS, T_LEVEL, T_PATH, T_BOOL, T_SECRET, T_TIER };
 
 struct option_def {
     const char *name;           /* flag --name, file "name value", env SKILLPATH_NAME */
@@ -25,7 +25,8 @@ struct option_def {
 
 static const struct option_def options[] = {
     { "catalog", T_PATH, OFF(catalog), "", 0, 0, "the course catalog (JSON), validated at start; \"\": the current one in Redis" },
-    { "redis", T_HOSTPORT, OFF(redis), "127.0.0.1:6379", 1, 65535, "learner store, HOST:PORT" },
+    { "redis", T_HOSTPORTS, OFF(redis), "127.0.0.1:6379", 1, 65535, "learner store, HOST:PORT; a cluster: its nodes to start from, HOST:PORT,..." },
+    { "redis-cluster", T_BOOL, OFF(redis_cluster), "no", 0, 0, "the store is a Redis Cluster: route each key to its slot's primary" },
     { "redis-prefix", T_STR, OFF(redis_prefix), "skillpath:", 0, 0, "prefix of every Redis key" },
     { "redis-timeout-ms", T_INT, OFF(redis_timeout_ms), "1000", 1, 600000, "deadline of every Redis command" },
     { "listen", T_HOSTPORT, OFF(listen), "127.0.0.1:8080", 0, 65535, "HTTP address, HOST:PORT (port 0: any free one)" },
@@ -108,6 +109,23 @@ static int set(struct svc_conf *c, const struct option_def *o, const char *value
         if (split_hostport(value, host, sizeof host, &port, o->min) != 0) {
             snprintf(err, errlen, "%s: %s: '%s' is not HOST:PORT", from, o->name, value);
             return -1;
+        }
+        break;
+    }
+    case T_HOSTPORTS: {
+        char one[SVC_CONF_STR], host[SVC_CONF_STR];
+        int port;
+        for (const char *p = value;; p++) {
+            size_t len = strcspn(p, ",");
+            snprintf(one, sizeof one, "%.*s", (int)(len < sizeof one ? len : sizeof one - 1), p);
+            if (len >= sizeof one || split_hostport(one, host, sizeof host, &port, o->min) != 0) {
+                snprintf(err, errlen, "%s: %s: '%s' is not HOST:PORT[,HOST:PORT...]", from, o->name,
+                         value);
+                return -1;
+            }
+            p += len;
+            if (*p == '\0')
+                break;
         }
         break;
     }
@@ -289,7 +307,13 @@ int svc_conf_load(struct svc_conf *c, int argc, char **argv, char **envp, int *a
         if (set(c, o, val, "flag", err, errlen) != 0)
             return -1;
     }
-    split_hostport(c->redis, c->redis_host, sizeof c->redis_host, &c->redis_port, 1);
+    char first[SVC_CONF_STR];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(c->redis, ","), c->redis);
+    split_hostport(first, c->redis_host, sizeof c->redis_host, &c->redis_port, 1);
+    if (strchr(c->redis, ',') && !c->redis_cluster) {
+        snprintf(err, errlen, "redis: several nodes ('%s') need redis-cluster yes", c->redis);
+        return -1;
+    }
     split_hostport(c->listen, c->listen_host, sizeof c->listen_host, &c->listen_port, 0);
     if (strpbrk(c->redis_prefix, "{}")) {
         /* a learner's keys are P{ID}:...: a brace in P would move the hash tag */

@@ -12,7 +12,8 @@
 
 struct svc_conf {
     char catalog[SVC_CONF_STR];         /* catalog file (JSON) */
-    char redis[SVC_CONF_STR];           /* HOST:PORT */
+    char redis[SVC_CONF_STR];           /* HOST:PORT[,HOST:PORT...] */
+    long redis_cluster;                 /* 1: a Redis Cluster, redis lists seed nodes */
     char redis_prefix[SVC_CONF_STR];
     long redis_timeout_ms;
     char listen[SVC_CONF_STR];          /* HOST:PORT */
@@ -45,7 +46,7 @@ struct svc_conf {
     char xapi_new_learner_tier[SVC_CONF_STR];   /* its tier (a Tier name) */
     char xapi_new_learner_target[SVC_CONF_STR]; /* its target id, "" none */
     /* derived */
-    char redis_host[SVC_CONF_STR];
+    char redis_host[SVC_CONF_STR];      /* the first node named */
     int redis_port;
     char listen_host[SVC_CONF_STR];
     int listen_port;

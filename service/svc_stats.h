@@ -79,7 +79,21 @@ struct svc_hist {
     X(reconnects, "skillpath_redis_connects_total", counter, "Redis connection attempts")        \
     X(noscript, "skillpath_redis_noscript_total", counter,                                       \
       "Writes sent again as EVAL because Redis had lost the script")                             \
-    X(messages, "skillpath_redis_messages_total", counter, "Pub/sub messages received")
+    X(messages, "skillpath_redis_messages_total", counter, "Pub/sub messages received")          \
+    X(moved, "skillpath_redis_moved_total", counter,                                             \
+      "Redis Cluster MOVED redirections followed (a slot served elsewhere)")                     \
+    X(ask, "skillpath_redis_ask_total", counter,                                                 \
+      "Redis Cluster ASK redirections followed (a slot migrating)")                              \
+    X(tryagain, "skillpath_redis_tryagain_total", counter,                                       \
+      "Redis Cluster TRYAGAIN answers waited out (keys mid-migration)")                          \
+    X(clusterdown, "skillpath_redis_clusterdown_total", counter,                                 \
+      "Redis Cluster CLUSTERDOWN answers waited out")                                            \
+    X(map_refreshes, "skillpath_redis_cluster_map_refreshes_total", counter,                     \
+      "Redis Cluster slot maps read (CLUSTER SLOTS)")                                            \
+    X(nodes_connected, "skillpath_redis_nodes_connected", gauge,                                 \
+      "Redis nodes with a command connection up, over every event loop")                         \
+    X(slots_unserved, "skillpath_redis_cluster_slots_unserved", gauge,                           \
+      "Redis Cluster slots without a connected primary, summed over every event loop (0: all served)")
 
 struct svc_store_stats {
 #define SVC_STORE_FIELD(field, name, type, help) uint64_t field;

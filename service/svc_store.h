@@ -7,7 +7,8 @@
  * logical outcome, or a negative status when Redis is unavailable, the
  * deadline passed or the store is being destroyed — unless its owner (the
  * callback's `arg`) cancels it first (svc_store_cancel). A submit that
- * returns -1 (no connection now, or the store is closing) never calls it:
+ * returns -1 (no connection now — on a cluster, to the primary of the
+ * command's slot — or the store is closing) never calls it:
  * the caller answers 503 at once. Everything here belongs to the thread that
  * runs `base`. */
 #ifndef SVC_STORE_H
@@ -35,8 +36,10 @@ enum svc_store_status {
 };
 
 struct svc_store_conf {
-    const char *host;
+    const char *host;           /* a single Redis (when seeds is NULL or "") */
     int port;
+    const char *seeds;          /* "HOST:PORT[,HOST:PORT...]": the nodes to start from */
+    bool cluster;               /* a Redis Cluster: route by slot (svc_store.c) */
     const char *prefix;         /* key prefix, e.g. "skillpath:" */
     int timeout_ms;             /* per-command deadline */
     int keep_event_ids_s;       /* how long applied event ids are remembered */
@@ -64,7 +67,8 @@ struct svc_store *svc_store_create(struct event_base *base, const struct svc_sto
  * store before them, or cancel them first); submits made from those
  * callbacks fail. Subscriptions end without a call. NULL is a no-op. */
 void svc_store_destroy(struct svc_store *st);
-/* Connected to Redis, and not closing. */
+/* Connected to Redis (on a cluster: every slot has a connected primary),
+ * and not closing. */
 bool svc_store_ready(const struct svc_store *st);
 
 /* Forget `owner`: no callback of an outstanding command whose arg is

@@ -5,7 +5,7 @@
 # (CLUSTER KEYSLOT) for learner keys and others; the slot map read from
 # CLUSTER SLOTS covers every slot with the three primaries, and follows a
 # reshard of 2,000 slots; a node's redirection is in the form the parser
-# reads. (The store does not route by it yet: issue 14, next slices.)
+# reads. The daemons on the cluster: test_cluster_daemon.sh.
 # usage: tests/integration/test_cluster.sh BUILD_DIR
 BUILD=${1:-build}
 H_SUITE="$BUILD/skillpath (cluster)"
