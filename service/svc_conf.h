@@ -16,6 +16,7 @@ struct svc_conf {
     long redis_cluster;                 /* 1: a Redis Cluster, redis lists seed nodes */
     char redis_prefix[SVC_CONF_STR];
     long redis_timeout_ms;
+    long redis_wait_replicas;           /* WAIT for this many replicas after a write */
     char listen[SVC_CONF_STR];          /* HOST:PORT */
     char port_file[SVC_CONF_STR];       /* "" = none */
     long max_body;

@@ -367,7 +367,7 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_te
         return -1;
     struct svc_store_conf sc = {
         .host = c->redis_host, .port = c->redis_port, .prefix = c->redis_prefix,
-        .seeds = c->redis, .cluster = c->redis_cluster != 0,
+        .seeds = c->redis, .cluster = c->redis_cluster != 0, .wait_replicas = (int)c->redis_wait_replicas,
         .timeout_ms = (int)c->redis_timeout_ms,
     };
     w->store = svc_store_create(w->base, &sc);
@@ -515,7 +515,7 @@ int main(int argc, char **argv)
         goto out;
     struct svc_store_conf sc = {
         .host = c.redis_host, .port = c.redis_port, .prefix = c.redis_prefix,
-        .seeds = c.redis, .cluster = c.redis_cluster != 0,
+        .seeds = c.redis, .cluster = c.redis_cluster != 0, .wait_replicas = (int)c.redis_wait_replicas,
         .timeout_ms = (int)c.redis_timeout_ms,
     };
     d.store = svc_store_create(d.base, &sc);

@@ -80,6 +80,8 @@ struct svc_hist {
     X(noscript, "skillpath_redis_noscript_total", counter,                                       \
       "Writes sent again as EVAL because Redis had lost the script")                             \
     X(messages, "skillpath_redis_messages_total", counter, "Pub/sub messages received")          \
+    X(wait_short, "skillpath_redis_wait_short_total", counter,                                   \
+      "Writes answered 503: fewer replicas than redis-wait-replicas acknowledged them in time")    \
     X(moved, "skillpath_redis_moved_total", counter,                                             \
       "Redis Cluster MOVED redirections followed (a slot served elsewhere)")                     \
     X(ask, "skillpath_redis_ask_total", counter,                                                 \

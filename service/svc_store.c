@@ -42,7 +42,8 @@
  * the caller (SVC_STORE_TIMEOUT -> 503). Resending is safe: the write
  * script is exactly-once per event id and conditional on the version
  * (a write that did land comes back DUP, or CONFLICT and is recomputed).
- * MGET and MSET span slots (statement ids, mailboxes): on a cluster they
+ * With wait_replicas, a write (or a duplicate) is followed by WAIT on the same
+ * connection before it is answered (start_wait). MGET and MSET span slots (statement ids, mailboxes): on a cluster they
  * become one GET or SET per key, gathered into one answer. The map is also
  * refreshed every MAP_REFRESH_S, and on any disconnect of a primary; nodes
  * that left it are dropped and not reconnected.
@@ -92,7 +93,16 @@
 #define MAX_SEEDS 16
 
 static const char WRITE_LUA[] =
-    "if ARGV[3] ~= '' and redis.call('ZSCORE', KEYS[2], ARGV[3]) then return 'DUP' end\n"
+    "if ARGV[3] ~= '' then\n"
+    "  local seen = redis.call('ZSCORE', KEYS[2], ARGV[3])\n"
+    "  if seen then\n"
+    "    if ARGV[9] == 'wait' then\n"
+    "      redis.call('ZADD', KEYS[2], 'XX', string.format('%.3f',\n"
+    "                 math.max(tonumber(ARGV[4]), tonumber(seen) + 0.001)), ARGV[3])\n"
+    "    end\n"
+    "    return 'DUP'\n"
+    "  end\n"
+    "end\n"
     "local cur = redis.call('GET', KEYS[1])\n"
     "if cur then\n"
     "  if ARGV[1] == '' or string.sub(cur, 1, #ARGV[1]) ~= ARGV[1] then return 'CONFLICT' end\n"
@@ -111,7 +121,7 @@ static const char WRITE_LUA[] =
     "return 'OK'\n";
 
 enum cmd_kind { CMD_GET, CMD_WRITE, CMD_DELETE, CMD_PUBLISH, CMD_CATALOG_PUT, CMD_MGET, CMD_SET,
-                CMD_HISTORY, CMD_SLOTS };
+                CMD_HISTORY, CMD_SLOTS, CMD_WAIT };
 
 /* A learner's value and its whole stream, read at one instant. */
 static const char HISTORY_LUA[] =
@@ -181,6 +191,8 @@ struct cmd {
     bool via_ask;               /* the last send was an ASK */
     int redirects;
     int wait_ms;
+    struct timespec deadline;   /* when its timer fires */
+    struct svc_store_reply held;    /* a write's answer, held while WAIT runs */
 };
 
 /* One Redis connection: a node's command link, or the subscriber (push). */
@@ -236,6 +248,7 @@ struct svc_store {
     int timeout_ms;
     int keep_s;
     long stream_maxlen;
+    int wait_replicas;          /* WAIT for this many replicas after a write */
     char sha[41];               /* WRITE_LUA's SHA-1, hex */
     struct {
         char *channel;          /* prefixed */
@@ -811,6 +824,40 @@ static bool follow(struct cmd *c, const char *err)
     return false;
 }
 
+/* After a write, on the connection that made it: WAIT until wait_replicas
+ * replicas have everything this connection wrote, within what is left of
+ * the deadline; `held` is answered then (a duplicate too: its script
+ * refreshed the id's retention, a write, so the WAIT covers the first
+ * write of the event, whoever made it). false when it cannot be sent. */
+static bool start_wait(struct cmd *c, const struct svc_store_reply *held)
+{
+    struct svc_store *st = c->st;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long left = (long)(c->deadline.tv_sec - now.tv_sec) * 1000 +
+                (c->deadline.tv_nsec - now.tv_nsec) / 1000000;
+    char n[16], ms[32];
+    snprintf(n, sizeof n, "%d", st->wait_replicas);
+    /* answered before the deadline fires (so a short count is told as
+     * such); never 0, which would wait for ever */
+    left = left * 3 / 4;
+    snprintf(ms, sizeof ms, "%ld", left < 1 ? 1 : left);
+    for (int i = 0; i < c->argc; i++)
+        free(c->argv[i]);
+    free(c->argv);
+    free(c->argvlen);
+    c->argc = 3;
+    c->argv = calloc(3, sizeof *c->argv);
+    c->argvlen = calloc(3, sizeof *c->argvlen);
+    if (!c->argv || !c->argvlen)
+        return false;
+    c->kind = CMD_WAIT;
+    c->held = (struct svc_store_reply){ .status = held->status, .watched = held->watched };
+    c->pin = c->on;
+    c->ask = NULL;
+    return set_str(c, 0, "WAIT") && set_str(c, 1, n) && set_str(c, 2, ms) && send_cmd(c) == 0;
+}
+
 static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 {
     struct cmd *c = priv;
@@ -831,7 +878,8 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
         return;
     }
     if (reply == NULL) {
-        if (st->cluster && !st->closing && c->kind != CMD_SLOTS) {
+        if (st->cluster && !st->closing && c->kind != CMD_SLOTS && c->kind != CMD_WAIT) {
+            /* (WAIT is never resent: on another connection it would wait for nothing) */
             want_refresh(st);   /* the node is gone: who serves its slots now? */
             park(c);
             return;
@@ -845,7 +893,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
     svc_hist_add(&st->stats.latency, (double)(now.tv_sec - c->sent.tv_sec) +
                                          (double)(now.tv_nsec - c->sent.tv_nsec) / 1e9);
     if (reply->type == REDIS_REPLY_ERROR) {
-        if (st->cluster && c->kind != CMD_SLOTS && follow(c, reply->str))
+        if (st->cluster && c->kind != CMD_SLOTS && c->kind != CMD_WAIT && follow(c, reply->str))
             return;
         if (c->kind == CMD_WRITE && !c->retried && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
             /* This node does not have the script: send the script itself. */
@@ -886,15 +934,38 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
             w.status = strcmp(reply->str, "OK") == 0 || w.watched ? SVC_STORE_OK
                      : strcmp(reply->str, "DUP") == 0 ? SVC_STORE_DUP
                      : strcmp(reply->str, "CONFLICT") == 0 ? SVC_STORE_CONFLICT : SVC_STORE_ERROR;
+            if (st->wait_replicas > 0 && (w.status == SVC_STORE_OK || w.status == SVC_STORE_DUP)) {
+                if (start_wait(c, &w))
+                    return;
+                finish(c, SVC_STORE_UNAVAILABLE, NULL, 0);
+                break;
+            }
             finish_reply(c, &w);
         } else {
             finish(c, SVC_STORE_ERROR, NULL, 0);
         }
         break;
-    case CMD_DELETE:
-        finish(c, reply->type == REDIS_REPLY_INTEGER && reply->integer > 0 ? SVC_STORE_OK
-                                                                            : SVC_STORE_NOTFOUND,
-               NULL, 0);
+    case CMD_DELETE: {
+        struct svc_store_reply d = { .status = reply->type == REDIS_REPLY_INTEGER && reply->integer > 0
+                                                   ? SVC_STORE_OK : SVC_STORE_NOTFOUND };
+        if (st->wait_replicas > 0 && d.status == SVC_STORE_OK) {
+            if (start_wait(c, &d))
+                return;
+            d.status = SVC_STORE_UNAVAILABLE;
+        }
+        finish_reply(c, &d);
+        break;
+    }
+    case CMD_WAIT:
+        if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= st->wait_replicas) {
+            finish_reply(c, &c->held);
+        } else {
+            st->stats.wait_short++;
+            svc_log(SVC_LOG_WARN, "msg=redis_wait_short replicas=%lld wanted=%d host=%s port=%d",
+                    reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1LL, st->wait_replicas,
+                    c->on->host, c->on->port);
+            finish(c, SVC_STORE_UNAVAILABLE, NULL, 0);
+        }
         break;
     case CMD_PUBLISH:
     case CMD_CATALOG_PUT:
@@ -948,6 +1019,13 @@ static int start(struct svc_store *st, struct cmd *c)
         return -1;
     struct timeval tv = { st->timeout_ms / 1000, (st->timeout_ms % 1000) * 1000 };
     evtimer_add(&c->timer, &tv);
+    clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+    c->deadline.tv_sec += st->timeout_ms / 1000;
+    c->deadline.tv_nsec += (long)(st->timeout_ms % 1000) * 1000000;
+    if (c->deadline.tv_nsec >= 1000000000) {
+        c->deadline.tv_sec++;
+        c->deadline.tv_nsec -= 1000000000;
+    }
     st->stats.pending++;
     c->next = st->live;
     if (st->live)
@@ -1053,7 +1131,7 @@ int svc_store_get(struct svc_store *st, const char *id, svc_store_cb *cb, void *
 int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_store_cb *cb,
                     void *arg)
 {
-    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 15);
+    struct cmd *c = new_cmd(st, CMD_WRITE, cb, arg, 16);
     if (c == NULL)
         return -1;
     char now[32], keep[32], maxlen[32];
@@ -1068,7 +1146,8 @@ int svc_store_write(struct svc_store *st, const struct svc_store_write *w, svc_s
               set_arg(c, 8, w->value, w->value_len) && set_str(c, 9, eid) &&
               set_str(c, 10, now) && set_str(c, 11, keep) &&
               set_arg(c, 12, w->event ? w->event : "", w->event ? w->event_len : 0) &&
-              set_str(c, 13, maxlen) && set_str(c, 14, w->put ? "put" : "");
+              set_str(c, 13, maxlen) && set_str(c, 14, w->put ? "put" : "") &&
+              set_str(c, 15, st->wait_replicas > 0 ? "wait" : "");
     return go(st, c, ok);
 }
 
@@ -1222,6 +1301,7 @@ struct svc_store *svc_store_create(struct event_base *base, const struct svc_sto
     st->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 1000;
     st->keep_s = conf->keep_event_ids_s > 0 ? conf->keep_event_ids_s : 8 * 86400;
     st->stream_maxlen = conf->stream_maxlen > 0 ? conf->stream_maxlen : 10000;
+    st->wait_replicas = conf->wait_replicas > 0 ? conf->wait_replicas : 0;
     for (size_t s = 0; s < SVC_CLUSTER_SLOTS; s++)
         st->owner[s] = SVC_CLUSTER_NO_NODE;
     unsigned char d[SHA_DIGEST_LENGTH];

@@ -44,6 +44,7 @@ struct svc_store_conf {
     int timeout_ms;             /* per-command deadline */
     int keep_event_ids_s;       /* how long applied event ids are remembered */
     long stream_maxlen;         /* per-learner event stream, approximate cap */
+    int wait_replicas;          /* after each write, WAIT for this many replicas (0: none) */
 };
 
 /* What a command's callback gets: borrowed for the callback's duration. */

@@ -21,6 +21,7 @@ start_cluster || exit 1
 P0=${CLUSTER_PORTS[0]}; P1=${CLUSTER_PORTS[1]}
 REDIS_PORT=$P0                  # start_daemon's default --redis, overridden below
 SEEDS="127.0.0.1:$P0,127.0.0.1:$P1"
+LIVE=$P0                        # a node the helpers ask (not one the test kills)
 # a waits long on a slot mid-migration (the hand-made migration below holds
 # a request parked until the test completes it); b has the default deadline
 start_daemon a --workers 1 --redis-cluster --redis "$SEEDS" --redis-timeout-ms 60000 || exit 1
@@ -33,14 +34,14 @@ eq "every slot served" "$(metric "$A" skillpath_redis_cluster_slots_unserved)" 0
 check "a connected to the primaries" test "$(metric "$A" skillpath_redis_nodes_connected)" -ge 3
 
 # primaries: "PORT NODE-ID" lines; owner_of KEY: the port of the primary serving it
-primaries() { redis-cli -p "$P0" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { split($2, a, "[:@]"); print a[2], $1 }'; }
+primaries() { redis-cli -p "$LIVE" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { split($2, a, "[:@]"); print a[2], $1 }'; }
 owner_of() {
     local slot
-    slot=$(redis-cli -p "$P0" cluster keyslot "$1")
-    "$SP" cluster-map --redis "127.0.0.1:$P0" | awk -v s="$slot" '
+    slot=$(redis-cli -p "$LIVE" cluster keyslot "$1")
+    "$SP" cluster-map --redis "127.0.0.1:$LIVE" | awk -v s="$slot" '
         /^127/ { split($1, a, ":"); for (i = 3; i <= NF - 2; i++) { split($i, r, "-"); if (s >= r[1] + 0 && s <= r[2] + 0) { print a[2]; exit } } }'
 }
-rc() { redis-cli -c -p "$P0" "$@"; }
+rc() { redis-cli -c -p "$LIVE" "$@"; }
 version_of() { req GET "$1/v1/learners/$2" | grep -o '"version":"[0-9]*"' | head -1 | tr -dc 0-9; }
 
 # ---- learners spread over every primary
@@ -221,6 +222,96 @@ eq "none applied twice (stream entries, versions)" "$doubled" 0
 r=$(req GET "$A/readyz"); has "a still ready" "$r" "200"
 eq "every slot served after the reshard" "$(metric "$A" skillpath_redis_cluster_slots_unserved)" 0
 
+
+# ---- durability: redis-wait-replicas
+start_daemon c --workers 1 --redis-cluster --redis "$SEEDS" --redis-wait-replicas 1 || exit 1
+start_daemon d --workers 1 --redis-cluster --redis "$SEEDS" --redis-wait-replicas 2 --redis-timeout-ms 6000 || exit 1
+C="http://127.0.0.1:$PORT_c"; D="http://127.0.0.1:$PORT_d"
+# replica_of PORT: the port of the replica of the primary on PORT
+replica_of() {
+    local id
+    id=$(redis-cli -p "$1" cluster myid)
+    redis-cli -p "$LIVE" cluster nodes | awk -v m="$id" '$3 ~ /slave/ && $4 == m { split($2, a, "[:@]"); print a[2]; exit }'
+}
+# on_replica PORT CMD...: CMD read on the replica (READONLY, same connection)
+on_replica() { local p=$1; shift; printf 'READONLY\n%s\n' "$*" | redis-cli -p "$p" | tail -1; }
+w0=$(owner_of 'it:{r0}:l'); w0r=$(replica_of "$w0")
+bad=0
+for i in $(seq 1 10); do
+    r=$(req POST "$C/v1/events" "${JSON[@]}" -d "{\"events\":[{\"eventId\":\"dur-$i\",\"learnerId\":\"r0\",\"courseId\":\"cc-103\",\"kind\":\"STARTED\",\"at\":\"$((1767400000 + i))\"}]}")
+    [[ "$r" == *'"status":"APPLIED"'* ]] || bad=$((bad + 1))
+    # acknowledged with WAIT 1: the replica has it already, no waiting here
+    [ "$(on_replica "$w0r" ZSCORE 'it:{r0}:seen' "dur-$i")" != "" ] || bad=$((bad + 1))
+done
+eq "wait-replicas 1: each acknowledged event is on the replica when answered" "$bad" 0
+r=$(req POST "$C/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"dur-1","learnerId":"r0","courseId":"cc-103","kind":"STARTED","at":"1767400001"}]}')
+has "a duplicate waits too, and answers DUPLICATE" "$r" '"status":"DUPLICATE"'
+r=$(req POST "$D/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"dur-x","learnerId":"r0","courseId":"cc-103","kind":"STARTED","at":"1767400100"}]}')
+eq "wait-replicas 2 with one replica: 503" "${r%% *}" 503
+check "counted" test "$(metric "$D" skillpath_redis_wait_short_total)" -ge 1
+
+# ---- failover under load: kill -9 a primary; no failover until the test
+# allows it, so the outage is observed, not raced
+victim=$w0; heir=$w0r
+LIVE=$(primaries | awk -v v="$victim" '$1 != v { print $1; exit }')
+other=r0; for i in $(seq 1 29); do [ "$(owner_of "it:{r$i}:l")" != "$victim" ] && { other=r$i; break; }; done
+eq "the replica will wait" "$(redis-cli -p "$heir" config set cluster-replica-no-failover yes)" OK
+rm -f "$H_TMP/stop"
+loader fb "$B" >"$H_TMP/ledger.fb" & LB=$!
+loader fc "$C" >"$H_TMP/ledger.fc" & LC=$!
+sent_fc() { [ "$(wc -l <"$H_TMP/ledger.fc")" -ge 20 ]; }
+check "load running" wait_for 60 sent_fc
+vpid_var="CLUSTER_PID_$victim"; kill -KILL "${!vpid_var}"
+b_unready() { [ "$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$B/readyz")" = 503 ]; }
+check "b: /readyz 503 while a slot has no reachable primary" wait_for 60 b_unready
+r=$(req POST "$B/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"f-1","learnerId":"r0","courseId":"cc-103","kind":"STARTED","at":"1767500000"}]}')
+eq "an event for the dead primary's slot: 503" "${r%% *}" 503
+r=$(req POST "$B/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"f-2","learnerId":"'$other'","courseId":"cc-103","kind":"STARTED","at":"1767500000"}]}')
+has "another primary's learner: applied" "$r" '"status":"APPLIED"'
+eq "failover allowed" "$(redis-cli -p "$heir" config set cluster-replica-no-failover no)" OK
+promoted() { redis-cli -p "$heir" role | head -1 | grep -q master; }
+check "the replica is promoted" wait_for 120 promoted
+b_ready() { curl -sf -m 10 -o /dev/null "$B/readyz"; }
+check "b ready again, not restarted" wait_for 120 b_ready
+f1_ok() { [[ "$(req POST "$B/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"f-1","learnerId":"r0","courseId":"cc-103","kind":"STARTED","at":"1767500000"}]}')" == *'"status":"APPLIED"'* ]]; }
+check "the event for its slot now applied" wait_for 120 f1_ok
+# the promoted primary has no replica: c (wait-replicas 1) refuses writes there
+r=$(req POST "$C/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"f-3","learnerId":"r0","courseId":"cc-103","kind":"STARTED","at":"1767500001"}]}')
+eq "wait-replicas 1 on a primary without a replica: 503" "${r%% *}" 503
+touch "$H_TMP/stop"
+wait $LB $LC
+# lost: acknowledged APPLIED, missing from the learner afterwards
+lost_of() {
+    local n=0 id learner
+    while read -r id learner _; do
+        [ -n "$(rc zscore "it:{$learner}:seen" "$id")" ] || n=$((n + 1))
+    done < <(awk '$3 == 200 && $4 == "APPLIED"' "$1")
+    echo "$n"
+}
+lost_b=$(lost_of "$H_TMP/ledger.fb"); lost_c=$(lost_of "$H_TMP/ledger.fc")
+echo "  failover under load: b (wait-replicas 0) $(grep -c ' 200 APPLIED' "$H_TMP/ledger.fb") acknowledged, $lost_b lost," \
+     "$(grep -c ' 503' "$H_TMP/ledger.fb") 503; c (wait-replicas 1) $(grep -c ' 200 APPLIED' "$H_TMP/ledger.fc") acknowledged, $lost_c lost, $(grep -c ' 503' "$H_TMP/ledger.fc") 503"
+eq "every answer in the failover 200 APPLIED or 503" "$(cat "$H_TMP/ledger.fb" "$H_TMP/ledger.fc" | awk '!($3 == 200 && $4 == "APPLIED") && $3 != 503' | wc -l)" 0
+eq "wait-replicas 1: no acknowledged event lost" "$lost_c" 0
+# the old primary comes back empty, as a replica of its heir: c writes again
+mkdir -p "$H_TMP/cluster-$victim"
+redis-server --port "$victim" --bind 127.0.0.1 --cluster-enabled yes --cluster-node-timeout 2000 \
+    --cluster-config-file "nodes-$victim.conf" --save '' --appendonly no --dir "$H_TMP/cluster-$victim" \
+    --daemonize no >>"$H_TMP/cluster-$victim.log" 2>&1 &
+H_PIDS+=("$!")
+f3_ok() {
+    local r
+    r=$(req POST "$C/v1/events" "${JSON[@]}" -d '{"events":[{"eventId":"f-3","learnerId":"r0","courseId":"cc-103","kind":"STARTED","at":"1767500001"}]}')
+    # the 503 above was written, not replicated: sent again it is a duplicate
+    [[ "$r" == "200 "*'"status":"APPLIED"'* || "$r" == "200 "*'"status":"DUPLICATE"'* ]]
+}
+check "a replica rejoined: wait-replicas 1 writes again" wait_for 120 f3_ok
+eq "and the rejoined replica has it" "$(on_replica "$victim" ZSCORE 'it:{r0}:seen' f-3)" "$(rc zscore 'it:{r0}:seen' f-3)"
+for n in a b c d; do
+    pv="PID_$n"; check "daemon $n never restarted" kill -0 "${!pv}"
+done
 stop_daemon a; eq "a exits 0 on TERM" "$STOP_STATUS" 0
 stop_daemon b; eq "b exits 0 on TERM" "$STOP_STATUS" 0
+stop_daemon c; eq "c exits 0 on TERM" "$STOP_STATUS" 0
+stop_daemon d; eq "d exits 0 on TERM" "$STOP_STATUS" 0
 h_summary
