@@ -524,8 +524,8 @@ int main(int argc, char **argv)
     gethostname(host, sizeof host - 1);
     snprintf(team_id, sizeof team_id, "%s:%ld:%lld", host, (long)getpid(), (long long)time(NULL));
     struct svc_team_builder_conf tc = {
-        .host = c.redis_host, .port = c.redis_port, .prefix = c.redis_prefix,
-        .timeout_ms = (int)c.redis_timeout_ms, .interval_s = (int)c.stats_interval_s, .id = team_id,
+        .host = c.redis_host, .port = c.redis_port, .seeds = c.redis, .cluster = c.redis_cluster != 0,
+        .prefix = c.redis_prefix, .timeout_ms = (int)c.redis_timeout_ms, .interval_s = (int)c.stats_interval_s, .id = team_id,
     };
     d.team = svc_team_builder_start(&tc);
     if (d.team == NULL)

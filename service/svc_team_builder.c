@@ -26,6 +26,15 @@
  * for each batch one MGET sent together with the next SCAN (two commands,
  * one round trip);
  * an id SCAN returns twice (it may, across a rehash) counts once.
+ *
+ * On a Redis Cluster the lease, the manifests and the parts share the
+ * {team} tag: they live on that slot's primary, which b->rc talks to (the
+ * slot map is read from the seeds on every reconnect, and a redirection
+ * forces one). A build SCANs every primary of the map in turn, a
+ * connection of its own each, with a pipelined GET a key instead of the
+ * MGET (a batch spans slots); a key that moved during the read is left out
+ * of that build. A primary that cannot be reached fails the build: no
+ * snapshot of part of the team.
  */
 #include <hiredis/hiredis.h>
 #include <pthread.h>
@@ -39,6 +48,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "svc_cluster.h"
 #include "svc_hash.h"
 #include "svc_catalog.h"
 #include "svc_keys.h"
@@ -108,6 +118,10 @@ struct svc_team_builder {
     /* the thread's own */
     char *host, *prefix, *id;
     int port, timeout_ms, interval_s;
+    bool cluster;                       /* a Redis Cluster: host:port is the {team} slot's primary */
+    char *seeds;                        /* where the slot map is read first */
+    struct svc_cluster_map *map;        /* the primaries, for SCAN on each (cluster) */
+    bool map_stale;                     /* a redirection or a lost node: read it again */
     redisContext *rc;
     int fd;                             /* rc's socket while connected, -1 else (under mu:
                                          * stop shuts it down to end a blocked call) */
@@ -183,11 +197,72 @@ static void disconnect(struct svc_team_builder *b)
     b->rc = NULL;
 }
 
+static redisContext *connect_to(const struct svc_team_builder *b, const char *host, int port)
+{
+    struct timeval tv = { b->timeout_ms / 1000, (b->timeout_ms % 1000) * 1000 };
+    redisContext *rc = redisConnectWithTimeout(host, port, tv);
+    if (rc == NULL || rc->err) {
+        if (rc)
+            redisFree(rc);
+        return NULL;
+    }
+    /* a build reads for a while: a command may wait behind a big reply */
+    struct timeval cmd = { b->timeout_ms / 1000 + 5, 0 };
+    redisSetTimeout(rc, cmd);
+    return rc;
+}
+
+/* A cluster: read the slot map from the first seed, or known primary,
+ * that gives one; aim b->host:port at the primary of the {team} slot. */
+static bool read_map(struct svc_team_builder *b)
+{
+    char addrs[2048];
+    size_t at = (size_t)snprintf(addrs, sizeof addrs, "%s", b->seeds);
+    for (size_t k = 0; k < b->map->n_nodes && at < sizeof addrs; k++)
+        at += (size_t)snprintf(addrs + at, sizeof addrs - at, ",%s:%d", b->map->nodes[k].host,
+                               b->map->nodes[k].port);
+    struct svc_cluster_map *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return false;
+    svc_cluster_map_free(m);
+    bool ok = false;
+    for (char *save = NULL, *addr = strtok_r(addrs, ",", &save); addr && !ok; addr = strtok_r(NULL, ",", &save)) {
+        char *colon = strrchr(addr, ':');
+        if (colon == NULL)
+            continue;
+        *colon = '\0';
+        redisContext *rc = connect_to(b, addr, atoi(colon + 1));
+        redisReply *r = rc ? redisCommand(rc, "CLUSTER SLOTS") : NULL;
+        char err[128];
+        ok = r && svc_cluster_map_read(m, r, addr, err, sizeof err) == 0 && m->covered > 0;
+        freeReplyObject(r);
+        if (rc)
+            redisFree(rc);
+    }
+    const struct svc_cluster_node *n = ok ? svc_cluster_map_node(m, svc_cluster_slot(b->k_lease, strlen(b->k_lease))) : NULL;
+    char *host = n ? strdup(n->host) : NULL;
+    if (host == NULL) {
+        svc_cluster_map_free(m);
+        free(m);
+        return false;
+    }
+    free(b->host);
+    b->host = host;
+    b->port = n->port;
+    svc_cluster_map_free(b->map);
+    free(b->map);
+    b->map = m;
+    b->map_stale = false;
+    return true;
+}
+
 static bool connected(struct svc_team_builder *b)
 {
-    if (b->rc && !b->rc->err)
+    if (b->rc && !b->rc->err && !b->map_stale)
         return true;
     disconnect(b);
+    if (b->cluster && !read_map(b))
+        return false;
     struct timeval tv = { b->timeout_ms / 1000, (b->timeout_ms % 1000) * 1000 };
     b->rc = redisConnectWithTimeout(b->host, b->port, tv);
     if (b->rc == NULL || b->rc->err) {
@@ -210,6 +285,9 @@ static redisReply *command(struct svc_team_builder *b, int argc, const char **ar
     redisReply *r = redisCommandArgv(b->rc, argc, argv, lens);
     if (r && r->type == REDIS_REPLY_ERROR) {
         svc_log(SVC_LOG_WARN, "msg=team_redis_error err=\"%.200s\"", r->str);
+        if (b->cluster && svc_cluster_redirect(r->str, b->host, &(struct svc_cluster_target){ 0 }) !=
+                              SVC_CLUSTER_NOT_REDIRECT)
+            b->map_stale = true;        /* the {team} slot moved, or the cluster is down */
         freeReplyObject(r);
         return NULL;
     }
@@ -334,6 +412,111 @@ static double now_s(void)
 
 /* Read every learner; the stored form (malloc'ed) of a snapshot or
  * demand, or NULL. */
+/* Every learner key on one node into acc: SCAN batches, each batch's
+ * values read together with the next SCAN (one round trip). On a single
+ * Redis one MGET a batch; on a cluster node one GET a key (a batch spans
+ * slots, which MGET refuses), a key that moved meanwhile (MOVED, ASK)
+ * skipped — counted in *skipped: a reshard during a build may leave a
+ * learner out of that one snapshot. false on a failure or a stop
+ * (*stopping). The lease is renewed on b->rc between batches, when
+ * nothing is pipelined on it. */
+static bool scan_node(struct svc_team_builder *b, redisContext *rc, const struct svc_catalog *c,
+                      struct svc_team_acc *acc, struct idset *seen, double *renewed, bool *stopping,
+                      size_t *skipped)
+{
+    redisReply *scan = NULL;
+    const char *argv0[] = { "SCAN", "0", "MATCH", b->pattern, "COUNT", SCAN_COUNT };
+    void *first = redisCommandArgv(rc, 6, argv0, NULL);
+    bool ok = (scan = first) != NULL;
+    while (ok) {
+        pthread_mutex_lock(&b->mu);
+        *stopping = b->stop;
+        pthread_mutex_unlock(&b->mu);
+        if (*stopping) {                /* the daemon stops: no snapshot this time */
+            ok = false;                 /* (nothing is pipelined here: the link is sound) */
+            break;
+        }
+        /* a long build keeps its lease (nothing is pipelined here) */
+        if (now_s() - *renewed > (double)lease_ms(b) / 3000.0) {
+            ok = lease(b) == 1;
+            *renewed = now_s();
+            if (!ok)
+                break;
+        }
+        if (scan->type != REDIS_REPLY_ARRAY || scan->elements != 2 ||
+            scan->element[0]->type != REDIS_REPLY_STRING || scan->element[1]->type != REDIS_REPLY_ARRAY) {
+            if (scan->type == REDIS_REPLY_ERROR)
+                svc_log(SVC_LOG_WARN, "msg=team_redis_error err=\"%.200s\"", scan->str);
+            ok = false;
+            break;
+        }
+        const redisReply *keys = scan->element[1];
+        size_t n = keys->elements;
+        char cursor[64];
+        snprintf(cursor, sizeof cursor, "%s", scan->element[0]->str);
+        bool more = strcmp(cursor, "0") != 0;
+        /* this batch's values and the next batch's keys: one round trip */
+        if (n > 0 && !b->cluster) {
+            const char **argv = calloc(n + 1, sizeof *argv);
+            size_t *lens = calloc(n + 1, sizeof *lens);
+            ok = argv && lens;
+            if (ok) {
+                argv[0] = "MGET";
+                lens[0] = 4;
+                for (size_t i = 0; i < n; i++) {
+                    argv[i + 1] = keys->element[i]->str;
+                    lens[i + 1] = keys->element[i]->len;
+                }
+                ok = redisAppendCommandArgv(rc, (int)n + 1, argv, lens) == REDIS_OK;
+            }
+            free(argv);
+            free(lens);
+        }
+        for (size_t i = 0; ok && b->cluster && i < n; i++) {
+            const char *argv[] = { "GET", keys->element[i]->str };
+            size_t lens[] = { 3, keys->element[i]->len };
+            ok = redisAppendCommandArgv(rc, 2, argv, lens) == REDIS_OK;
+        }
+        const char *argvn[] = { "SCAN", cursor, "MATCH", b->pattern, "COUNT", SCAN_COUNT };
+        if (ok && more)
+            ok = redisAppendCommandArgv(rc, 6, argvn, NULL) == REDIS_OK;
+        if (ok && n > 0 && !b->cluster) {
+            void *r = NULL;
+            ok = redisGetReply(rc, &r) == REDIS_OK && r && ((redisReply *)r)->type == REDIS_REPLY_ARRAY;
+            ok = ok && add_batch(b, c, acc, seen, keys, r) == 0;
+            freeReplyObject(r);
+        } else if (ok && n > 0) {
+            /* the GETs' replies, every one read whatever it is */
+            redisReply **values = calloc(n, sizeof *values);
+            ok = values != NULL;
+            for (size_t i = 0; ok && i < n; i++) {
+                void *r = NULL;
+                ok = redisGetReply(rc, &r) == REDIS_OK && r;
+                values[i] = r;
+                if (ok && values[i]->type == REDIS_REPLY_ERROR)
+                    (*skipped)++;
+            }
+            redisReply batch = { .type = REDIS_REPLY_ARRAY, .elements = n, .element = values };
+            ok = ok && add_batch(b, c, acc, seen, keys, &batch) == 0;
+            for (size_t i = 0; values && i < n; i++)
+                freeReplyObject(values[i]);
+            free(values);
+        }
+        freeReplyObject(scan);
+        scan = NULL;
+        if (!ok || !more)
+            break;
+        void *r = NULL;
+        ok = redisGetReply(rc, &r) == REDIS_OK && r;
+        scan = r;
+    }
+    freeReplyObject(scan);
+    return ok;
+}
+
+/* Read every learner — on a cluster from each primary of the map, a
+ * connection of its own each; the stored form (malloc'ed) of a snapshot or
+ * demand, or NULL. */
 static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, enum svc_team_kind kind,
                       int64_t now, size_t *len, size_t *learners, double *secs, double *lessons_s,
                       size_t *reused, size_t *computed)
@@ -348,74 +531,33 @@ static uint8_t *build(struct svc_team_builder *b, const struct svc_catalog *c, e
         prev = NULL;
     }
     struct idset seen = { 0 };
-    redisReply *scan = NULL, *mget = NULL;
     bool ok = acc != NULL && (prev == NULL || svc_team_acc_reuse(acc, prev) == 0);
-    const char *argv0[] = { "SCAN", "0", "MATCH", b->pattern, "COUNT", SCAN_COUNT };
-    if (ok)
-        ok = (scan = command(b, 6, argv0, NULL)) != NULL;
     double renewed = now_s();
     bool stopping = false;
-    while (ok) {
-        pthread_mutex_lock(&b->mu);
-        stopping = b->stop;
-        pthread_mutex_unlock(&b->mu);
-        if (stopping) {                 /* the daemon stops: no snapshot this time */
-            ok = false;                 /* (nothing is pipelined here: the link is sound) */
-            break;
-        }
-        /* a long build keeps its lease (nothing is pipelined here) */
-        if (now_s() - renewed > (double)lease_ms(b) / 3000.0) {
-            ok = lease(b) == 1;
-            renewed = now_s();
-            if (!ok)
-                break;
-        }
-        if (scan->type != REDIS_REPLY_ARRAY || scan->elements != 2 ||
-            scan->element[0]->type != REDIS_REPLY_STRING || scan->element[1]->type != REDIS_REPLY_ARRAY) {
+    size_t skipped = 0;
+    if (ok && !b->cluster)
+        ok = scan_node(b, b->rc, c, acc, &seen, &renewed, &stopping, &skipped);
+    for (size_t k = 0; ok && b->cluster && k < b->map->n_nodes; k++) {
+        redisContext *rc = connect_to(b, b->map->nodes[k].host, b->map->nodes[k].port);
+        if (rc == NULL) {
+            svc_log(SVC_LOG_WARN, "msg=team_node_unreachable host=%s port=%d", b->map->nodes[k].host,
+                    b->map->nodes[k].port);
+            b->map_stale = true;
             ok = false;
             break;
         }
-        const redisReply *keys = scan->element[1];
-        char cursor[64];
-        snprintf(cursor, sizeof cursor, "%s", scan->element[0]->str);
-        bool more = strcmp(cursor, "0") != 0;
-        /* this batch's values and the next batch's keys: one round trip */
-        if (keys->elements > 0) {
-            const char **argv = calloc(keys->elements + 1, sizeof *argv);
-            size_t *lens = calloc(keys->elements + 1, sizeof *lens);
-            ok = argv && lens;
-            if (ok) {
-                argv[0] = "MGET";
-                lens[0] = 4;
-                for (size_t i = 0; i < keys->elements; i++) {
-                    argv[i + 1] = keys->element[i]->str;
-                    lens[i + 1] = keys->element[i]->len;
-                }
-                ok = redisAppendCommandArgv(b->rc, (int)keys->elements + 1, argv, lens) == REDIS_OK;
-            }
-            free(argv);
-            free(lens);
-        }
-        const char *argvn[] = { "SCAN", cursor, "MATCH", b->pattern, "COUNT", SCAN_COUNT };
-        if (ok && more)
-            ok = redisAppendCommandArgv(b->rc, 6, argvn, NULL) == REDIS_OK;
-        if (ok && keys->elements > 0) {
-            void *r = NULL;
-            ok = redisGetReply(b->rc, &r) == REDIS_OK && r && ((redisReply *)r)->type == REDIS_REPLY_ARRAY;
-            mget = r;
-            ok = ok && add_batch(b, c, acc, &seen, keys, mget) == 0;
-            freeReplyObject(mget);
-            mget = NULL;
-        }
-        freeReplyObject(scan);
-        scan = NULL;
-        if (!ok || !more)
-            break;
-        void *r = NULL;
-        ok = redisGetReply(b->rc, &r) == REDIS_OK && r;
-        scan = r;
+        pthread_mutex_lock(&b->mu);     /* a stop cuts this node's call short */
+        b->fd = b->stop ? -1 : rc->fd;
+        pthread_mutex_unlock(&b->mu);
+        ok = scan_node(b, rc, c, acc, &seen, &renewed, &stopping, &skipped);
+        pthread_mutex_lock(&b->mu);
+        b->fd = b->rc && !b->stop ? b->rc->fd : -1;
+        pthread_mutex_unlock(&b->mu);
+        redisFree(rc);
     }
-    freeReplyObject(scan);
+    if (skipped)
+        svc_log(SVC_LOG_INFO, "msg=team_learners_skipped n=%zu reason=\"moved during the read (reshard)\"",
+                skipped);
     idset_free(&seen);
     *learners = acc ? svc_team_acc_count(acc) : 0;
     if (!ok) {
@@ -724,10 +866,15 @@ struct svc_team_builder *svc_team_builder_start(const struct svc_team_builder_co
     b->prefix = strdup(conf->prefix);
     b->id = strdup(conf->id);
     b->port = conf->port;
+    b->cluster = conf->cluster;
+    b->seeds = strdup(conf->seeds && conf->seeds[0] ? conf->seeds : "");
+    b->map = calloc(1, sizeof *b->map);
+    if (b->map)
+        svc_cluster_map_free(b->map);   /* every slot unserved */
     b->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 1000;
     b->interval_s = conf->interval_s > 0 ? conf->interval_s : 60;
     int n = svc_keys_learner_pattern(b->pattern, sizeof b->pattern, conf->prefix);
-    if (!b->host || !b->prefix || !b->id || n < 0 ||
+    if (!b->host || !b->prefix || !b->id || !b->seeds || !b->map || n < 0 ||
         svc_keys_make(b->k_lease, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "lease") < 0 ||
         svc_keys_make(b->art[SNAPSHOT].k_value, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "snapshot") < 0 ||
         svc_keys_make(b->art[SNAPSHOT].k_built, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "built_at") < 0 ||
@@ -735,6 +882,8 @@ struct svc_team_builder *svc_team_builder_start(const struct svc_team_builder_co
         svc_keys_make(b->art[DEMAND].k_built, MAX_KEY, conf->prefix, SVC_KEY_TEAM, "demand_at") < 0 ||
         pthread_create(&b->thread, NULL, run, b) != 0) {
         free(b->host);
+        free(b->seeds);
+        free(b->map);
         free(b->prefix);
         free(b->id);
         free(b);
@@ -771,6 +920,9 @@ void svc_team_builder_stop(struct svc_team_builder *b)
     svc_catalog_unref(b->cat);
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->wake);
+    svc_cluster_map_free(b->map);
+    free(b->map);
+    free(b->seeds);
     free(b->host);
     free(b->prefix);
     free(b->id);

@@ -23,8 +23,10 @@ struct svc_team;
 struct svc_team_builder;
 
 struct svc_team_builder_conf {
-    const char *host;
+    const char *host;           /* a single Redis ... */
     int port;
+    const char *seeds;          /* ... or, with cluster, nodes to read the slot map from (HOST:PORT,...) */
+    bool cluster;
     const char *prefix;
     int timeout_ms;             /* per command */
     int interval_s;             /* a snapshot is rebuilt when older than this */

@@ -24,8 +24,8 @@ SEEDS="127.0.0.1:$P0,127.0.0.1:$P1"
 LIVE=$P0                        # a node the helpers ask (not one the test kills)
 # a waits long on a slot mid-migration (the hand-made migration below holds
 # a request parked until the test completes it); b has the default deadline
-start_daemon a --workers 1 --redis-cluster --redis "$SEEDS" --redis-timeout-ms 60000 || exit 1
-start_daemon b --redis-cluster --redis "$SEEDS" || exit 1
+start_daemon a --workers 1 --redis-cluster --redis "$SEEDS" --redis-timeout-ms 60000 --stats-interval-s 1 || exit 1
+start_daemon b --redis-cluster --redis "$SEEDS" --stats-interval-s 1 || exit 1
 A="http://127.0.0.1:$PORT_a"; B="http://127.0.0.1:$PORT_b"
 
 r=$(req GET "$A/readyz"); has "a ready on the cluster" "$r" "200"
@@ -121,6 +121,15 @@ r=$(req PUT "$A/v1/catalog" "${JSON[@]}" --data-binary @"$H_TMP/v2.json")
 has "PUT catalog on the cluster" "$r" '200 {"version":"v2"'
 b_v2() { curl -s -m 10 "$B/v1/catalog" | grep -q '"version":"v2"'; }
 check "b serves v2" wait_for 60 b_v2
+
+# ---- the team snapshot and demand: every primary scanned
+team_n() { metric "$1" skillpath_team_snapshot_learners; }
+wait_eq "a's snapshot counts the 41 learners of all 3 primaries" 120 41 team_n "$A"
+wait_eq "b serves the same" 120 41 team_n "$B"
+demand_n() { curl -s -m 10 "$A/v1/team/demand?k=3" | grep -o '"k":3,"learners":[0-9]*' | cut -d: -f3; }
+wait_eq "demand over the same learners" 120 41 demand_n
+eq "the snapshot's keys on the {team} slot's primary" \
+    "$(redis-cli -p "$(owner_of 'it:{team}:snapshot')" exists 'it:{team}:snapshot' 'it:{team}:built_at')" 2
 
 # ---- a slot migrated by hand, one step at a time: ASK, TRYAGAIN, MOVED
 key='it:{mig}:l'
