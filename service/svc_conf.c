@@ -30,6 +30,8 @@ static const struct option_def options[] = {
     { "redis-prefix", T_STR, OFF(redis_prefix), "skillpath:", 0, 0, "prefix of every Redis key" },
     { "redis-timeout-ms", T_INT, OFF(redis_timeout_ms), "1000", 1, 600000, "deadline of every Redis command" },
     { "redis-wait-replicas", T_INT, OFF(redis_wait_replicas), "0", 0, 16, "after every write, WAIT until this many replicas have it (503 if not in time)" },
+    { "redis-events-kept", T_INT, OFF(redis_events_kept), "10000", 10, 100000000, "entries kept in a learner's event stream (P{ID}:ev), approximately: older ones are trimmed" },
+    { "redis-event-ids-days", T_INT, OFF(redis_event_ids_days), "8", 1, 3650, "days an applied event id is remembered (a resend within them is DUPLICATE)" },
     { "listen", T_HOSTPORT, OFF(listen), "127.0.0.1:8080", 0, 65535, "HTTP address, HOST:PORT (port 0: any free one)" },
     { "port-file", T_PATH, OFF(port_file), "", 0, 0, "write the bound port here once listening" },
     { "max-body", T_INT, OFF(max_body), "1048576", 1024, 268435456, "largest request body, bytes" },

@@ -17,6 +17,8 @@ struct svc_conf {
     char redis_prefix[SVC_CONF_STR];
     long redis_timeout_ms;
     long redis_wait_replicas;           /* WAIT for this many replicas after a write */
+    long redis_events_kept;             /* P{ID}:ev cap (MAXLEN ~) */
+    long redis_event_ids_days;          /* P{ID}:seen retention */
     char listen[SVC_CONF_STR];          /* HOST:PORT */
     char port_file[SVC_CONF_STR];       /* "" = none */
     long max_body;

@@ -368,6 +368,7 @@ static int worker_init(struct worker *w, const struct svc_conf *c, struct svc_te
     struct svc_store_conf sc = {
         .host = c->redis_host, .port = c->redis_port, .prefix = c->redis_prefix,
         .seeds = c->redis, .cluster = c->redis_cluster != 0, .wait_replicas = (int)c->redis_wait_replicas,
+        .stream_maxlen = c->redis_events_kept, .keep_event_ids_s = (int)(c->redis_event_ids_days * 86400),
         .timeout_ms = (int)c->redis_timeout_ms,
     };
     w->store = svc_store_create(w->base, &sc);
@@ -516,6 +517,7 @@ int main(int argc, char **argv)
     struct svc_store_conf sc = {
         .host = c.redis_host, .port = c.redis_port, .prefix = c.redis_prefix,
         .seeds = c.redis, .cluster = c.redis_cluster != 0, .wait_replicas = (int)c.redis_wait_replicas,
+        .stream_maxlen = c.redis_events_kept, .keep_event_ids_s = (int)(c.redis_event_ids_days * 86400),
         .timeout_ms = (int)c.redis_timeout_ms,
     };
     d.store = svc_store_create(d.base, &sc);

@@ -322,6 +322,19 @@ ct=$(curl -s -m 60 -o /dev/null -w '%{content_type}' "$A/metrics"); has "metrics
 dup=$(echo "$m" | sed -n 's/^skillpath_events_duplicate_total \([0-9]*\)$/\1/p')
 check "duplicates >= 5 ($dup)" test "${dup:-0}" -ge 5
 
+# ---- redis-events-kept: a learner's stream is trimmed (approximately:
+# Redis trims whole nodes of 100 entries); the value and the ids stay
+start_daemon k10 --workers 1 --redis-events-kept 10 || exit 1
+K10="http://127.0.0.1:$PORT_k10"
+r=$(req PUT "$K10/v1/learners/trim" "${JSON[@]}" -d '{"tier":"NEW_HIRE","targetId":"pro-2"}'); eq "learner trim" "${r%% *}" 201
+r=$(req POST "$K10/v1/events" "${JSON[@]}" -d "$(event_batch tr trim cc-101 STARTED 400 1767225600)")
+eq "400 events applied" "$(grep -o '"status":"APPLIED"' <<<"$r" | wc -l)" 400
+xl=$(redis-cli -p "$REDIS_PORT" xlen 'it:{trim}:ev')
+check "the stream trimmed to about 10 ($xl of 401 entries)" test "$xl" -ge 10 -a "$xl" -lt 300
+eq "every id remembered still" "$(redis-cli -p "$REDIS_PORT" zcard 'it:{trim}:seen')" 400
+has "the learner at version 401" "$(req GET "$K10/v1/learners/trim")" '"version":"401"'
+stop_daemon k10; eq "k10 exits 0" "$STOP_STATUS" 0
+
 # ---- SIGTERM: the request in flight completes, exit 0. TERM arrives while
 # the request surely waits on Redis (stalled); Redis resumes once the daemon
 # has begun to stop, and the request is answered from it.
