@@ -62,7 +62,7 @@ DAEMON_SRC := service/svc_main.c service/svc_http.c service/svc_res_learners.c s
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test check run run-cli screenshots bench bench-core bench-quality bench-reply bench-search bench-demand fuzz fuzzers clean
+.PHONY: all deps test check run run-cli screenshots bench bench-capacity bench-core bench-quality bench-reply bench-search bench-demand fuzz fuzzers clean
 .DEFAULT_GOAL := all
 
 all: $(BINS) $(UNIT_BIN)
@@ -199,9 +199,14 @@ bench-demand: deps $(BUILD)/bench_demand
 bench-reply: deps $(BUILD)/bench_reply
 	$(Q)$(BUILD)/bench_reply
 
+# A learner's year in Redis, Redis CPU per request, the capacity plan, and
+# the Redis Cluster row (3 primaries against one Redis, a reshard under load).
+bench-capacity: deps all
+	$(Q)bench/bench_capacity.sh $(BUILD)
+
 # The service against this machine's ceilings, measured in the same run.
 bench: deps all
-	$(Q)bench/run_bench.sh $(BUILD)
+	$(Q)bench/run_bench.sh $(BUILD) && bench/bench_capacity.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -35,6 +35,7 @@
 #include "recsys.h"
 #include "svc_catalog.h"
 #include "svc_json.h"
+#include "svc_cluster.h"
 #include "svc_keys.h"
 #include "svc_model.h"
 #include "svc_stored.h"
@@ -114,17 +115,19 @@ static const char USAGE[] =
     "                  [--learners M] [--zipf S] [--seed S] [--api-key K]\n"
     "                  [--catalog F] [--id-prefix b] [--target ID] [--allow-remote] [--json]\n"
     "  skillpath-bench seed --redis HOST:PORT [--prefix skillpath:] --learners M\n"
-    "                  [--catalog F] [--attempts 10] [--seed S] [--id-prefix b]\n"
+    "                  [--catalog F] [--attempts 10] [--seed S] [--id-prefix b] [--cluster]\n"
     "\n"
     "run: c connections in a closed loop (each sends its next request when the last\n"
     "is answered), or an open loop at -R requests/s with latency from each request's\n"
     "due time. Bounded by -n requests or -d seconds (default 10, at most 3600).\n"
     "Kinds for --mix: recommend, next, events, get, ping (GET /healthz), statements\n"
     "(POST /xapi/statements, 10 xAPI statements a request).\n"
+    "SIGINT ends a run early, as -d running out would (the report is printed).\n"
     "A progress line a second on stderr; the report on stdout (--json for machines).\n"
     "Targets must be loopback unless --allow-remote.\n"
     "seed: M synthetic learners straight into Redis (pipelined), in the daemon's\n"
-    "stored form, with `--attempts` attempts each.\n"
+    "stored form (--cluster: HOST:PORT is a Redis Cluster node; each key goes to\n"
+    "the primary of its slot), with `--attempts` attempts each.\n"
     "Exit status: 0 after a run (HTTP errors are counted in the report), 1 when\n"
     "requests got no answer at all or none completed, 2 on bad arguments.\n";
 
@@ -367,6 +370,15 @@ static void stop_when_done(struct run *r)
         event_base_loopbreak(r->base);
 }
 
+/* SIGINT ends a run as -d running out would: the report is printed. */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct run *r = arg;
@@ -377,7 +389,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
      * -n scheduled: schedule no more, but the queued ones still go out as
      * connections free up (a busy machine queues a few at the end: they
      * are late, not lost). */
-    if (t >= r->o->duration)
+    if (t >= r->o->duration || interrupted)
         r->stopping = true;
     bool all_due = r->o->requests > 0 && r->issued + (long long)r->q_len >= r->o->requests;
     if (r->o->rate > 0 && !r->stopping && !all_due) {
@@ -651,6 +663,7 @@ static int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
 
     struct run r = { .o = &o, .rng = o.seed * 0x9E3779B97F4A7C15ULL + 1 };
+    signal(SIGINT, on_sigint);
     for (int k = 0; k < K_COUNT; k++)
         r.mix_total += o.mix[k];
     if ((o.mix[K_EVENTS] || o.mix[K_STATEMENTS]) && load_courses(&r, o.catalog))
@@ -719,18 +732,72 @@ static int cmd_run(int argc, char **argv)
 
 /* ---------------------------------------------------------------- seed */
 
+#define SEED_MAX_NODES 64
+
+/* Read every pending reply on each connection: 0, or 1 on a refusal. */
+static int seed_flush(redisContext **ctx, size_t *pending, size_t n)
+{
+    int rc = 0;
+    for (size_t k = 0; k < n; k++)
+        for (; pending[k] > 0; pending[k]--) {      /* pipelined: the replies, in order */
+            redisReply *reply = NULL;
+            if (redisGetReply(ctx[k], (void **)&reply) != REDIS_OK || reply == NULL ||
+                reply->type == REDIS_REPLY_ERROR) {
+                fprintf(stderr, "skillpath-bench: seed: Redis refused a write%s%s\n", reply ? ": " : "",
+                        reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+                rc = 1;
+            }
+            freeReplyObject(reply);
+            if (rc)
+                return rc;
+        }
+    return rc;
+}
+
+/* One connection per primary of the cluster that `c` is a node of, into
+ * ctx[0..*n); the slot map into m. 0, or 1 with the reason printed. */
+static int seed_cluster(redisContext *c, const char *host, struct svc_cluster_map *m, redisContext **ctx,
+                        size_t *n)
+{
+    redisReply *r = redisCommand(c, "CLUSTER SLOTS");
+    char err[256];
+    int rc = svc_cluster_map_read(m, r, host, err, sizeof err);
+    freeReplyObject(r);
+    if (rc != 0 || m->covered < SVC_CLUSTER_SLOTS || m->n_nodes > SEED_MAX_NODES) {
+        fprintf(stderr, "skillpath-bench: seed: %s\n", rc ? err : "the cluster does not serve every slot");
+        return 1;
+    }
+    for (*n = 0; *n < m->n_nodes; (*n)++) {
+        ctx[*n] = redisConnect(m->nodes[*n].host, m->nodes[*n].port);
+        if (ctx[*n] == NULL || ctx[*n]->err) {
+            fprintf(stderr, "skillpath-bench: seed: cannot connect to %s:%d\n", m->nodes[*n].host,
+                    m->nodes[*n].port);
+            redisFree(ctx[*n]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* M learners straight into Redis, pipelined: the daemon's stored format,
- * random tiers, targets and capabilities, `attempts` attempts each. */
+ * random tiers, targets and capabilities, `attempts` attempts each. On a
+ * cluster, each key to its slot's primary. */
 static int cmd_seed(int argc, char **argv)
 {
     const char *redis = "127.0.0.1:6379", *prefix = "skillpath:", *catalog = "deploy/demo/catalog.json";
     const char *id_prefix = "b";
     double learners = 0, attempts = 10, seed = 1;
+    bool cluster = false;
     for (int i = 0; i < argc; i += 2) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (is_help(a)) {
             fputs(USAGE, stdout);
             return 0;
+        }
+        if (strcmp(a, "--cluster") == 0) {
+            cluster = true;
+            i--;                        /* a flag: no value */
+            continue;
         }
         static const char *const known[] = { "--redis", "--prefix", "--catalog", "--id-prefix",
                                              "--learners", "--attempts", "--seed" };
@@ -767,9 +834,16 @@ static int cmd_seed(int argc, char **argv)
         redisFree(redis_c);
         return 1;
     }
+    redisContext *ctx[SEED_MAX_NODES] = { redis_c };
+    size_t pending[SEED_MAX_NODES] = { 0 }, n_ctx = 1;
+    struct svc_cluster_map *map = calloc(1, sizeof *map);
+    int rc = map == NULL;
+    if (map)
+        svc_cluster_map_free(map);
+    if (rc == 0 && cluster)
+        rc = seed_cluster(redis_c, o.host, map, ctx + 1, &n_ctx) == 0 ? 0 : 1;
     int64_t now = (int64_t)time(NULL);
-    size_t batch = 1000, pending = 0;
-    int rc = 0;
+    size_t batch = 1000, queued = 0;
     double t0 = bench_now_s();
     for (unsigned long i = 0; i < (unsigned long)learners && rc == 0; i++) {
         struct rs_learner l;
@@ -788,30 +862,27 @@ static int cmd_seed(int argc, char **argv)
             rc = 1;
             break;
         }
+        size_t k = cluster ? 1 + map->owner[svc_cluster_slot(key, (size_t)klen)] : 0;
         const char *args[3] = { "SET", key, value };
         size_t lens[3] = { 3, (size_t)klen, vlen };
-        if (redisAppendCommandArgv(redis_c, 3, args, lens) != REDIS_OK)
+        if (redisAppendCommandArgv(ctx[k], 3, args, lens) != REDIS_OK)
             rc = 1;
+        pending[k]++;
         free(value);
-        if (rc == 0 && (++pending == batch || i + 1 == (unsigned long)learners)) {
-            for (; pending > 0; pending--) {        /* pipelined: the replies, in order */
-                redisReply *reply = NULL;
-                if (redisGetReply(redis_c, (void **)&reply) != REDIS_OK || reply == NULL ||
-                    reply->type == REDIS_REPLY_ERROR) {
-                    fprintf(stderr, "skillpath-bench: seed: Redis refused a write\n");
-                    rc = 1;
-                }
-                freeReplyObject(reply);
-                if (rc)
-                    break;
-            }
+        if (rc == 0 && (++queued == batch || i + 1 == (unsigned long)learners)) {
+            rc = seed_flush(ctx, pending, cluster ? n_ctx + 1 : 1);
+            queued = 0;
         }
     }
-    redisFree(redis_c);
+    for (size_t k = 0; k < (cluster ? n_ctx + 1 : 1); k++)
+        redisFree(ctx[k]);
+    if (map)
+        svc_cluster_map_free(map);
+    free(map);
     svc_catalog_unref(snap);
     if (rc == 0)
-        printf("seeded %.0f learners (%.0f attempts each) in %.2f s\n", learners, attempts,
-               bench_now_s() - t0);
+        printf("seeded %.0f learners (%.0f attempts each) in %.2f s%s\n", learners, attempts,
+               bench_now_s() - t0, cluster ? " over the cluster's primaries" : "");
     return rc;
 }
 
