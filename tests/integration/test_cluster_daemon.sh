@@ -61,6 +61,14 @@ eq "their values on all 3 primaries" "$spread" 3
 eq "and 40 in all" "$total" 40
 eq "a learner's keys in one slot on one node" "$(redis-cli -p "$(owner_of 'it:{c7}:l')" exists 'it:{c7}:l' 'it:{c7}:ev')" 2
 
+# ---- skillpath-bench seed --cluster: each key to its slot's primary
+out=$("$BUILD/skillpath-bench" seed --redis "127.0.0.1:$P0" --prefix it: --id-prefix sd --learners 300 --attempts 2 --cluster)
+has "seeded over the cluster" "$out" "seeded 300 learners (2 attempts each)"
+seeded=0
+while read -r port _; do seeded=$((seeded + $(redis-cli -p "$port" --scan --pattern 'it:{sd*}:l' | wc -l))); done < <(primaries)
+eq "300 keys, each on its primary" "$seeded" 300
+r=$(req GET "$A/v1/learners/sd0000123"); has "a seeded learner read through a" "$r" '"id":"sd0000123"'
+
 # ---- exactly once, through either daemon
 body='{"events":['
 for i in $(seq 0 39); do
@@ -124,10 +132,10 @@ check "b serves v2" wait_for 60 b_v2
 
 # ---- the team snapshot and demand: every primary scanned
 team_n() { metric "$1" skillpath_team_snapshot_learners; }
-wait_eq "a's snapshot counts the 41 learners of all 3 primaries" 120 41 team_n "$A"
-wait_eq "b serves the same" 120 41 team_n "$B"
+wait_eq "a's snapshot counts the 341 learners of all 3 primaries" 120 341 team_n "$A"
+wait_eq "b serves the same" 120 341 team_n "$B"
 demand_n() { curl -s -m 10 "$A/v1/team/demand?k=3" | grep -o '"k":3,"learners":[0-9]*' | cut -d: -f3; }
-wait_eq "demand over the same learners" 120 41 demand_n
+wait_eq "demand over the same learners" 120 341 demand_n
 eq "the snapshot's keys on the {team} slot's primary" \
     "$(redis-cli -p "$(owner_of 'it:{team}:snapshot')" exists 'it:{team}:snapshot' 'it:{team}:built_at')" 2
 
