@@ -17,6 +17,8 @@
 #      machine against a single Redis, in the same run (it will not be
 #      faster on 2 cores: it shows it works), then 2,000 slots resharded
 #      under the load: what the redirects cost, and how many.
+#   4. Push on the cluster: PUBLISH (broadcast over the cluster bus) against
+#      sharded SPUBLISH, Redis CPU over all nodes a message.
 # usage: bench/bench_capacity.sh [BUILD_DIR]   (SECONDS_PER_RUN=3)
 BUILD=${1:-build}
 SECS=${SECONDS_PER_RUN:-3}
@@ -195,4 +197,30 @@ awk -v s1="${RPS_OF[single redis]}" -v s2="${RPS_OF[single redis (again)]}" -v c
     -v q1="${P99_OF[cluster, 3 primaries]}" -v q2="${P99_OF[cluster, 3 primaries (again)]}" 'BEGIN {
     s = (s1 + s2) / 2; c = (c1 + c2) / 2; p = (p1 + p2) / 2; q = (q1 + q2) / 2
     if (s > 0 && p > 0) printf "ratio_cluster_vs_single_rps %.2f ratio_cluster_vs_single_p99 %.2f\n", c / s, q / p }'
+
+# ---- push on a cluster: PUBLISH (the cluster bus carries each message to
+# every node) against sharded SPUBLISH (the channel's shard only): Redis CPU
+# over all six nodes a message, with one subscriber on another node, as a
+# daemon would be. 20,000 messages of 200 bytes (a NextLessons), c = 20.
+cpu_all() { local s=0 p pv; for p in "${CLUSTER_PORTS[@]}"; do pv="CLUSTER_PID_$p"; s=$((s + $(ticks "${!pv}"))); done; echo "$s"; }
+ch=it:push
+owner=$(redis-cli -p "$P0" cluster keyslot "$ch")
+owner=$("$BUILD/skillpath" cluster-map --redis "127.0.0.1:$P0" | awk -v s="$owner" '
+        /^127/ { split($1, a, ":"); for (i = 3; i <= NF - 2; i++) { split($i, r, "-"); if (s >= r[1] + 0 && s <= r[2] + 0) { print a[2]; exit } } }')
+other=$(for p in "${CLUSTER_PORTS[@]}"; do [ "$p" != "$owner" ] && { echo "$p"; break; }; done)
+payload=$(head -c 200 /dev/zero | tr '\0' x)
+echo
+echo "# push on the cluster: Redis CPU over all 6 nodes a message (one subscriber elsewhere)"
+printf '%-34s %10s %12s\n' "command" "msgs/s" "cluster_us"
+for cmd in PUBLISH SPUBLISH; do
+    sub=SUBSCRIBE; [ "$cmd" = SPUBLISH ] && sub=SSUBSCRIBE
+    subport=$other; [ "$cmd" = SPUBLISH ] && subport=$owner     # a shard channel is heard on its shard
+    redis-cli -p "$subport" "$sub" "$ch" >/dev/null & SUB=$!
+    a=$(cpu_all)
+    out=$(redis-benchmark -p "$owner" -n 20000 -c 20 -q "$cmd" "$ch" "$payload" 2>/dev/null | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1)
+    b=$(cpu_all)
+    kill "$SUB" 2>/dev/null; wait "$SUB" 2>/dev/null
+    printf '%-34s %10s %12s\n' "$cmd ($sub on node ${subport})" "${out%% *}" \
+        "$(awk -v t=$((b - a)) -v hz="$TICK" 'BEGIN { printf "%.1f", t * 1e6 / hz / 20000 }')"
+done
 exec 2>/dev/null
