@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * Ops: GET /healthz (the process answers), /readyz (Redis reachable and a
- * catalog loaded), /metrics (Prometheus text, every worker summed, then
+ * Ops: GET /healthz (the process answers), /readyz (Redis reachable — on a
+ * cluster, a primary for every slot — and a catalog loaded), /metrics (Prometheus text, every worker summed, then
  * the process's team snapshot figures). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,9 @@ void svc_res_healthz(struct svc_req *r)
 void svc_res_readyz(struct svc_req *r)
 {
     if (!svc_store_ready(r->h->store))
-        svc_reply_error(r, SVC_ERR_UNAVAILABLE, "learner store (Redis) not reachable");
+        svc_reply_error(r, SVC_ERR_UNAVAILABLE,
+                        "learner store (Redis) not reachable"
+                        " (on a cluster: a slot without a reachable primary)");
     else if (r->cat == NULL)
         svc_reply_error(r, SVC_ERR_UNAVAILABLE, "no catalog loaded yet");
     else
