@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `make bench`: skillpathd against the ceilings of this machine, measured in
 # the same run with the same client. Starts its own redis-server, bare HTTP
-# servers and daemons on free loopback ports; seeds 100,000 learners.
+# servers and daemons on free loopback ports; seeds 100,000 learners
+# (SEED_LEARNERS; the synthetic catalog has SYNTH_COURSES, 100,000).
 # usage: bench/run_bench.sh [BUILD_DIR]   (SECONDS_PER_RUN=3 per measurement)
 #
 # The ratios compare runs taken seconds apart on a shared machine whose speed
@@ -24,7 +25,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n 4096 2>/dev/null || true
 
 start_redis || exit 1
 mem0=$(redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
-$BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix it: --learners 100000 --attempts 10 || exit 1
+SEED_LEARNERS=${SEED_LEARNERS:-100000}     # fewer only to test the driver (test_bench.sh)
+SYNTH_COURSES=${SYNTH_COURSES:-100000}
+$BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix it: --learners "$SEED_LEARNERS" --attempts 10 || exit 1
 mem1=$(redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
 
 declare -A SERVER_PID        # URL -> the server process, for its CPU per request
@@ -42,10 +45,10 @@ SERVER_PID[$BARE_REDIS]=$bare_redis_pid
 # stay clean; the team part at the end has a daemon and learners of its own
 redis-cli -p "$REDIS_PORT" set it:{team}:lease not-here EX 86400 >/dev/null
 start_daemon demo --log-level warn || exit 1
-$BUILD/skillpath synth --courses 100000 --tags 28 --seed 7 >"$H_TMP/synth.json"
+$BUILD/skillpath synth --courses "$SYNTH_COURSES" --tags 28 --seed 7 >"$H_TMP/synth.json"
 # the synthetic catalog's own learners, under their own prefix
 $BENCH seed --redis "127.0.0.1:$REDIS_PORT" --prefix sy: --catalog "$H_TMP/synth.json" \
-    --learners 100000 --attempts 10 >/dev/null || exit 1
+    --learners "$SEED_LEARNERS" --attempts 10 >/dev/null || exit 1
 # (on the synthetic catalog a snapshot's next lessons — 100,000 learners,
 # each a path over 100,000 courses — would run through the rows)
 redis-cli -p "$REDIS_PORT" set sy:{team}:lease not-here EX 86400 >/dev/null
@@ -72,7 +75,7 @@ measure() {     # NAME URL CONNS ARGS...
     local out s0 s1 r0 r1
     s0=$(ticks "${SERVER_PID[$url]}")
     r0=$(ticks "$REDIS_PID")
-    out=$($BENCH --url "$url" -c "$c" -d "$SECS" --learners "${MEASURE_LEARNERS:-100000}" --json "$@" 2>/dev/null)
+    out=$($BENCH --url "$url" -c "$c" -d "$SECS" --learners "${MEASURE_LEARNERS:-$SEED_LEARNERS}" --json "$@" 2>/dev/null)
     s1=$(ticks "${SERVER_PID[$url]}")
     r1=$(ticks "$REDIS_PID")
     local rps p50 p99 p999 err n cli
@@ -163,7 +166,7 @@ echo "statements_per_s_c100 $st_per_s (10 per POST /xapi/statements)"
 echo "ratio_statements_vs_events_c100 $(awk -v s="$st_per_s" -v e="${RPS["skillpathd-demo events/100"]}" 'BEGIN { if (e > 0) printf "%.3f", s / e; else print 0 }')"
 echo "p99_ms_open_loop_at_50pct $(median "${p99s[@]}") (median of ${#p99s[@]} runs: ${p99s[*]})"
 echo "p99_ms_open_loop_bare_http_same_rate $(median "${bare_p99s[@]}") (median of ${#bare_p99s[@]} runs: ${bare_p99s[*]})"
-echo "redis_bytes_per_learner $(( (mem1 - mem0) / 100000 )) B (10 attempts each)"
+echo "redis_bytes_per_learner $(( (mem1 - mem0) / SEED_LEARNERS )) B (10 attempts each)"
 
 # the edge: 1,000 slowloris connections (arriving over 300 ms, then one byte
 # every 300 ms each, never a full head) against a daemon with a 2 s header

@@ -82,7 +82,8 @@ stop_daemon a; eq "daemon exits 0" "$STOP_STATUS" 0
 if [[ "$BUILD" == *asan* ]]; then
     echo "test_bench: the make bench driver runs with the plain build only"
 else
-    out=$(SECONDS_PER_RUN=1 ROUNDS=1 SEARCH_COURSES=2000 TEAM_LEARNERS=2000 DEMAND_LEARNERS=300 DEMAND_COURSES=1000 bench/run_bench.sh "$BUILD" 2>&1)
+    out=$(SECONDS_PER_RUN=1 ROUNDS=1 SEED_LEARNERS=5000 SYNTH_COURSES=5000 SEARCH_COURSES=2000 TEAM_LEARNERS=2000 \
+          DEMAND_LEARNERS=300 DEMAND_COURSES=1000 bench/run_bench.sh "$BUILD" 2>&1)
     rows=$(echo "$out" | grep -cE '^(bare-http|skillpathd-|open-loop)')
     eq "bench rows" "$rows" 29
     # closed-loop rows: every figure and no error. Open-loop rows keep a
@@ -118,6 +119,20 @@ else
         grep -qE '^ratio_recommend_p99_building_vs_idle [0-9]+\.[0-9]+ ' <<<"$out"
     check "bench prints the builds during the busy runs" grep -qE '^team_builds_during_the_busy_runs [0-9]+$' <<<"$out"
     check "bench prints demand against the sgemm peak" grep -qE '^ratio_demand_vs_sgemm_peak [0-9]+\.[0-9]+$' <<<"$out"
+    # make bench-capacity's script, briefly: every figure, the plan, the
+    # cluster rows (a real 3+3 cluster, a reshard under load) and push
+    out=$(SECONDS_PER_RUN=1 CAPACITY_LEARNERS=2 YEAR_EVENTS=30 bench/bench_capacity.sh "$BUILD" 2>&1)
+    for f in capacity_bytes_per_learner_year capacity_events_per_s_per_primary capacity_recommends_per_s_per_primary; do
+        check "bench_capacity prints $f" grep -qE "^$f [0-9]+$" <<<"$out"
+    done
+    eq "bench_capacity: a plan row per size and cap" "$(grep -cE '^(1200|100000|1000000|10000000) +[0-9,]+ \(' <<<"$out")" 12
+    eq "bench_capacity: four steady cluster-row runs without errors" \
+        "$(grep -cE '^(single redis|cluster, 3 primaries)( \(again\))? +[0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +0$' <<<"$out")" 4
+    # (during the reshard a request may wait out its deadline on a busy machine)
+    check "bench_capacity: the resharding row" grep -qE '^cluster, 2,000 slots resharding +[0-9]+\.[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+$' <<<"$out"
+    check "bench_capacity: the reshard's redirects" grep -qE '^cluster_reshard_s [0-9.]+ moved [0-9]+ ask [0-9]+ tryagain [0-9]+$' <<<"$out"
+    check "bench_capacity: the cluster's ratio" grep -qE '^ratio_cluster_vs_single_rps [0-9.]+ ratio_cluster_vs_single_p99 [0-9.]+$' <<<"$out"
+    eq "bench_capacity: PUBLISH and SPUBLISH measured" "$(grep -cE '^S?PUBLISH \(S?SUBSCRIBE on node [0-9]+\) +[0-9.]+ +[0-9.]+$' <<<"$out")" 2
 fi
 
 # ---- bench_demand: every figure, each learner given its 10 lessons
