@@ -2,17 +2,24 @@
 # SPDX-License-Identifier: MIT
 # Run every test of the given build directories (default: build): the cmocka
 # unit tests, then the CLI's and the integration suites; with FUZZ_BUILD, the
-# fuzz targets built there for FUZZ_SECONDS each. Prints one summary line per suite and a final
-# "N passed, N failed"; exits non-zero if anything failed or crashed.
+# fuzz targets built there for FUZZ_SECONDS each. Prints one summary line per
+# suite and a final "N passed, N failed"; exits non-zero if anything failed
+# or crashed.
+#
+# Each build directory, and the fuzz pass, is a job of its own, and the jobs
+# run at the same time (TEST_JOBS=1: one after the other): the plain and the
+# sanitizer builds' suites are independent — every test starts its own Redis
+# and daemons on free ports in its own temp dir and waits on events with
+# deadlines, never on time — and a 2-core machine runs both in about the time
+# of the longer. Each job's lines are printed together when it ends.
 set -u
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- build
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export OPENBLAS_NUM_THREADS=1
-total_pass=0 total_fail=0
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+out_dir=$(mktemp -d)
+trap 'rm -rf "$out_dir"' EXIT
 
 # suite NAME CMD...: run a suite that ends in "...: N passed, N failed" and
 # add it up; a non-zero exit, or nothing run, counts as a failure
@@ -33,7 +40,12 @@ suite() {
     total_fail=$((total_fail + f))
 }
 
-for build in "$@"; do
+# run_build BUILD: its unit tests, then the CLI's and the integration suites;
+# ends with a "TOTAL passed failed" line for the caller
+run_build() {
+    local build=$1 t rc p f s log
+    total_pass=0 total_fail=0
+    log=$(mktemp "$out_dir/unit.XXXXXX")
     for t in "$build"/tests/test_*; do
         [ -x "$t" ] || continue
         "$t" >"$log" 2>&1
@@ -55,11 +67,36 @@ for build in "$@"; do
     for s in tests/cli/test_cli.sh tests/integration/test_*.sh; do
         suite "$build/$(basename "$s" .sh)" timeout 600 "$s" "$build"
     done
-done
+    echo "TOTAL $total_pass $total_fail"
+}
+
 # The fuzz targets, briefly, when built (make test builds them in FUZZ_BUILD).
-if [ -n "${FUZZ_BUILD:-}" ]; then
+run_fuzz() {
+    total_pass=0 total_fail=0
     suite "$FUZZ_BUILD/fuzz" tests/fuzz/run.sh "$FUZZ_BUILD" "${FUZZ_SECONDS:-10}"
+    echo "TOTAL $total_pass $total_fail"
+}
+
+jobs_out=()
+n=0
+for build in "$@"; do
+    n=$((n + 1))
+    jobs_out+=("$out_dir/job$n")
+    if [ "${TEST_JOBS:-0}" = 1 ]; then run_build "$build" >"$out_dir/job$n"; else run_build "$build" >"$out_dir/job$n" & fi
+done
+if [ -n "${FUZZ_BUILD:-}" ]; then
+    n=$((n + 1))
+    jobs_out+=("$out_dir/job$n")
+    if [ "${TEST_JOBS:-0}" = 1 ]; then run_fuzz >"$out_dir/job$n"; else run_fuzz >"$out_dir/job$n" & fi
 fi
+wait
+pass=0 fails=0
+for o in "${jobs_out[@]}"; do
+    grep -v '^TOTAL ' "$o"
+    read -r _ p f < <(grep '^TOTAL ' "$o" || echo "TOTAL 0 1")     # a job that died: a failure
+    pass=$((pass + p))
+    fails=$((fails + f))
+done
 echo
-echo "$total_pass passed, $total_fail failed"
-[ "$total_fail" -eq 0 ]
+echo "$pass passed, $fails failed"
+[ "$fails" -eq 0 ]
