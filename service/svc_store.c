@@ -243,6 +243,7 @@ struct svc_store {
     size_t refresh_turn;        /* which node to ask next */
     size_t sub_turn;            /* which node the subscriber tries next */
     struct link sub;            /* pub/sub messages, when subscribed */
+    bool told_cluster;          /* a single Redis answered like a cluster node: said so */
     bool closing;
     char *prefix;
     int timeout_ms;
@@ -914,6 +915,12 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
         }
         st->stats.errors++;
         svc_log(SVC_LOG_WARN, "msg=redis_error err=\"%.200s\"", reply->str);
+        if (!st->cluster && !st->told_cluster &&
+            svc_cluster_redirect(reply->str, c->on->host, &(struct svc_cluster_target){ 0 }) !=
+                SVC_CLUSTER_NOT_REDIRECT) {
+            st->told_cluster = true;    /* once: every command to another slot fails so */
+            svc_log(SVC_LOG_ERROR, "msg=redis_is_a_cluster hint=\"this Redis is a cluster node: set redis-cluster yes\"");
+        }
         finish(c, SVC_STORE_ERROR, NULL, 0);
         free_cmd(c);
         return;

@@ -44,6 +44,15 @@ owner_of() {
 rc() { redis-cli -c -p "$LIVE" "$@"; }
 version_of() { req GET "$1/v1/learners/$2" | grep -o '"version":"[0-9]*"' | head -1 | tr -dc 0-9; }
 
+
+# ---- a daemon told it has a single Redis, pointed at a cluster node: it
+# refuses what that node does not serve, and says what to set
+start_daemon single --workers 1 || exit 1
+far=; for i in $(seq 0 50); do [ "$(owner_of "it:{nc$i}:l")" != "$P0" ] && { far=nc$i; break; }; done
+r=$(req PUT "http://127.0.0.1:$PORT_single/v1/learners/$far" "${JSON[@]}" -d '{"tier":"NEW_HIRE"}')
+eq "a learner of another node's slot: 503" "${r%% *}" 503
+check "and the log says to set redis-cluster" grep -q 'msg=redis_is_a_cluster hint="this Redis is a cluster node: set redis-cluster yes"' "$H_TMP/single.log"
+stop_daemon single; eq "single exits 0" "$STOP_STATUS" 0
 # ---- learners spread over every primary
 made=0
 for i in $(seq 0 39); do
