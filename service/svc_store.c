@@ -1006,6 +1006,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     struct link *on = c->on;
     if (c->kind == CMD_SLOTS)
         st->slots_asked = false;
+    if (c->kind == CMD_WAIT)
+        st->stats.wait_short++;         /* the replicas did not confirm in time either */
     finish(c, SVC_STORE_TIMEOUT, NULL, 0);
     if (!flying) {              /* parked: nobody else holds it */
         free_cmd(c);
