@@ -38,6 +38,20 @@ out=$("$SKILLPATHD" --config "$H_TMP/bad.conf" 2>&1); eq "bad config exit 2" "$?
 has "bad config names file and line" "$out" "bad.conf:2: unknown option 'bogus'"
 out=$(SKILLPATH_REDIS_TIMEOUT_MS=0 "$SKILLPATHD" --catalog "$CATALOG" --no-auth --check-config 2>&1); eq "bad env exit 2" "$?" 2
 has "bad env named" "$out" "SKILLPATH_REDIS_TIMEOUT_MS: redis-timeout-ms: '0'"
+# the store's nodes: one HOST:PORT, or several with redis-cluster
+out=$("$SKILLPATHD" --catalog "$CATALOG" --no-auth --redis 10.0.0.1:7000,10.0.0.2:7000 --check-config 2>&1)
+eq "several nodes without redis-cluster: exit 2" "$?" 2
+has "and why" "$out" "redis: several nodes ('10.0.0.1:7000,10.0.0.2:7000') need redis-cluster yes"
+out=$("$SKILLPATHD" --catalog "$CATALOG" --no-auth --redis-cluster --redis 10.0.0.1:7000,10.0.0.2:7000 --check-config 2>&1)
+eq "several nodes of a cluster: valid" "$?" 0
+has "dumped as given" "$out" 'redis "10.0.0.1:7000,10.0.0.2:7000"'
+for bad in "10.0.0.1:7000,," "10.0.0.1:7000,10.0.0.2" ",10.0.0.1:7000" "10.0.0.1:0"; do
+    out=$("$SKILLPATHD" --catalog "$CATALOG" --no-auth --redis-cluster --redis "$bad" --check-config 2>&1)
+    eq "redis '$bad': exit 2" "$?" 2
+    has "redis '$bad': named" "$out" "redis: '$bad' is not HOST:PORT[,HOST:PORT...]"
+done
+out=$("$SKILLPATHD" --catalog "$CATALOG" --no-auth --redis-wait-replicas 17 --check-config 2>&1)
+eq "redis-wait-replicas out of range: exit 2" "$?" 2
 dump=$("$SKILLPATHD" --config deploy/skillpathd.conf --catalog "$CATALOG" --no-auth --check-config 2>/dev/null)
 eq "deploy/skillpathd.conf is valid" "$?" 0
 for opt in $("$SKILLPATHD" --help | sed -n 's/^  --\([a-z-]*\).*/\1/p'); do
