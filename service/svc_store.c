@@ -43,7 +43,9 @@
  * script is exactly-once per event id and conditional on the version
  * (a write that did land comes back DUP, or CONFLICT and is recomputed).
  * With wait_replicas, a write (or a duplicate) is followed by WAIT on the same
- * connection before it is answered (start_wait). MGET and MSET span slots (statement ids, mailboxes): on a cluster they
+ * connection before it is answered (start_wait). Such writes go on a
+ * node's writer links (WAIT_LINKS, the least busy): a WAIT holds its
+ * connection, and the reads must not queue behind it. MGET and MSET span slots (statement ids, mailboxes): on a cluster they
  * become one GET or SET per key, gathered into one answer. The map is also
  * refreshed every MAP_REFRESH_S, and on any disconnect of a primary; nodes
  * that left it are dropped and not reconnected.
@@ -91,6 +93,7 @@
 #define MAX_KEY 512
 #define MAX_SUBS 4
 #define MAX_SEEDS 16
+#define WAIT_LINKS 4             /* links a node for writes that WAIT: see send_cmd */
 
 static const char WRITE_LUA[] =
     "if ARGV[3] ~= '' then\n"
@@ -207,6 +210,8 @@ struct link {
     char host[256];
     int port;
     size_t slots;               /* slots the map gives it */
+    struct link *writers;       /* a node's WAIT_LINKS links for writes that WAIT (wait_replicas) */
+    unsigned in_flight;         /* commands sent on it, not answered yet */
 };
 
 /* An MGET or MSET across slots, as one command per key. */
@@ -429,9 +434,12 @@ static struct link *node_link(struct svc_store *st, const char *host, int port)
         struct link *l = st->nodes[i];
         if (l->port == port && strcmp(l->host, host) == 0) {
             if (l->retired) {
-                l->retired = false;
-                l->backoff_ms = BACKOFF_MIN_MS;
-                connect_now(l);
+                for (size_t w = 0; w <= (l->writers ? WAIT_LINKS : 0); w++) {
+                    struct link *x = w == 0 ? l : &l->writers[w - 1];
+                    x->retired = false;
+                    x->backoff_ms = BACKOFF_MIN_MS;
+                    connect_now(x);
+                }
             }
             return l;
         }
@@ -451,6 +459,10 @@ static struct link *node_link(struct svc_store *st, const char *host, int port)
     }
     st->nodes[st->n_nodes++] = l;
     connect_now(l);
+    if (st->wait_replicas > 0 && (l->writers = calloc(WAIT_LINKS, sizeof *l->writers)) != NULL)
+        for (size_t w = 0; w < WAIT_LINKS; w++)
+            if (link_init(st, &l->writers[w], false, host, port) == 0)
+                connect_now(&l->writers[w]);
     return l;
 }
 
@@ -513,9 +525,13 @@ static void apply_map(struct svc_store *st, const redisReply *r, const struct li
         struct link *l = st->nodes[i];
         if (l->slots == 0 && !l->retired) {
             svc_log(SVC_LOG_INFO, "msg=redis_node_left_map host=%s port=%d", l->host, l->port);
-            l->retired = true;
-            evtimer_del(l->retry);
-            drop(l, "not a primary in the slot map");
+            for (size_t w = 0; w <= (l->writers ? WAIT_LINKS : 0); w++) {
+                struct link *x = w == 0 ? l : &l->writers[w - 1];
+                x->retired = true;
+                if (x->retry)
+                    evtimer_del(x->retry);
+                drop(x, "not a primary in the slot map");
+            }
         }
     }
     st->stats.map_refreshes++;
@@ -739,6 +755,21 @@ static int send_cmd(struct cmd *c)
     struct link *l = route(st, c);
     bool asking = c->ask != NULL && c->pin == NULL;
     c->ask = NULL;
+    /* A write that will WAIT goes on one of its node's writer links, the
+     * least busy connected one: a WAIT holds its connection until the
+     * replicas confirm (Redis answers a connection's commands in order), so
+     * the reads behind it go on the node's own link, and up to WAIT_LINKS
+     * writes wait at once. Until a writer is up, the node's link serves. */
+    if (l && l->writers && c->pin == NULL && (c->kind == CMD_WRITE || c->kind == CMD_DELETE)) {
+        struct link *best = NULL;
+        for (size_t w = 0; w < WAIT_LINKS; w++) {
+            struct link *x = &l->writers[w];
+            if (x->connected && x->ac && !x->retired && (best == NULL || x->in_flight < best->in_flight))
+                best = x;
+        }
+        if (best)
+            l = best;
+    }
     if (l == NULL || !l->connected || l->ac == NULL || l->retired)
         return -1;
     if (asking && redisAsyncCommand(l->ac, NULL, NULL, "ASKING") != REDIS_OK)
@@ -749,6 +780,7 @@ static int send_cmd(struct cmd *c)
     c->on = l;
     c->via_ask = asking;
     c->in_flight = true;
+    l->in_flight++;
     clock_gettime(CLOCK_MONOTONIC, &c->sent);
     st->stats.commands++;
     return 0;
@@ -866,6 +898,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
     redisReply *reply = r;
     (void)ac;
     c->in_flight = false;
+    c->on->in_flight--;
     if (c->kind == CMD_SLOTS) {
         st->slots_asked = false;
         if (reply && reply->type != REDIS_REPLY_ERROR && !st->closing)
@@ -1362,10 +1395,15 @@ void svc_store_destroy(struct svc_store *st)
         finish(c, SVC_STORE_UNAVAILABLE, NULL, 0);
         free_cmd(c);
     }
-    for (size_t i = 0; i < st->n_nodes; i++)
-        link_deinit(st->nodes[i]);      /* in-flight commands answer UNAVAILABLE */
-    for (size_t i = 0; i < st->n_nodes; i++)
+    for (size_t i = 0; i < st->n_nodes; i++) {   /* in-flight commands answer UNAVAILABLE */
+        link_deinit(st->nodes[i]);
+        for (size_t w = 0; st->nodes[i]->writers && w < WAIT_LINKS; w++)
+            link_deinit(&st->nodes[i]->writers[w]);
+    }
+    for (size_t i = 0; i < st->n_nodes; i++) {
+        free(st->nodes[i]->writers);
         free(st->nodes[i]);
+    }
     free(st->nodes);
     link_deinit(&st->sub);
     if (st->refresh)
