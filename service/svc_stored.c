@@ -34,8 +34,9 @@
 #define STORED_V3 0xC3
 #define STORED_SCALE 1e6f
 #define EVIDENCE_SCALE 16.0f  /* one byte a tag: 1/16 of an assessment, up to 15.9;
-                                 * past ~4 the step is at its floor (rate_floor 0.25)
-                                 * and more evidence changes nothing */
+                                 * past ~4 the step is at even a floor of 0.2 (the
+                                 * default 0.7 after one assessment): more changes
+                                 * nothing */
 #define STORED_BITS 20          /* 2^20 > 1e6 */
 
 static uint32_t quantize(float x)

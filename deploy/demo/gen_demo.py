@@ -252,6 +252,7 @@ MODEL = {
     "baseline": 0.2,
     "priorEvidence": 0.25,
     "rateFloor": 0.7,
+    "lessonGain": 0.3,
     "etaCompleted": 0.15,
     "sessionGain": 0.5,
     "maxSessions": 3,

@@ -28,6 +28,8 @@ struct rs_model {
     float baseline;         /* capability that no longer fades (the floor of decay) */
     float prior_evidence;   /* what a starting profile (tier, PUT) counts for, in assessments */
     float rate_floor;       /* the assessment step never falls below this (times coverage) */
+    float lesson_gain;      /* an assessed lesson taught this share of (1 - c), times coverage,
+                             * before its score corrects the estimate (0: no prediction) */
     float eta_completed;    /* COMPLETED without score: fraction of (1 - c) closed, times coverage */
     /* the sequencer */
     float session_gain;     /* a planned session moves a covered tag this much of (1 - c), times coverage */
@@ -127,8 +129,9 @@ struct rs_event {
 
 /* Apply `ev` to `old`, writing the new state to `out` (initialised with the
  * same dim, distinct from old). Capabilities and evidence decay to ev->at
- * first. An assessment scored y measures the course's level
- * L = Σ a_k·ĉ_k / Σ a_k: L moves the share rho of the way to y, each covered
+ * first. An assessment is of a lesson just taken: each covered tag is first
+ * predicted to have learnt, ĉ_k += lesson_gain·a_k·(1 − ĉ_k); the score y
+ * then measures the course's level L = Σ a_k·ĉ_k / Σ a_k: L moves the share rho of the way to y, each covered
  * tag by rho·(y − L)·a_k·Σa/Σa² (the least-squares update for that
  * measurement), with rho = max(rate_floor, 1 / (prior_evidence + ē + 1)) and
  * ē the coverage-weighted evidence of the course's tags; each tag's

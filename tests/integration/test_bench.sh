@@ -166,6 +166,8 @@ for cat in demo synthetic_deep synthetic_wide; do
     for mode in step path; do
         check "bench_quality: $cat $mode ratio" \
             grep -qE "^ratio_new_vs_best_baseline_${cat}_${mode} gain@10 [0-9.]+ gain@20 [0-9.]+ gain@40 [0-9.]+$" <<<"$out"
+        eq "bench_quality: $cat $mode, three stronger continuity settings" \
+            "$(grep -cE "^continuity_${cat}_${mode} 0\.(70|90|99) unrelated_pairs [0-9.]+ \(at [0-9.]+: [0-9.]+\) gain@20_vs_set [0-9.]+$" <<<"$out")" 3
     done
 done
 for policy in random topological legacy new; do

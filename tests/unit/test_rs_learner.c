@@ -144,12 +144,15 @@ static void test_learner_step_shrinks_with_evidence(void **state)
     l.capability[0] = 0.2f;
     int64_t t = 1700000000;
     float prev_step = 1;
+    const float a = rs_catalog_course_coverage(cat, 0)[0];
     for (int i = 0; i < 8; i++) {
-        /* c1 teaches tag a alone: its level is that tag */
+        /* c1 teaches tag a alone: its level is that tag; the step is what
+         * the score adds to the lesson's predicted effect */
         struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = t + i };
         rs_learner_init(&next, 3);
         assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &next, NULL, 0), 0);
-        float step = (next.capability[0] - l.capability[0]) / (0.9f - l.capability[0]);
+        float c = l.capability[0], pred = c + m.lesson_gain * a * (1 - c);
+        float step = (next.capability[0] - pred) / (0.9f - pred);
         float e = l.evidence[0];
         assert_float_equal(step, fmaxf(m.rate_floor, 1.0f / (m.prior_evidence + e + 1)), 1e-4);
         assert_true(step <= prev_step + 1e-4f);
@@ -161,13 +164,14 @@ static void test_learner_step_shrinks_with_evidence(void **state)
     assert_float_equal(prev_step, m.rate_floor, 1e-4);          /* at the floor */
     assert_true(l.capability[0] > 0.85f);                       /* it follows the scores */
     /* a first pass at 0.9 takes the estimate most of the way: not 0.2 -> 0.55 */
+    const float pred0 = 0.2f + m.lesson_gain * a * 0.8f;
     struct rs_learner fresh, one;
     rs_learner_init(&fresh, 3);
     rs_learner_init(&one, 3);
     fresh.capability[0] = 0.2f;
     struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = t };
     assert_int_equal(rs_learner_apply(cat, &m, &fresh, &ev, &one, NULL, 0), 0);
-    assert_float_equal(one.capability[0], 0.2f + 0.7f / (1 + m.prior_evidence), 1e-5);
+    assert_float_equal(one.capability[0], pred0 + (0.9f - pred0) / (1 + m.prior_evidence), 1e-5);
     /* evidence fades with the skill: a half-life later, half of it is left */
     struct rs_learner later;
     rs_learner_init(&later, 3);
@@ -183,9 +187,10 @@ static void test_learner_step_shrinks_with_evidence(void **state)
 }
 
 /* Calibrated: an assessment of a course teaching several tags at different
- * levels moves the course's level (what an assessment shows) exactly the
- * share rho of the way to the score, each tag in proportion to its
- * coverage; a score equal to the level changes nothing. */
+ * levels moves the course's predicted level (the level after the lesson
+ * taught lesson_gain·a·(1 − c) on each tag) exactly the share rho of the
+ * way to the score, each tag in proportion to its coverage; a score equal
+ * to the predicted level leaves the prediction, which is progress. */
 static void test_learner_update_moves_the_course_level(void **state)
 {
     (void)state;
@@ -203,14 +208,25 @@ static void test_learner_update_moves_the_course_level(void **state)
     l.capability[1] = 0.2f;
     float level = rs_course_level(cat, l.capability, 0);
     assert_float_equal(level, (0.9 * 0.6 + 0.3 * 0.2) / 1.2, 1e-6);
+    float pa = 0.6f + m.lesson_gain * 0.9f * 0.4f, pb = 0.2f + m.lesson_gain * 0.3f * 0.8f;
+    float predicted = (0.9f * pa + 0.3f * pb) / 1.2f;
     struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = 0.9f, .at = 1700000000 };
     rs_learner_init(&a, 3);
     assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &a, NULL, 0), 0);
     float rho = fmaxf(m.rate_floor, 1.0f / (m.prior_evidence + 1));
-    assert_float_equal(rs_course_level(cat, a.capability, 0), level + rho * (0.9f - level), 1e-5);
-    float da = a.capability[0] - 0.6f, db = a.capability[1] - 0.2f;
+    assert_float_equal(rs_course_level(cat, a.capability, 0), predicted + rho * (0.9f - predicted), 1e-5);
+    float da = a.capability[0] - pa, db = a.capability[1] - pb;
     assert_float_equal(da / db, 0.9f / 0.3f, 1e-3);             /* by coverage */
     assert_float_equal(a.capability[2], 0, 0);                  /* untaught: untouched */
+    ev.score = predicted;
+    rs_learner_init(&b, 3);
+    assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &b, NULL, 0), 0);
+    assert_float_equal(b.capability[0], pa, 1e-6);
+    assert_float_equal(b.capability[1], pb, 1e-6);
+    assert_int_equal(b.anchor, 0);                              /* it taught: progress */
+    rs_learner_deinit(&b);
+    /* with no prediction (lesson_gain 0), a score equal to the level changes nothing */
+    m.lesson_gain = 0;
     ev.score = level;
     rs_learner_init(&b, 3);
     assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &b, NULL, 0), 0);
@@ -225,6 +241,60 @@ static void test_learner_update_moves_the_course_level(void **state)
 
 /* The anchor is the latest course whose event raised capability; failures in
  * a row are counted per course and reset by a pass. */
+/* The prediction: for a learner who learns what the model says a lesson
+ * teaches and scores exactly their level, the estimate stays on the truth;
+ * without it (lesson_gain 0) it lags behind after every lesson. A learner
+ * who keeps scoring 0.7 on a course of mastery score 0.8 settles where the
+ * comment in rs_learner_apply says, short of it. */
+static void test_learner_prediction_follows_a_learner_who_learns(void **state)
+{
+    (void)state;
+    struct rs_catalog *cat = small_catalog();
+    const float a = rs_catalog_course_coverage(cat, 0)[0];     /* c1: tag a alone */
+    struct rs_model m;
+    rs_model_default(&m);
+    int64_t t = 1700000000;
+    for (int predict = 1; predict >= 0; predict--) {
+        m.lesson_gain = predict ? 0.3f : 0;
+        struct rs_learner l;
+        rs_learner_init(&l, 3);
+        float truth = 0.2f;
+        l.capability[0] = truth;
+        for (int i = 0; i < 6; i++) {
+            truth += 0.3f * a * (1 - truth);
+            struct rs_event ev = { .course = 0, .kind = RS_EVENT_ASSESSED, .score = truth, .at = t + i };
+            struct rs_learner next;
+            rs_learner_init(&next, 3);
+            assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &next, NULL, 0), 0);
+            if (predict)
+                assert_float_equal(next.capability[0], truth, 1e-5);
+            else
+                assert_true(next.capability[0] < truth - 0.01f);
+            rs_learner_deinit(&l);
+            l = next;
+        }
+        rs_learner_deinit(&l);
+    }
+    rs_model_default(&m);
+    struct rs_learner l;
+    rs_learner_init(&l, 3);
+    l.capability[0] = 0.2f;
+    for (int i = 0; i < 60; i++) {
+        struct rs_event ev = { .course = 3, .kind = RS_EVENT_ASSESSED, .score = 0.7f, .at = t + i };
+        struct rs_learner next;
+        rs_learner_init(&next, 3);
+        assert_int_equal(rs_learner_apply(cat, &m, &l, &ev, &next, NULL, 0), 0);
+        rs_learner_deinit(&l);
+        l = next;
+    }
+    float g = m.lesson_gain * rs_catalog_course_coverage(cat, 3)[0], rho = m.rate_floor;
+    assert_float_equal(l.capability[0], (rho * 0.7f + (1 - rho) * g) / (rho + (1 - rho) * g), 1e-3);
+    assert_true(l.capability[0] < 0.8f);
+    assert_false(rs_course_mastered(cat, l.capability, 3));      /* c4: mastery 0.8, tag a */
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
 static void test_learner_anchor_and_failures_in_a_row(void **state)
 {
     (void)state;
@@ -418,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_learner_assessed_moves_toward_score),
         cmocka_unit_test(test_learner_step_shrinks_with_evidence),
         cmocka_unit_test(test_learner_update_moves_the_course_level),
+        cmocka_unit_test(test_learner_prediction_follows_a_learner_who_learns),
         cmocka_unit_test(test_learner_anchor_and_failures_in_a_row),
         cmocka_unit_test(test_learner_update_monotone_in_score),
         cmocka_unit_test(test_learner_completed_smaller_gain_started_none),
