@@ -135,6 +135,38 @@ struct pathb {
     struct rs_path_ws *ws;
 };
 
+static double mean_of(const double *v, int n)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += v[i];
+    return sum / n;
+}
+
+static double max_of(const double *v, int n)
+{
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        m = v[i] > m ? v[i] : m;
+    return m;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(const double *v, int n)
+{
+    double *c = malloc((size_t)n * sizeof *c);
+    memcpy(c, v, (size_t)n * sizeof *c);
+    qsort(c, (size_t)n, sizeof *c, cmp_double);
+    double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+    free(c);
+    return m;
+}
+
 static void build_path(void *ctx)
 {
     struct pathb *p = ctx;
@@ -253,22 +285,43 @@ int main(int argc, char **argv)
         g1[k] = 0.1f + 0.02f * (float)k;
     struct one o = { cat, g1, s1 };
     one_100k_s = best_time(score_catalog_one, &o, 5);
-    double path_s = best_time(build_path, &pb, 5);
-    /* the sequencer before the rules, on the same catalog and learner */
+    /* Paths of PATH_LEARNERS learners, the targets in turn, by both
+     * sequencers: what a path costs depends on the learner (what the
+     * candidates have to do for its gaps — one of them took 41 ms when the
+     * rest took 1.4-5), so one learner is no measure: the mean, the median
+     * and the slowest. The cold figures stay with the first learner. */
+    enum { PATH_LEARNERS = 20 };
     struct rs_model legacy = m;
     legacy.sequencer = RS_SEQUENCER_LEGACY;
     struct pathb pl = pb;
     pl.m = &legacy;
-    double legacy_s = best_time(build_path, &pl, 5);
+    double path_t[PATH_LEARNERS], legacy_t[PATH_LEARNERS];
+    for (int i = 0; i < PATH_LEARNERS; i++) {
+        struct rs_learner li;
+        rs_synth_learner(cat, 11 + (uint64_t)i, 1750000000, &li);
+        pb.q.learner = pl.q.learner = &li;
+        pb.q.target = pl.q.target = (size_t)i % 3;
+        path_t[i] = best_time(build_path, &pb, 1);
+        legacy_t[i] = best_time(build_path, &pl, 1);
+        rs_learner_deinit(&li);
+    }
+    pb.q.learner = pl.q.learner = &l;
+    pb.q.target = pl.q.target = 0;
+    double path_s = mean_of(path_t, PATH_LEARNERS), legacy_s = mean_of(legacy_t, PATH_LEARNERS);
+    double path_med = median_of(path_t, PATH_LEARNERS), path_max = max_of(path_t, PATH_LEARNERS);
+    double legacy_med = median_of(legacy_t, PATH_LEARNERS);
     double one_cold = cold_time(score_catalog_one, &o, 20);
     double path_cold = cold_time(build_path, &pb, 20);
     struct rs_path check = {0};
     rs_path_build(cat, &m, &pb.q, pb.ws, &check, NULL, 0);
     printf("score_pass_n100000 %.3f us\n", one_100k_s * 1e6);
-    printf("path_n100000_items10 %.3f us\n", path_s * 1e6);
+    printf("path_n100000_items10 %.3f us (mean of %d learners)\n", path_s * 1e6, PATH_LEARNERS);
+    printf("path_n100000_items10_median %.3f us\n", path_med * 1e6);
+    printf("path_n100000_items10_max %.3f us\n", path_max * 1e6);
     printf("score_pass_n100000_cold %.3f us\n", one_cold * 1e6);
     printf("path_n100000_items10_cold %.3f us\n", path_cold * 1e6);
-    printf("path_n100000_items10_legacy %.3f us\n", legacy_s * 1e6);
+    printf("path_n100000_items10_legacy %.3f us (mean)\n", legacy_s * 1e6);
+    printf("path_n100000_items10_legacy_median %.3f us\n", legacy_med * 1e6);
     printf("path_n100000_items_built %zu items\n", check.n_items);
     rs_path_deinit(&check);
     rs_path_ws_destroy(pb.ws);
@@ -281,6 +334,8 @@ int main(int argc, char **argv)
     printf("ratio_one_n1000000_vs_membw_roofline %.2f\n", one_1m_bw / membw);
     printf("ratio_batch256_n1000000_vs_sgemm_peak %.2f\n", batch256_1m_gflops / peak);
     printf("ratio_path10_vs_one_scoring_pass %.2f\n", path_s / one_100k_s);
+    printf("ratio_path10_median_vs_one_scoring_pass %.2f\n", path_med / one_100k_s);
+    printf("ratio_path10_max_vs_one_scoring_pass %.2f\n", path_max / one_100k_s);
     printf("ratio_path10_vs_one_scoring_pass_cold %.2f\n", path_cold / one_cold);
     printf("ratio_path10_legacy_vs_one_scoring_pass %.2f\n", legacy_s / one_100k_s);
     printf("ratio_path10_vs_legacy %.2f\n", path_s / legacy_s);
