@@ -128,6 +128,8 @@ struct rs_path_ws {
     float *chat0;               /* D: ... at the start of the path */
     float *u;                   /* D: the bound vector */
     float *lvl;                 /* N: A·ĉ, the courses' levels times their cover sums */
+    uint32_t *short_at;         /* N: the stamp when met() last found the course short */
+    uint32_t stamp;             /* changes whenever ĉ does (a session planned, a new path) */
     struct legacy_ws *legacy;   /* the legacy sequencer's scratch, or NULL until needed */
 };
 
@@ -155,8 +157,9 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     ws->chat0 = malloc((D ? D : 1) * sizeof(float));
     ws->u = malloc((D ? D : 1) * sizeof(float));
     ws->lvl = rs_aligned_alloc((N ? N : 1) * sizeof(float));
+    ws->short_at = calloc(N ? N : 1, sizeof(uint32_t));
     if (!ws->s || !ws->fit0 || !ws->aside || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
-        !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->chat0 || !ws->u || !ws->lvl) {
+        !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->chat0 || !ws->u || !ws->lvl || !ws->short_at) {
         rs_path_ws_destroy(ws);
         return NULL;
     }
@@ -192,6 +195,7 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     free(ws->chat0);
     free(ws->u);
     free(ws->lvl);
+    free(ws->short_at);
     rs_legacy_ws_destroy(ws->legacy);
     free(ws);
 }
@@ -310,6 +314,15 @@ static void set_flags(const struct rs_catalog *cat, const struct rs_model *m,
     }
 }
 
+/* A new stamp for met()'s memory of courses found short (0 is never one). */
+static void new_stamp(struct rs_path_ws *ws)
+{
+    if (++ws->stamp == 0) {
+        memset(ws->short_at, 0, ws->cat->n_courses * sizeof *ws->short_at);
+        ws->stamp = 1;
+    }
+}
+
 /* The learner's simulated level on course j meets its mastery score; a
  * course planned max_sessions times counts as met too (the path assumes it
  * done; the learner's next request sees the truth). Caches the answer. */
@@ -318,10 +331,13 @@ static bool met(const struct step_ctx *x, uint32_t j)
     uint16_t *f = &x->ws->flags[j];
     if (*f & (F_MASTERED | F_DONE))
         return true;
+    if (x->ws->short_at[j] == x->ws->stamp)
+        return false;           /* found short of it since the last session planned */
     if (rs_course_level(x->cat, x->ws->chat, j) + MASTERY_EPS >= x->cat->mastery[j]) {
         *f |= F_MASTERED;
         return true;
     }
+    x->ws->short_at[j] = x->ws->stamp;
     return false;
 }
 
@@ -378,6 +394,26 @@ static float value(const struct step_ctx *x, uint32_t j)
         float step = sg * cat->nz_val[e] * (1 - chat[k]);
         v += w[k] * (step < gap ? step : gap);
     }
+    return v;
+}
+
+/* value(x, j), and j's level on the way (one pass over its tags). */
+static float value_level(const struct step_ctx *x, uint32_t j, float *level)
+{
+    const struct rs_catalog *cat = x->cat;
+    const float *chat = x->ws->chat, *t = x->target, *w = cat->tag_weight;
+    const float sg = x->m->session_gain;
+    float v = 0, l = 0;
+    for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++) {
+        uint32_t k = cat->nz_tag[e];
+        float a = cat->nz_val[e], c = chat[k], gap = t[k] - c;
+        l += a * c;
+        if (gap <= 0)
+            continue;
+        float step = sg * a * (1 - c);
+        v += w[k] * (step < gap ? step : gap);
+    }
+    *level = cat->cover_sum[j] > 0 ? l / cat->cover_sum[j] : 0;
     return v;
 }
 
@@ -690,11 +726,14 @@ static unsigned sessions_needed(const struct step_ctx *x, uint32_t p)
     const float sg = x->m->session_gain;
     unsigned left = x->m->max_sessions > x->ws->sessions[p] ? x->m->max_sessions - x->ws->sessions[p] : 1;
     for (unsigned s = 1; s < left; s++) {
-        /* level after s sessions: each tag at 1 - (1 - c)(1 - sg·a)^s */
+        /* level after s sessions: each tag at 1 - (1 - c)(1 - sg·a)^s (s is
+         * a few: the power by products, not powf) */
         float level = 0;
         for (uint32_t e = cat->nz_off[p]; e < cat->nz_off[p + 1]; e++) {
-            float a = cat->nz_val[e], c = x->ws->chat[cat->nz_tag[e]];
-            level += a * (1 - (1 - c) * powf(1 - sg * a, (float)s));
+            float a = cat->nz_val[e], c = x->ws->chat[cat->nz_tag[e]], q = 1 - sg * a, r = 1 - c;
+            for (unsigned i = 0; i < s; i++)
+                r *= q;
+            level += a * (1 - r);
         }
         if (level + MASTERY_EPS * cat->cover_sum[p] >= cat->mastery[p] * cat->cover_sum[p])
             return s;
@@ -751,10 +790,10 @@ static long best_overall(struct step_ctx *x, float *best)
             uint32_t j = c.course;
             if (ws->flags[j] & (F_EXCLUDED | F_OFF_MODULE | F_REJECTED | F_MASTERED | F_DONE))
                 continue;               /* dropped for good */
-            float v = value(x, j);
+            float level, v = value_level(x, j, &level);
             c.bound = v * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
-            if (c.bound > *best)
-                c.bound *= difficulty_fit(x, j);                /* see SPEED */
+            if (c.bound > *best)                                /* see SPEED */
+                c.bound *= rs_path_fit(x->m, x->cat->difficulty[j], level);
             if (c.bound > *best && v >= x->m->min_gain) {
                 /* its own value per minute first (a bound), then per minute
                  * of its whole chain; a chain longer than dur·p/best cannot
@@ -958,6 +997,7 @@ static void take(struct step_ctx *x, uint32_t j, enum rs_reason reason, struct r
             it->n_changes++;
         }
     }
+    new_stamp(ws);                     /* levels rose: what was short may be met */
     if (++ws->sessions[j] >= x->m->max_sessions)
         ws->flags[j] |= F_DONE;
     out->total_min += cat->duration[j];
@@ -1039,6 +1079,7 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
     else
         rs_score_one(cat, ws->u, ws->s);
     memcpy(ws->chat0, ws->chat, D * sizeof *ws->chat0);
+    new_stamp(ws);
     for (size_t j = 0; j < cat->n_courses; j++)
         ws->fit0[j] = -1;
     set_flags(cat, m, q, ws);
