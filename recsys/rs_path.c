@@ -58,11 +58,20 @@
  * bounds, tightens each to its own priority now and stops when the next
  * bound cannot beat the best (the lazy greedy of submodular maximisation);
  * the chain's minutes only lower a priority, and the chain walk stops once
- * it is too long to win. When the candidates run out above the best, the
- * step first scores the whole catalog again against u as it is (a picked
- * course lowers the value of every course sharing its tags: on a catalog
- * of 28 tags most of them, and one more sgemv is cheaper than examining them
- * one by one), then widens the threshold. A step that has examined
+ * it is too long to win. Before there is a best to bound it, a chain is
+ * walked to 8 sessions' worth of minutes; one longer waits until the
+ * candidates above the best are done and is walked again, bounded by the
+ * best by then, or 8 times further while there is none (on a deep catalog
+ * the first candidate's chain can be hundreds of courses). When the
+ * candidates run out above the best, the step first marks every course
+ * already mastered (one sgemv of the levels, once a path) and scores the
+ * whole catalog again against u as it is (a picked course lowers the value
+ * of every course sharing its tags: on a catalog of 28 tags most of them,
+ * and one more sgemv is cheaper than examining them one by one), then
+ * widens the threshold — at once to everything when it has no pick yet.
+ * The last resort's practice bounds mastered courses by A·u (one more
+ * sgemv) before it values them. Rules are relaxed only when one held a
+ * course back. A step that has examined
  * EXAMINE_MAX candidates and holds a pick takes it: on a large catalog whose
  * picks lower everyone's value, a step is exact in what it examined and
  * close to the best beyond. The first step is exact: tests/unit/test_rs_path.c
@@ -112,10 +121,13 @@ struct rs_path_ws {
     float min_cover;            /* the smallest coverage any course has on a tag it teaches */
     float *s;                   /* N: the bound pass A·u */
     float *fit0;                /* N: each course's difficulty fit at the start of the
-                                 * path, computed when first needed (< 0: not yet) */
+                                 * path, computed when first needed: valid where ... */
+    uint32_t *fit0_at;          /* N: ... this is the path's number (no reset a path) */
+    uint32_t path_no;           /* this path's number, never 0 */
     float *inv_dur;             /* N: 1 / duration */
     struct cand *cand;          /* N: candidates, a max-heap on their bounds */
     struct cand *aside;         /* N: those taken off the heap in a step */
+    struct cand *later;         /* N: those whose chain was cut before any pick */
     uint16_t *flags;            /* N: F_* for the current query */
     uint8_t *sessions;          /* N: sessions planned in this path */
     uint8_t *mark;              /* N: DFS marks, zero between uses */
@@ -127,7 +139,9 @@ struct rs_path_ws {
     float *chat;                /* D: simulated effective capability */
     float *chat0;               /* D: ... at the start of the path */
     float *u;                   /* D: the bound vector */
-    float *lvl;                 /* N: A·ĉ, the courses' levels times their cover sums */
+    float *lvl;                 /* N: A·ĉ, the courses' levels times their cover sums (the
+                                 * last resort's value bounds afterwards) */
+    float max_inv;              /* the largest 1 / duration */
     uint32_t *short_at;         /* N: the stamp when met() last found the course short */
     uint32_t stamp;             /* changes whenever ĉ does (a session planned, a new path) */
     struct legacy_ws *legacy;   /* the legacy sequencer's scratch, or NULL until needed */
@@ -142,9 +156,11 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     ws->cat = cat;
     ws->s = rs_aligned_alloc((N ? N : 1) * sizeof(float));
     ws->fit0 = malloc((N ? N : 1) * sizeof(float));
+    ws->fit0_at = calloc(N ? N : 1, sizeof(uint32_t));
     ws->inv_dur = malloc((N ? N : 1) * sizeof(float));
     ws->cand = malloc((N ? N : 1) * sizeof(struct cand));
     ws->aside = malloc((N ? N : 1) * sizeof(struct cand));
+    ws->later = malloc((N ? N : 1) * sizeof(struct cand));
     ws->flags = calloc(N ? N : 1, sizeof *ws->flags);
     ws->sessions = calloc(N ? N : 1, 1);
     ws->mark = calloc(N ? N : 1, 1);
@@ -158,13 +174,14 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     ws->u = malloc((D ? D : 1) * sizeof(float));
     ws->lvl = rs_aligned_alloc((N ? N : 1) * sizeof(float));
     ws->short_at = calloc(N ? N : 1, sizeof(uint32_t));
-    if (!ws->s || !ws->fit0 || !ws->aside || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
+    if (!ws->s || !ws->fit0 || !ws->fit0_at || !ws->aside || !ws->later || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
         !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->chat0 || !ws->u || !ws->lvl || !ws->short_at) {
         rs_path_ws_destroy(ws);
         return NULL;
     }
     for (size_t j = 0; j < N; j++) {
         ws->inv_dur[j] = 1.0f / (float)cat->duration[j];
+        ws->max_inv = ws->inv_dur[j] > ws->max_inv ? ws->inv_dur[j] : ws->max_inv;
         size_t n = cat->nz_off[j + 1] - cat->nz_off[j];
         ws->max_cover = n > ws->max_cover ? n : ws->max_cover;
         for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
@@ -180,9 +197,11 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
         return;
     free(ws->s);
     free(ws->fit0);
+    free(ws->fit0_at);
     free(ws->inv_dur);
     free(ws->cand);
     free(ws->aside);
+    free(ws->later);
     free(ws->flags);
     free(ws->sessions);
     free(ws->mark);
@@ -224,6 +243,7 @@ struct step_ctx {
     bool far_ready;             /* ws->far holds the anchor's second hop */
     int relax;                  /* STRICT, ALLOW_BACK_TO_BACK or ALLOW_CAPPED */
     bool held_back;             /* a course was refused for a rule a relaxation lifts */
+    bool chain_cut;             /* takeable() stopped a chain at its cap */
     bool levels_marked;         /* every course already mastered carries F_MASTERED */
     unsigned passes;            /* sgemv passes over the catalog so far */
     size_t rescored_at;         /* items_left when the last pass was made */
@@ -591,7 +611,8 @@ static float full_pass_bound(const struct step_ctx *x, size_t j)
 static float fit0(const struct step_ctx *x, size_t j)
 {
     float *f = &x->ws->fit0[j];
-    if (*f < 0) {
+    if (x->ws->fit0_at[j] != x->ws->path_no) {
+        x->ws->fit0_at[j] = x->ws->path_no;
         const struct rs_catalog *cat = x->cat;
         float level = 0;
         for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
@@ -626,12 +647,31 @@ static void first_candidates(struct step_ctx *x)
         }
         thr = rs_kth_largest(sample, SAMPLE, rank ? rank : 1);
     }
-    /* With the sgemv, the only pass over every course: keep it lean. */
+    /* With the sgemv, the only pass over every course: keep it lean. It
+     * reads s alone (a tier factor is at most 1 and 1/minutes at most
+     * max_inv, so s_j < thr / max_inv cannot reach thr) and lists the rest
+     * without a branch, since which pass is close to random; then fits
+     * those, fetching each one's tags a few ahead. */
     x->n_cand = 0;
     uint16_t *f = ws->flags;
+    float lo = thr / ws->max_inv;
+    lo = lo > min_s ? lo : min_s;
+    uint32_t *pass = ws->stack;
+    size_t n_pass = 0;
     for (size_t j = 0; j < N; j++) {
-        f[j] &= (uint16_t)~F_CAND;
-        if ((f[j] & (F_EXCLUDED | F_OFF_MODULE)) || s[j] < min_s)
+        pass[n_pass] = (uint32_t)j;
+        n_pass += s[j] >= lo;
+    }
+    const uint32_t *off = cat->nz_off;
+    for (size_t i = 0; i < n_pass; i++) {
+        if (i + 8 < n_pass)
+            __builtin_prefetch(&off[pass[i + 8]]);
+        if (i + 4 < n_pass) {
+            __builtin_prefetch(&cat->nz_tag[off[pass[i + 4]]]);
+            __builtin_prefetch(&cat->nz_val[off[pass[i + 4]]]);
+        }
+        size_t j = pass[i];
+        if (f[j] & (F_EXCLUDED | F_OFF_MODULE))
             continue;
         float bj = s[j] * inv[j] * tf[tier[j]];
         if (bj < thr)
@@ -676,6 +716,8 @@ static void mark_mastered(struct step_ctx *x)
  * last pass. */
 static void rescore(struct step_ctx *x)
 {
+    for (size_t j = 0; j < x->cat->n_courses; j++)
+        x->ws->flags[j] &= (uint16_t)~F_CAND;    /* (a new path starts with none) */
     if (!x->levels_marked)
         mark_mastered(x);
     rs_score_one(x->cat, x->ws->u, x->ws->s);
@@ -748,9 +790,11 @@ static unsigned sessions_needed(const struct step_ctx *x, uint32_t p)
  * to need. */
 static bool takeable(struct step_ctx *x, uint32_t j, float cap, float *minutes)
 {
+    x->chain_cut = false;
     if (met(x, j) || !allowed(x, j))       /* mastered first: held_back is for courses it would take */
         return false;
     long n = chain(x, j, cap);
+    x->chain_cut = n == CHAIN_TOO_LONG;
     if (n == CHAIN_TOO_LONG)
         return false;                   /* not this step: costlier than the best so far */
     if (n < 0 || x->cat->duration[x->ws->group[0]] > x->budget_left) {
@@ -777,7 +821,8 @@ static long best_overall(struct step_ctx *x, float *best)
 {
     struct rs_path_ws *ws = x->ws;
     long pick = -1;
-    size_t n_aside = 0;
+    size_t n_aside = 0, n_later = 0;
+    float probe = 8;                    /* chains walked to this many sessions while no pick */
     *best = 0;
     for (;;) {
         /* The candidates in the order of their bounds, as long as one could
@@ -787,6 +832,17 @@ static long best_overall(struct step_ctx *x, float *best)
             if (n_aside >= EXAMINE_MAX && pick >= 0)
                 break;                  /* good enough: see SPEED */
             struct cand c = heap_pop(x);
+            if (x->n_cand > 2) {        /* the next top is one of these: fetch its tags early */
+                for (int i = 1; i <= 2; i++) {
+                    uint32_t n = ws->cand[i].course;
+                    __builtin_prefetch(&x->cat->nz_off[n]);
+                    __builtin_prefetch(&ws->flags[n]);
+                }
+                const uint32_t *off = x->cat->nz_off;
+                uint32_t t = ws->cand[0].course;
+                __builtin_prefetch(&x->cat->nz_tag[off[t]]);
+                __builtin_prefetch(&x->cat->nz_val[off[t]]);
+            }
             uint32_t j = c.course;
             if (ws->flags[j] & (F_EXCLUDED | F_OFF_MODULE | F_REJECTED | F_MASTERED | F_DONE))
                 continue;               /* dropped for good */
@@ -800,16 +856,32 @@ static long best_overall(struct step_ctx *x, float *best)
                  * beat the best */
                 float p = c.bound * ((ws->flags[j] & F_FAILED) && ws->sessions[j] == 0
                                          ? x->m->retake_factor : 1.0f);
-                float minutes, cap = *best > 0 ? (float)x->cat->duration[j] * p / *best : INFINITY;
+                float dur = (float)x->cat->duration[j], minutes;
+                float cap = *best > 0 ? dur * p / *best : dur * probe;
                 if (p > *best && takeable(x, j, cap, &minutes)) {
-                    p *= (float)x->cat->duration[j] / minutes;
+                    p *= dur / minutes;
                     if (p > *best) {
                         *best = p;
                         pick = j;
                     }
+                } else if (*best == 0 && x->chain_cut) {
+                    /* No pick yet to bound its chain by: rather than walk a
+                     * chain that may be most of a deep catalog, come back to
+                     * it when the candidates above the best are done */
+                    ws->later[n_later++] = c;
+                    continue;
                 }
             }
             ws->aside[n_aside++] = c;
+        }
+        if (n_later > 0 && !(n_aside >= EXAMINE_MAX && pick >= 0)) {
+            /* the cut chains again: bounded by the best now, or walked
+             * eight times further when there is still none */
+            for (size_t i = 0; i < n_later; i++)
+                heap_push(x, ws->later[i]);
+            n_later = 0;
+            probe *= 8;
+            continue;
         }
         if (x->thr <= *best || x->thr == 0 || (n_aside >= EXAMINE_MAX && pick >= 0))
             break;
@@ -829,6 +901,8 @@ static long best_overall(struct step_ctx *x, float *best)
     }
     for (size_t i = 0; i < n_aside; i++)
         heap_push(x, ws->aside[i]);
+    for (size_t i = 0; i < n_later; i++)
+        heap_push(x, ws->later[i]);
     return pick;
 }
 
@@ -930,10 +1004,16 @@ static long last_resort(struct step_ctx *x)
 {
     long pick = -1;
     float best = 0;
+    /* every course's value bound now (A·u, one sgemv, into the levels'
+     * scratch): most mastered courses are passed over on it */
+    float *bound = x->ws->lvl;
+    rs_score_one(x->cat, x->ws->u, bound);
+    x->passes++;
     for (uint32_t j = 0; j < x->cat->n_courses; j++) {
         uint16_t f = x->ws->flags[j];
         if ((f & (F_EXCLUDED | F_OFF_MODULE | F_REJECTED | F_DONE)) || !(f & F_MASTERED) ||
-            x->cat->duration[j] > x->budget_left)
+            x->cat->duration[j] > x->budget_left ||
+            bound[j] * x->ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]] <= best)
             continue;
         float v = value(x, j);     /* times factors of at most 1: a bound, before the fit */
         if (v < x->m->min_gain || v * x->ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]] <= best ||
@@ -1080,8 +1160,10 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
         rs_score_one(cat, ws->u, ws->s);
     memcpy(ws->chat0, ws->chat, D * sizeof *ws->chat0);
     new_stamp(ws);
-    for (size_t j = 0; j < cat->n_courses; j++)
-        ws->fit0[j] = -1;
+    if (++ws->path_no == 0) {          /* wrapped: no entry may look current */
+        memset(ws->fit0_at, 0, cat->n_courses * sizeof *ws->fit0_at);
+        ws->path_no = 1;
+    }
     set_flags(cat, m, q, ws);
 
     struct step_ctx x = {
