@@ -380,8 +380,8 @@ static struct rs_catalog *mini_catalog(const struct mini *c, size_t n, const flo
 {
     static const char *tag_ids[] = { "t0", "t1", "t2", "t3", "t4", "t5" };
     struct rs_tag_def tags[MINI_D];
-    struct rs_course_def courses[16];
-    assert_true(n <= 16);
+    struct rs_course_def courses[24];
+    assert_true(n <= 24);
     for (int k = 0; k < MINI_D; k++)
         tags[k] = (struct rs_tag_def){ tag_ids[k], tag_ids[k], "m", 1.0f };
     for (size_t j = 0; j < n; j++) {
@@ -726,6 +726,52 @@ static void test_rule_practice_repeats(void **state)
     rs_catalog_destroy(cat);
 }
 
+/* Chains longer than a step walks before it has a pick (8 sessions' worth)
+ * wait and are walked further, not dropped: with every candidate behind
+ * such a chain, the step still answers the head of the cheaper chain. A
+ * (on t2) needs a0..a7 in a line, B (on t3) b0..b9 (9 and 11 sessions at
+ * least: both cut at first); both teach what the target asks equally, the
+ * prerequisites teach t0 and t1 only. */
+static void test_path_long_chains_before_any_pick(void **state)
+{
+    (void)state;
+    struct mini c[20];
+    static const char *a_ids[] = { "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7" };
+    static const char *b_ids[] = { "b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9" };
+    size_t n = 0;
+    for (size_t i = 0; i < 8; i++)
+        c[n++] = (struct mini){ a_ids[i], { i ? a_ids[i - 1] : NULL }, { 0.8f, 0, 0, 0, 0, 0 }, 0.3f, 0 };
+    c[n++] = (struct mini){ "A", { "a7" }, { 0, 0, 1.0f, 0, 0, 0 }, 0.3f, 0 };
+    for (size_t i = 0; i < 10; i++)
+        c[n++] = (struct mini){ b_ids[i], { i ? b_ids[i - 1] : NULL }, { 0, 0.8f, 0, 0, 0, 0 }, 0.3f, 0 };
+    c[n++] = (struct mini){ "B", { "b9" }, { 0, 0, 0, 1.0f, 0, 0 }, 0.3f, 0 };
+    const float level[MINI_D] = { 0, 0, 0.9f, 0.9f, 0, 0 };
+    struct rs_catalog *cat = mini_catalog(c, n, level);
+    struct rs_model m;
+    rs_model_default(&m);
+    struct rs_learner l;
+    learner_at(&l, 0.2f, 0.2f, 0.2f, 0.2f);
+    struct rs_path p;
+    mini_build(cat, &m, &l, 1, &p);
+    assert_int_equal(p.n_items, 1);
+    assert_int_equal(p.items[0].course, course(cat, "a0"));
+    assert_int_equal(p.items[0].reason, RS_REASON_PREREQUISITE);
+    rs_path_deinit(&p);
+    /* and a longer path gets to both (the prerequisites share a tag each
+     * side: mastering the first masters the rest) */
+    mini_build(cat, &m, &l, 20, &p);
+    bool saw_a = false, saw_b = false;
+    for (size_t i = 0; i < p.n_items; i++) {
+        saw_a |= p.items[i].course == course(cat, "A");
+        saw_b |= p.items[i].course == course(cat, "B");
+    }
+    assert_true(saw_a);
+    assert_true(saw_b);
+    rs_path_deinit(&p);
+    rs_learner_deinit(&l);
+    rs_catalog_destroy(cat);
+}
+
 /* ---------------------------------------------------------------- fixture */
 
 /* Tags a, b (module m1), c (m2); c1 covers a, c2 covers c, c3 covers b,
@@ -888,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_rule_step_back_after_failure),
         cmocka_unit_test(test_rule_thread_of_study),
         cmocka_unit_test(test_rule_practice_repeats),
+        cmocka_unit_test(test_path_long_chains_before_any_pick),
         cmocka_unit_test(test_path_reasons_from_history),
         cmocka_unit_test(test_path_filters_budget_and_n),
         cmocka_unit_test(test_path_bad_queries),
