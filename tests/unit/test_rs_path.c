@@ -425,6 +425,18 @@ static void mini_build(const struct rs_catalog *cat, const struct rs_model *m,
     rs_path_ws_destroy(ws);
 }
 
+/* The next lesson (n = 1) for l is course `id`, for `reason`. */
+static void first_lesson(const struct rs_catalog *cat, const struct rs_model *m,
+                         const struct rs_learner *l, const char *id, enum rs_reason reason)
+{
+    struct rs_path p;
+    mini_build(cat, m, l, 1, &p);
+    assert_int_equal(p.n_items, 1);
+    assert_int_equal(p.items[0].course, course(cat, id));
+    assert_int_equal(p.items[0].reason, reason);
+    rs_path_deinit(&p);
+}
+
 static void learner_at(struct rs_learner *l, float c0, float c1, float c2, float c3)
 {
     assert_int_equal(rs_learner_init(l, MINI_D), 0);
@@ -490,19 +502,11 @@ static void test_rule_prerequisites_from_capability(void **state)
     m.sequencer = RS_SEQUENCER_RULES;
     struct rs_learner l;
     learner_at(&l, 1.0f, 1.0f, 0.2f, 0);
-    struct rs_path p;
-    mini_build(cat, &m, &l, 1, &p);
-    assert_int_equal(p.n_items, 1);
-    assert_int_equal(p.items[0].course, course(cat, "x2"));
-    assert_int_equal(p.items[0].reason, RS_REASON_GAP);
-    rs_path_deinit(&p);
+    first_lesson(cat, &m, &l, "x2", RS_REASON_GAP);
     /* x1 passed once, but t1 is at 0.4 (mastery 0.6): x1 comes first, as practice */
     l.capability[1] = 0.4f;
     attempt(&l, course(cat, "x1"), 0.7f, true, NOW - DAY, 0);
-    mini_build(cat, &m, &l, 1, &p);
-    assert_int_equal(p.items[0].course, course(cat, "x1"));
-    assert_int_equal(p.items[0].reason, RS_REASON_PREREQUISITE);
-    rs_path_deinit(&p);
+    first_lesson(cat, &m, &l, "x1", RS_REASON_PREREQUISITE);
     rs_learner_deinit(&l);
     rs_catalog_destroy(cat);
 }
@@ -751,14 +755,10 @@ static void test_path_long_chains_before_any_pick(void **state)
     rs_model_default(&m);
     struct rs_learner l;
     learner_at(&l, 0.2f, 0.2f, 0.2f, 0.2f);
-    struct rs_path p;
-    mini_build(cat, &m, &l, 1, &p);
-    assert_int_equal(p.n_items, 1);
-    assert_int_equal(p.items[0].course, course(cat, "a0"));
-    assert_int_equal(p.items[0].reason, RS_REASON_PREREQUISITE);
-    rs_path_deinit(&p);
+    first_lesson(cat, &m, &l, "a0", RS_REASON_PREREQUISITE);
     /* and a longer path gets to both (the prerequisites share a tag each
      * side: mastering the first masters the rest) */
+    struct rs_path p;
     mini_build(cat, &m, &l, 20, &p);
     bool saw_a = false, saw_b = false;
     for (size_t i = 0; i < p.n_items; i++) {
