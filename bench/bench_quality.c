@@ -25,6 +25,12 @@
  * topological order), legacy (the sequencer before issue 11, with its fixed
  * 0.5 update) and new (rs_path_build with the evidence-weighted update that
  * predicts what the lesson taught before the score corrects it).
+ * Step mode also runs two references, not baselines, to tell what is left
+ * to gain and where: rules_true (the rules planning from the true ability
+ * instead of the estimate: what estimation costs) and sim_greedy (each
+ * lesson the course with the best expected gain per minute by this
+ * simulator's own learning rule, on the service's estimate: a policy that
+ * knows the model it is judged by).
  * Step mode asks for n = 1 before each lesson; path mode asks for 10 and
  * follows them (feedback still updates the estimate), then asks again.
  *
@@ -53,8 +59,12 @@
 #define DAY 86400
 #define T0 1767225600
 
-enum policy { P_RANDOM, P_TOPO, P_LEGACY, P_NEW, N_POLICIES };
-static const char *policy_name[] = { "random", "topological", "legacy", "new" };
+/* The policies compared, then two references in step mode (not baselines):
+ * what the rules would do knowing the true ability, and what a policy that
+ * knows the simulator's learning rule does on the service's estimate. */
+enum policy { P_RANDOM, P_TOPO, P_LEGACY, P_NEW, N_POLICIES, P_TRUE = N_POLICIES, P_SIM, N_ALL };
+static const char *policy_name[] = { "random", "topological", "legacy", "new", "rules_true",
+                                     "sim_greedy" };
 enum mode { M_STEP, M_PATH, N_MODES };
 static const char *mode_name[] = { "step", "path" };
 
@@ -71,7 +81,12 @@ struct sim {
     uint8_t *related;               /* N x N: related in the graph */
     struct rs_path_ws *ws;
     struct rs_model model_new, model_legacy;
+    const float *theta;             /* the learner being simulated, for the references: */
+    const int64_t *theta_at;        /* its true ability and when each tag was practised */
+    long prev;                      /* its previous lesson, or -1 */
 };
+
+static double learn_rate(const struct sim *s, const float *eff, uint32_t j, long prev);
 
 static uint64_t next(uint64_t *s) { return rs_synth_next(s); }
 static double unif(uint64_t *s) { return (double)(next(s) >> 11) / 9007199254740992.0; }
@@ -168,10 +183,46 @@ static size_t plan(struct sim *s, enum policy p, const struct rs_learner *est, s
         free(chat);
         return got;
     }
+    if (p == P_SIM) {       /* the best expected gain per minute by the simulator's rule */
+        float *eff = malloc(s->D * sizeof *eff);
+        rs_learner_effective(&s->model_new, est, now, eff);
+        const float *w = rs_catalog_tag_weights(s->cat);
+        double best = 0;
+        long pick = -1;
+        for (uint32_t j = 0; j < s->N; j++) {
+            const float *a = rs_catalog_course_coverage(s->cat, j);
+            double rate = learn_rate(s, eff, j, s->prev), g = 0;
+            for (size_t k = 0; k < s->D; k++)
+                if (a[k] > 0 && eff[k] < t[k]) {
+                    double d = rate * a[k] * (1 - eff[k]), left = t[k] - eff[k];
+                    g += w[k] * (d < left ? d : left);
+                }
+            g /= rs_catalog_course_duration(s->cat, j);
+            if (g > best) {
+                best = g;
+                pick = j;
+            }
+        }
+        free(eff);
+        if (pick < 0 || n == 0)
+            return 0;
+        out[0] = (uint32_t)pick;
+        return 1;
+    }
+    struct rs_learner truth;        /* the estimate, its capability replaced by the truth */
+    if (p == P_TRUE) {
+        rs_learner_init(&truth, s->D);
+        rs_learner_copy(&truth, est);
+        memcpy(truth.capability, s->theta, s->D * sizeof(float));
+        memcpy(truth.practiced_at, s->theta_at, s->D * sizeof(int64_t));
+        est = &truth;
+    }
     struct rs_path_query q = { .learner = est, .target = target, .max_items = n, .now = now };
     struct rs_path path = {0};
-    int rc = rs_path_build(s->cat, p == P_NEW ? &s->model_new : &s->model_legacy, &q, s->ws,
+    int rc = rs_path_build(s->cat, p == P_LEGACY ? &s->model_legacy : &s->model_new, &q, s->ws,
                            &path, NULL, 0);
+    if (p == P_TRUE)
+        rs_learner_deinit(&truth);
     size_t got = 0;
     if (rc == 0)
         for (; got < path.n_items; got++)
@@ -180,12 +231,10 @@ static size_t plan(struct sim *s, enum policy p, const struct rs_learner *est, s
     return got;
 }
 
-/* A session of course j for the hidden learner, then its assessment score. */
-static float session(const struct sim *s, float *theta, int64_t *at, int64_t now, uint32_t j,
-                     long prev, uint64_t *rng)
+/* The simulated learning rule: a session of course j moves each tag k it
+ * teaches this times a_jk·(1 − θ_k), for a learner at eff (decayed θ). */
+static double learn_rate(const struct sim *s, const float *eff, uint32_t j, long prev)
 {
-    float *eff = malloc(s->D * sizeof *eff);
-    true_effective(s, theta, at, now, eff);
     double ready = 1;
     const uint32_t *pre;
     size_t np = rs_graph_prerequisites(s->cat, j, &pre);
@@ -198,11 +247,21 @@ static float session(const struct sim *s, float *theta, int64_t *at, int64_t now
     double z = (rs_catalog_course_difficulty(s->cat, j) - lvl - 0.1) / 0.35;
     double fit = 0.5 + 0.5 * exp(-z * z);
     double rel = prev >= 0 && s->related[(size_t)prev * s->N + j] ? 1.25 : 1.0;
+    return 0.35 * ready * fit * rel;
+}
+
+/* A session of course j for the hidden learner, then its assessment score. */
+static float session(const struct sim *s, float *theta, int64_t *at, int64_t now, uint32_t j,
+                     long prev, uint64_t *rng)
+{
+    float *eff = malloc(s->D * sizeof *eff);
+    true_effective(s, theta, at, now, eff);
+    double rate = learn_rate(s, eff, j, prev);
     const float *a = rs_catalog_course_coverage(s->cat, j);
     for (size_t k = 0; k < s->D; k++) {
         if (a[k] <= 0)
             continue;
-        double x = eff[k] + 0.35 * a[k] * (1 - eff[k]) * ready * fit * rel;
+        double x = eff[k] + rate * a[k] * (1 - eff[k]);
         theta[k] = (float)(x > 1 ? 1 : x);
         at[k] = now;
         eff[k] = theta[k];
@@ -246,6 +305,9 @@ static void run(struct sim *s, enum policy p, enum mode md, size_t n_learners, u
         for (int lesson = 0; lesson < LESSONS; lesson++) {
             int64_t now = T0 + (int64_t)lesson * DAY;
             if (used == planned) {
+                s->theta = theta;
+                s->theta_at = at;
+                s->prev = prev;
                 planned = plan(s, p, &est, target, now, &prng, md == M_STEP ? 1 : PATH_LEN, plan_buf);
                 used = 0;
                 r->answers++;
@@ -338,7 +400,7 @@ static int bench_catalog(const char *name, const struct rs_catalog *cat, size_t 
     double new_gain[N_MODES][3], new_unrelated[N_MODES];
     for (int md = 0; md < N_MODES; md++) {
         double best_base[3] = {0}, newv[3] = {0};
-        for (int p = 0; p < N_POLICIES; p++) {
+        for (int p = 0; p < (md == M_STEP ? N_ALL : N_POLICIES); p++) {
             struct result r;
             run(&s, (enum policy)p, (enum mode)md, n_learners, seed, &r);
             printf("%-5s %-12s", mode_name[md], policy_name[p]);
@@ -348,8 +410,10 @@ static int bench_catalog(const char *name, const struct rs_catalog *cat, size_t 
                 printf("  %6.3f ± %5.3f", mean, se);
                 if (p == P_NEW)
                     newv[slot] = mean;
-                else if (mean > best_base[slot])
+                else if (p < N_POLICIES && mean > best_base[slot])
                     best_base[slot] = mean;
+                else if (p >= N_POLICIES)
+                    newv[slot] = mean;      /* a reference's, for its line below */
             }
             double empty = r.answers ? (double)r.empty / (double)r.answers : 0;
             double retakes = r.pairs ? (double)r.retakes / (double)r.pairs : 0;
@@ -357,6 +421,10 @@ static int bench_catalog(const char *name, const struct rs_catalog *cat, size_t 
             double lessons = r.lessons ? (double)r.lessons : 1;
             printf(" %6.1f%% %7.1f%% %9.1f%% %+6.3f/%5.3f\n", 100 * empty, 100 * retakes, 100 * unrelated,
                    r.bias / lessons, r.abs_err / lessons);
+            if (p >= N_POLICIES)
+                printf("reference_%s_%s_%s_vs_best_baseline gain@10 %.2f gain@20 %.2f gain@40 %.2f\n",
+                       policy_name[p], name, mode_name[md], newv[0] / best_base[0],
+                       newv[1] / best_base[1], newv[2] / best_base[2]);
             if (p == P_NEW) {
                 char key[96];
                 snprintf(key, sizeof key, "%s_%s", name, mode_name[md]);

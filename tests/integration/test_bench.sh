@@ -173,6 +173,12 @@ done
 for policy in random topological legacy new; do
     eq "bench_quality: $policy has six rows" "$(grep -cE "^(step|path) +$policy " <<<"$out")" 6
 done
+for ref in rules_true sim_greedy; do
+    eq "bench_quality: the reference $ref has a step row a catalog" "$(grep -cE "^step +$ref " <<<"$out")" 3
+    eq "bench_quality: the reference $ref, no path rows" "$(grep -cE "^path +$ref " <<<"$out")" 0
+    eq "bench_quality: the reference $ref, its ratios" \
+        "$(grep -cE "^reference_${ref}_[a-z_]+_step_vs_best_baseline gain@10 [0-9.]+ gain@20 [0-9.]+ gain@40 [0-9.]+$" <<<"$out")" 3
+done
 out=$("$BUILD/bench_quality" --frob 1 2>&1); rc=$?
 eq "bench_quality: an unknown option exits 2" "$rc" 2
 has "bench_quality: usage" "$out" "usage: bench_quality"
