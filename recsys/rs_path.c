@@ -49,10 +49,13 @@
  * The learner's bound u_k = w_k·min(gap_k / min_cover, session_gain·(1 − ĉ_k))
  * on tags below target (bound_weight says why it bounds) is scored against
  * every course (s = A·u, one sgemv); s_j bounds course j's value for the rest
- * of the path (ĉ only rises: u only shrinks), so s_j / minutes_j · tier_j ·
- * fit_j bounds its priority — with one approximation: fit_j is taken at the
- * start of the path (ws->fit0, or when a course is examined), and a course
- * harder than the learner can fit better once the path has raised its level.
+ * of the path (ĉ only rises: u only shrinks), so, its fit being at most 1,
+ * s_j / minutes_j · tier_j bounds its priority. (Bounding by the fit at the
+ * start of the path as well was tried: it examines fewer candidates but
+ * costs a fit for every course near the threshold, and the path was 25%
+ * slower for the same gap closed.) Once examined, a course's bound is its
+ * priority then, fit included — with one approximation: a course harder
+ * than the learner can fit better once the path has raised its level.
  * The candidates are the courses whose bound reaches a sampled quantile (so
  * that about K pass), in a max-heap: a step pops them in the order of their
  * bounds, tightens each to its own priority now and stops when the next
@@ -120,10 +123,6 @@ struct rs_path_ws {
     size_t max_cover;           /* the most tags a course covers: changes per item */
     float min_cover;            /* the smallest coverage any course has on a tag it teaches */
     float *s;                   /* N: the bound pass A·u */
-    float *fit0;                /* N: each course's difficulty fit at the start of the
-                                 * path, computed when first needed: valid where ... */
-    uint32_t *fit0_at;          /* N: ... this is the path's number (no reset a path) */
-    uint32_t path_no;           /* this path's number, never 0 */
     float *inv_dur;             /* N: 1 / duration */
     struct cand *cand;          /* N: candidates, a max-heap on their bounds */
     struct cand *aside;         /* N: those taken off the heap in a step */
@@ -137,7 +136,6 @@ struct rs_path_ws {
     uint32_t *near;             /* N: related to the anchor */
     uint32_t *far;              /* N: one hop further */
     float *chat;                /* D: simulated effective capability */
-    float *chat0;               /* D: ... at the start of the path */
     float *u;                   /* D: the bound vector */
     float *lvl;                 /* N: A·ĉ, the courses' levels times their cover sums (the
                                  * last resort's value bounds afterwards) */
@@ -155,8 +153,6 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
         return NULL;
     ws->cat = cat;
     ws->s = rs_aligned_alloc((N ? N : 1) * sizeof(float));
-    ws->fit0 = malloc((N ? N : 1) * sizeof(float));
-    ws->fit0_at = calloc(N ? N : 1, sizeof(uint32_t));
     ws->inv_dur = malloc((N ? N : 1) * sizeof(float));
     ws->cand = malloc((N ? N : 1) * sizeof(struct cand));
     ws->aside = malloc((N ? N : 1) * sizeof(struct cand));
@@ -170,12 +166,11 @@ struct rs_path_ws *rs_path_ws_create(const struct rs_catalog *cat)
     ws->near = malloc((N ? N : 1) * sizeof(uint32_t));
     ws->far = malloc((N ? N : 1) * sizeof(uint32_t));
     ws->chat = malloc((D ? D : 1) * sizeof(float));
-    ws->chat0 = malloc((D ? D : 1) * sizeof(float));
     ws->u = malloc((D ? D : 1) * sizeof(float));
     ws->lvl = rs_aligned_alloc((N ? N : 1) * sizeof(float));
     ws->short_at = calloc(N ? N : 1, sizeof(uint32_t));
-    if (!ws->s || !ws->fit0 || !ws->fit0_at || !ws->aside || !ws->later || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
-        !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->chat0 || !ws->u || !ws->lvl || !ws->short_at) {
+    if (!ws->s || !ws->aside || !ws->later || !ws->inv_dur || !ws->cand || !ws->flags || !ws->sessions || !ws->mark ||
+        !ws->stack || !ws->edge || !ws->group || !ws->near || !ws->far || !ws->chat || !ws->u || !ws->lvl || !ws->short_at) {
         rs_path_ws_destroy(ws);
         return NULL;
     }
@@ -196,8 +191,6 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     if (ws == NULL)
         return;
     free(ws->s);
-    free(ws->fit0);
-    free(ws->fit0_at);
     free(ws->inv_dur);
     free(ws->cand);
     free(ws->aside);
@@ -211,7 +204,6 @@ void rs_path_ws_destroy(struct rs_path_ws *ws)
     free(ws->near);
     free(ws->far);
     free(ws->chat);
-    free(ws->chat0);
     free(ws->u);
     free(ws->lvl);
     free(ws->short_at);
@@ -607,27 +599,9 @@ static float full_pass_bound(const struct step_ctx *x, size_t j)
     return x->ws->s[j] * x->ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
 }
 
-/* Course j's difficulty fit at the start of the path (see SPEED). */
-static float fit0(const struct step_ctx *x, size_t j)
-{
-    float *f = &x->ws->fit0[j];
-    if (x->ws->fit0_at[j] != x->ws->path_no) {
-        x->ws->fit0_at[j] = x->ws->path_no;
-        const struct rs_catalog *cat = x->cat;
-        float level = 0;
-        for (uint32_t e = cat->nz_off[j]; e < cat->nz_off[j + 1]; e++)
-            level += cat->nz_val[e] * x->ws->chat0[cat->nz_tag[e]];
-        level = cat->cover_sum[j] > 0 ? level / cat->cover_sum[j] : 0;
-        *f = rs_path_fit(x->m, cat->difficulty[j], level);
-    }
-    return *f;
-}
-
-/* The candidates after a pass: every course's bound s_j/minutes·tier,
- * times its fit at the start of the path where that could still reach the
- * threshold (a quantile of a sample, so that about x->k pass); those at or
- * above it join. When x->k is a large share of the catalog, all join and
- * x->thr = 0. The fit applied stays in s: the bound from now on. */
+/* The candidates after a pass: the courses whose bound s_j/minutes·tier
+ * reaches a threshold (a quantile of a sample, so that about x->k pass).
+ * When x->k is a large share of the catalog, all join and x->thr = 0. */
 static void first_candidates(struct step_ctx *x)
 {
     const struct rs_catalog *cat = x->cat;
@@ -643,15 +617,14 @@ static void first_candidates(struct step_ctx *x)
         size_t stride = N / SAMPLE, rank = x->k * SAMPLE / N;
         for (size_t i = 0; i < SAMPLE; i++) {
             size_t j = i * stride;
-            sample[i] = s[j] * fit0(x, j) * inv[j] * tf[tier[j]];
+            sample[i] = s[j] * inv[j] * tf[tier[j]];
         }
         thr = rs_kth_largest(sample, SAMPLE, rank ? rank : 1);
     }
     /* With the sgemv, the only pass over every course: keep it lean. It
      * reads s alone (a tier factor is at most 1 and 1/minutes at most
      * max_inv, so s_j < thr / max_inv cannot reach thr) and lists the rest
-     * without a branch, since which pass is close to random; then fits
-     * those, fetching each one's tags a few ahead. */
+     * without a branch, since which pass is close to random. */
     x->n_cand = 0;
     uint16_t *f = ws->flags;
     float lo = thr / ws->max_inv;
@@ -662,23 +635,11 @@ static void first_candidates(struct step_ctx *x)
         pass[n_pass] = (uint32_t)j;
         n_pass += s[j] >= lo;
     }
-    const uint32_t *off = cat->nz_off;
     for (size_t i = 0; i < n_pass; i++) {
-        if (i + 8 < n_pass)
-            __builtin_prefetch(&off[pass[i + 8]]);
-        if (i + 4 < n_pass) {
-            __builtin_prefetch(&cat->nz_tag[off[pass[i + 4]]]);
-            __builtin_prefetch(&cat->nz_val[off[pass[i + 4]]]);
-        }
         size_t j = pass[i];
         if (f[j] & (F_EXCLUDED | F_OFF_MODULE))
             continue;
         float bj = s[j] * inv[j] * tf[tier[j]];
-        if (bj < thr)
-            continue;
-        float fit = fit0(x, j);
-        s[j] *= fit;
-        bj *= fit;
         if (bj >= thr) {
             ws->cand[x->n_cand++] = (struct cand){ bj, (uint32_t)j };
             f[j] |= F_CAND;
@@ -1158,12 +1119,7 @@ int rs_path_build(const struct rs_catalog *cat, const struct rs_model *m,
         memcpy(ws->s, q->scores, cat->n_courses * sizeof *ws->s);
     else
         rs_score_one(cat, ws->u, ws->s);
-    memcpy(ws->chat0, ws->chat, D * sizeof *ws->chat0);
     new_stamp(ws);
-    if (++ws->path_no == 0) {          /* wrapped: no entry may look current */
-        memset(ws->fit0_at, 0, cat->n_courses * sizeof *ws->fit0_at);
-        ws->path_no = 1;
-    }
     set_flags(cat, m, q, ws);
 
     struct step_ctx x = {
