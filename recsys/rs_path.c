@@ -564,33 +564,35 @@ float rs_kth_largest(float *v, size_t n, size_t k)
     return v[want];
 }
 
-/* Put the candidates roughly in descending order of their bounds: a
+/* Put the candidates from `from` on roughly in descending order of their bounds: a
  * counting sort into quarter-octave buckets below the largest (the bits of
  * a positive float order as it does). A step scans them in this order, so
  * the likeliest picks come first and raise the best early. */
-static void order_candidates(struct step_ctx *x)
+static void order_candidates(struct step_ctx *x, size_t from)
 {
     struct rs_path_ws *ws = x->ws;
     enum { BUCKETS = 64 };
     size_t count[BUCKETS + 1] = {0};
     float top = 0;
-    for (size_t i = 0; i < x->n_cand; i++)
+    for (size_t i = from; i < x->n_cand; i++)
         top = ws->cand[i].bound > top ? ws->cand[i].bound : top;
     uint32_t tb;
     memcpy(&tb, &top, sizeof tb);
     uint8_t *key = ws->mark_key;
-    for (size_t i = 0; i < x->n_cand; i++) {
+    struct cand *c = ws->cand + from;
+    size_t n = x->n_cand - from;
+    for (size_t i = 0; i < n; i++) {
         uint32_t b;
-        memcpy(&b, &ws->cand[i].bound, sizeof b);
+        memcpy(&b, &c[i].bound, sizeof b);
         uint32_t k = (tb - b) >> 21;                /* 4 a factor of 2 */
         key[i] = (uint8_t)(k < BUCKETS - 1 ? k : BUCKETS - 1);
         count[key[i] + 1]++;
     }
     for (size_t k = 1; k <= BUCKETS; k++)
         count[k] += count[k - 1];
-    for (size_t i = 0; i < x->n_cand; i++)
-        ws->later[count[key[i]]++] = ws->cand[i];
-    memcpy(ws->cand, ws->later, x->n_cand * sizeof *ws->cand);
+    for (size_t i = 0; i < n; i++)
+        ws->later[count[key[i]]++] = c[i];
+    memcpy(c, ws->later, n * sizeof *c);
 }
 
 static float full_pass_bound(const struct step_ctx *x, size_t j)
@@ -644,7 +646,7 @@ static void first_candidates(struct step_ctx *x)
             f[j] |= F_CAND;
         }
     }
-    order_candidates(x);
+    order_candidates(x, 0);
     x->thr = thr;
 }
 
@@ -693,29 +695,23 @@ static float priority(const struct step_ctx *x, uint32_t j)
     return v * x->ws->inv_dur[j] * factors(x, j);
 }
 
-/* Lower the threshold to lo: the courses not yet candidates whose full-pass
- * bound reaches lo get their current bound (value per minute and tier)
- * computed, and those still at or above lo join. One left out now has a
- * current bound below lo, the new threshold; it is looked at again when the
- * threshold falls further (its full-pass bound may be above that: the scan
- * is by the F_CAND mark, not by the full-pass bound). */
+/* Lower the threshold to lo: the courses not yet candidates whose bound
+ * reaches lo join, after the others and in their own rough order, to be
+ * examined only if their bound can still beat the best (a course outside
+ * the candidates has a bound below the threshold). */
 static void widen(struct step_ctx *x, float lo)
 {
     struct rs_path_ws *ws = x->ws;
+    size_t from = x->n_cand;
     for (size_t j = 0; j < x->cat->n_courses; j++) {
-        if (full_pass_bound(x, j) < lo || ws->s[j] < x->m->min_gain ||
+        float b = full_pass_bound(x, j);
+        if (b < lo || ws->s[j] < x->m->min_gain ||
             (ws->flags[j] & (F_CAND | F_EXCLUDED | F_OFF_MODULE | F_MASTERED)))
             continue;
-        /* its value and fit now: the bound for the rest of the path (see
-         * SPEED), kept in s so that the next widening skips it until lo
-         * falls below it */
-        ws->s[j] = value(x, (uint32_t)j) * difficulty_fit(x, j);
-        float now = ws->s[j] * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
-        if (now >= lo) {
-            ws->cand[x->n_cand++] = (struct cand){ now, (uint32_t)j };    /* below them all */
-            ws->flags[j] |= F_CAND;
-        }
+        ws->cand[x->n_cand++] = (struct cand){ b, (uint32_t)j };
+        ws->flags[j] |= F_CAND;
     }
+    order_candidates(x, from);
     x->thr = lo;
 }
 
