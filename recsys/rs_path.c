@@ -805,6 +805,12 @@ static long best_overall(struct step_ctx *x, float *best)
                 __builtin_prefetch(&ws->flags[ws->cand[a].course]);
             }
             float level, v = value_level(x, j, &level);
+            if (level + MASTERY_EPS >= x->cat->mastery[j]) {
+                ws->flags[j] |= F_MASTERED | F_SEEN;   /* as met() would find it: dropped */
+                ws->aside[n_seen++].course = j;         /* for good, and examined */
+                c->bound = -1;
+                continue;
+            }
             c->bound = v * ws->inv_dur[j] * x->tier_factor[x->cat->course_tier[j]];
             if (c->bound > *best)                               /* see SPEED */
                 c->bound *= rs_path_fit(x->m, x->cat->difficulty[j], level);
